@@ -1,0 +1,1 @@
+"""deltagrad's networks: neurons, layers and MLPs built from `autograd.Value`s."""
