@@ -14,7 +14,7 @@ demo: venv system-deps
 	$(BIN)/deltagrad demo
 
 test: venv system-deps
-	$(BIN)/python -m pytest -p no:cacheprovider
+	$(BIN)/python -m pytest -p no:cacheprovider --nbmake
 
 bench: venv
 	$(BIN)/pip install -q -e '.[bench]'
