@@ -1,0 +1,277 @@
+"""backward_steps and Stepper: the backward pass one node at a time.
+
+Properties: every step's δ equals what backward() leaves in .grad (exactly — the
+terms are summed in backward's order) and what central differences give for the
+leaves; each δ is the sum of its printed terms; terms follow the derivative table;
+.grad is never touched; the printed sums match numbers worked out by hand."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from autograd import Value, numeric_grad, rules, topological_order, weighted_sum
+from autograd.steps import Stepper, backward_steps, fmt, node_expression, node_names
+
+OPS = ["+", "-", "*", "/", "square", "tanh", "sigmoid", "exp", "+c", "*c", "c-", "sum3", "wsum", "neg"]
+
+
+@st.composite
+def programs(draw):
+    """A random DAG: each instruction makes a node from earlier ones, so shared
+    subexpressions, diamonds and x*x (one node used twice by one consumer) are common."""
+    n_leaves = draw(st.integers(1, 4))
+    leaves = draw(st.lists(st.floats(-2, 2, allow_nan=False), min_size=n_leaves, max_size=n_leaves))
+    instructions = []
+    for k in range(draw(st.integers(1, 12))):
+        n = n_leaves + k
+        op = draw(st.sampled_from(OPS))
+        i, j, m = (draw(st.integers(0, n - 1)) for _ in range(3))
+        c = draw(st.floats(-2, 2, allow_nan=False))
+        instructions.append((op, i, j, m, c))
+    return leaves, instructions
+
+
+def run(instructions, leaves):
+    nodes = [x if isinstance(x, Value) else Value(x) for x in leaves]
+    for op, i, j, m, c in instructions:
+        a, b, d = nodes[i], nodes[j], nodes[m]
+        if op == "+":
+            out = a + b
+        elif op == "-":
+            out = a - b
+        elif op == "*":
+            out = a * b
+        elif op == "/":
+            out = a / (b * b + 1.0)  # never divides by zero
+        elif op == "square":
+            out = a * a
+        elif op == "exp":
+            out = a.tanh().exp()  # bounded argument: no overflow
+        elif op in ("tanh", "sigmoid"):
+            out = getattr(a, op)()
+        elif op == "+c":
+            out = a + c
+        elif op == "*c":
+            out = c * a
+        elif op == "c-":
+            out = c - a
+        elif op == "neg":
+            out = -a
+        elif op == "sum3":
+            out = Value.sum([a, b, d])
+        else:
+            out = weighted_sum([a, d], [b, c], a)
+        nodes.append(out.tanh() if abs(out.data) > 50 else out)
+    return nodes[-1]
+
+
+@given(programs(), st.sampled_from([1.0, -2.5, 0.5]))
+def test_step_deltas_equal_backward_grads_exactly(program, seed):
+    leaves, instructions = program
+    values = [Value(x, f"x{i}") for i, x in enumerate(leaves)]
+    root = run(instructions, values)
+    steps = backward_steps(root, seed)
+    # backward_steps leaves .grad alone
+    assert all(node.grad == 0.0 for node in topological_order(root))
+    root.backward(seed)  # a fresh graph: leaves start from 0, so no accumulation
+    assert len(steps) == len(topological_order(root))
+    for step in steps:
+        assert step.delta == step.node.grad, step.text()
+
+
+@given(programs())
+def test_leaf_deltas_agree_with_central_differences(program):
+    leaves, instructions = program
+    values = [Value(x) for x in leaves]
+    root = run(instructions, values)
+    by_node = {s.node: s.delta for s in backward_steps(root)}
+    for i, v in enumerate(values):
+        if v not in by_node:  # the leaf does not reach the root
+            continue
+        numeric = numeric_grad(lambda *xs: run(instructions, xs), leaves, i)
+        assert math.isclose(by_node[v], numeric, rel_tol=1e-4, abs_tol=1e-5)
+
+
+@given(programs())
+def test_each_delta_is_the_sum_of_its_terms_from_the_table(program):
+    leaves, instructions = program
+    root = run(instructions, leaves)
+    steps = backward_steps(root)
+    order = topological_order(root)
+    # the order of the backward pass: reverse topological, root first
+    assert [s.node for s in steps] == order[::-1]
+    assert steps[0].node is root and steps[0].terms == () and steps[0].delta == 1.0
+    delta = {s.node: s.delta for s in steps}
+    edges = {node: 0 for node in order}
+    for k in order:
+        for j in k.parents:
+            edges[j] += 1
+    for s in steps[1:]:
+        assert len(s.terms) == edges[s.node]  # one term per edge j → k (x*x gives two)
+        assert math.isclose(s.delta, math.fsum(t.consumer_delta * t.local for t in s.terms),
+                            rel_tol=1e-12, abs_tol=1e-12)
+        for t in s.terms:
+            k = t.consumer
+            assert k.parents[t.parent_index] is s.node
+            assert t.local == k.local_grads[t.parent_index]
+            assert t.consumer_delta == delta[k]
+            assert t.formula == expected_formula(k.op, t.parent_index, len(k.parents))
+
+
+def expected_formula(op, i, n):
+    """The table's formula for ∂k/∂j. `rules.rule_for` misses "+1" (x + a positive
+    number; its pattern reads "+1" as a signed number), so look that one up as "+c"."""
+    if rules.rule_for(op) is None and op.startswith("+"):
+        return rules.RULES["+c"].derivatives[0]
+    return rules.formula(op, i, n)
+
+
+def neuron():
+    """The classic single neuron o = tanh(w1·x1 + w2·x2 + b) with b chosen so that
+    tanh(a) = 1/√2, hence do/da = 1 − o² = 0.5 (worked out by hand)."""
+    x1, x2, w1, w2 = Value(2.0, "x1"), Value(0.0, "x2"), Value(-3.0, "w1"), Value(1.0, "w2")
+    b = Value(math.atanh(1 / math.sqrt(2)) + 6.0, "b")
+    a = w1 * x1 + w2 * x2 + b
+    a.label = "a"
+    o = a.tanh()
+    o.label = "o"
+    return o, dict(x1=x1, x2=x2, w1=w1, w2=w2, b=b, a=a)
+
+
+def test_neuron_steps_print_the_numbers_worked_out_by_hand():
+    o, v = neuron()
+    steps = {s.name: s for s in backward_steps(o)}
+    assert steps["o"].text() == "δ[o] = ∂o/∂o = 1"
+    assert steps["a"].text() == "δ[a] = δ[o]·∂o/∂a = (1)(0.5) = 0.5"
+    assert steps["a"].terms[0].formula == "∂tanh(a)/∂a = 1 − tanh(a)²"
+    # δ_x1 = δ_a · w1 through the product node n2 = w1·x1 (unlabelled: named by position)
+    assert steps["x1"].text() == "δ[x1] = δ[n2]·∂n2/∂x1 = (0.5)(−3) = −1.5"
+    assert steps["w1"].text() == "δ[w1] = δ[n2]·∂n2/∂w1 = (0.5)(2) = 1"
+    assert steps["n2"].expression == "w1 · x1"
+    assert steps["x1"].terms[0].formula == "∂(a·b)/∂b = a"
+    assert "∂tanh(a)/∂a = 1 − tanh(a)²" in steps["a"].explain()
+
+
+def test_adding_a_positive_number_shows_the_table_formula():
+    x = Value(1.0, "x")
+    step = backward_steps(x + 1)[1]
+    assert step.terms[0].formula == "∂(a + c)/∂a = 1"
+
+
+def test_a_node_with_two_consumers_sums_two_terms():
+    # the example of the brief: δ[h1] = δ[a2]·∂a2/∂h1 + δ[a3]·∂a3/∂h1
+    h1 = Value(1.0, "h1")
+    a2 = h1 * -1.2
+    a2.label = "a2"
+    a3 = h1 * 0.8
+    a3.label = "a3"
+    E = 0.5 * a2 + 0.25 * a3
+    E.label = "E"
+    step = next(s for s in backward_steps(E) if s.name == "h1")
+    # consumers nearest the root come first (the order backward() adds them in)
+    assert step.text() == "δ[h1] = δ[a3]·∂a3/∂h1 + δ[a2]·∂a2/∂h1 = (0.25)(0.8) + (0.5)(−1.2) = −0.4"
+    assert step.delta == pytest.approx(-0.4, abs=1e-15)
+
+
+def test_x_times_x_gives_two_terms_with_the_two_formulas():
+    x = Value(3.0, "x")
+    y = x * x
+    y.label = "y"
+    step = backward_steps(y)[1]
+    assert [t.formula for t in step.terms] == ["∂(a·b)/∂a = b", "∂(a·b)/∂b = a"]
+    assert step.text() == "δ[x] = δ[y]·∂y/∂x + δ[y]·∂y/∂x = (1)(3) + (1)(3) = 6"
+
+
+def test_seed_scales_every_delta_and_is_named_at_the_root():
+    o, _ = neuron()
+    plain = backward_steps(o)
+    seeded = backward_steps(o, grad=-2.0)
+    assert seeded[0].text() == "δ[o] = −2 (the seed given to backward)"
+    for p, s in zip(plain, seeded):
+        assert s.delta == pytest.approx(-2.0 * p.delta)
+
+
+def test_names_are_stable_and_unique():
+    x = Value(1.0, "x")
+    other_x = Value(2.0, "x")
+    root = (x * other_x).tanh()
+    names = node_names(root)
+    assert names == node_names(root)  # same graph, same names
+    assert len(set(names.values())) == len(names)
+    order = topological_order(root)
+    assert [names[n] for n in order] == ["x#0", "x#1", "n2", "n3"]
+    # a label that collides with an automatic name is disambiguated too
+    n2 = Value(1.0, "n2")
+    root = (n2 + Value(1.0)) * Value(3.0)
+    assert sorted(node_names(root).values()) == sorted(["n2#0", "n1", "n2#2", "n3", "n4"])
+
+
+def test_node_expressions_name_the_operation():
+    x, y = Value(1.0, "x"), Value(2.0, "y")
+    names = {x: "x", y: "y"}
+    cases = [(x - 3, "x − 3"), (2 - x, "2 − x"), (x * 2.5, "x · 2.5"), (x / 4, "x / 4"),
+             (3 / x, "3 / x"), (x ** 2, "x ^ 2"), (2 ** x, "2 ^ x"), (-x, "−x"), (x + 1, "x + 1"),
+             (x.sigmoid(), "sigmoid(x)"), (Value.sum([x, y]), "x + y"),
+             (weighted_sum([x], [y], x), "x·y + x")]
+    for node, expected in cases:
+        assert node_expression(node, names) == expected
+
+
+def test_latex_has_the_same_numbers():
+    o, _ = neuron()
+    step = next(s for s in backward_steps(o) if s.name == "x1")
+    latex = step._repr_latex_()
+    assert latex.startswith("$") and latex.endswith("$")
+    assert r"\delta_{\text{x1}} = \delta_{\text{n2}}\,\frac{\partial \text{n2}}{\partial \text{x1}}" in latex
+    assert latex.endswith("= (0.5)(-3) = -1.5$")
+    # special characters of a label are escaped for LaTeX
+    weird = Value(1.0, "w_1{x}")
+    assert r"\text{w\_1\{x\}}" in backward_steps(weird * 2)[1].latex()
+
+
+def test_fmt_uses_a_real_minus_sign_and_four_digits():
+    assert fmt(-0.123456) == "−0.1235"
+    assert fmt(-0.0) == "0"
+    assert fmt(1e-9) == "1e-09"
+    assert fmt(-2.5e-9) == "−2.5e-09"
+
+
+def test_stepper_walks_and_clamps():
+    o, v = neuron()
+    s = Stepper(o)
+    n = len(topological_order(o))
+    assert len(s) == n and s.index == 0 and s.current.node is o
+    assert s.prev().node is o  # stays at the start
+    s.next()
+    assert s.index == 1 and s.current.name == "a"
+    assert s.deltas() == {o: 1.0, v["a"]: s.current.delta}
+    s.goto(-1)
+    assert s.index == n - 1
+    assert s.next().index == n - 1  # stays at the end
+    with pytest.raises(IndexError, match=f"there are {n} steps"):
+        s.goto(n)
+    with pytest.raises(TypeError):
+        s.goto(1.5)
+    assert all(node.grad == 0.0 for node in topological_order(o))
+
+
+def test_errors_name_the_argument():
+    with pytest.raises(TypeError, match="root must be a Value"):
+        backward_steps(3.0)
+    with pytest.raises(ValueError, match="not a finite number"):
+        backward_steps(Value(1.0), grad=math.inf)
+
+
+@settings(max_examples=5)
+@given(st.integers(200, 2000))
+def test_deep_chain_needs_no_recursion(depth):
+    x = Value(0.1, "x")
+    y = x
+    for _ in range(depth):
+        y = y * 1.0001
+    steps = backward_steps(y)
+    assert steps[-1].delta == pytest.approx(1.0001**depth)
