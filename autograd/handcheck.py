@@ -80,10 +80,10 @@ class HandCheck:
     def __str__(self) -> str:
         point = ", ".join(f"{k} = {v:.6g}" for k, v in self.at.items())
         lines = [f"hand check at {point}",
-                 f"{'':<3}{'name':<10}{'claimed':>15}{'engine':>15}{'finite diff':>15}  verdict"]
+                 f"{'derivative':<14}{'claimed':>15}{'engine':>15}{'finite diff':>15}  verdict"]
         for r in self.rows:
             mark = "" if r.engine_confirmed else "   (engine ≠ finite difference here: a kink?)"
-            lines.append(f"{'∂f/':<3}{'∂' + r.name:<10}{r.claimed:>15.8g}{r.engine:>15.8g}"
+            lines.append(f"{'∂f/∂' + r.name:<14}{r.claimed:>15.8g}{r.engine:>15.8g}"
                          f"{r.numeric:>15.8g}  {r.verdict}{mark}")
         lines.extend(self._notes())
         lines.append("all claims right" if self.ok else "some claims are WRONG")

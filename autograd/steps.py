@@ -391,6 +391,9 @@ def write_atomic(path: str | os.PathLike, text: str) -> str:
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write(text)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes it private; a page is for sharing
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):

@@ -1,16 +1,124 @@
-"""The `deltagrad` command line."""
+"""The `deltagrad` command line.
+
+    deltagrad demo
+    deltagrad trace "tanh(w1*x1 + w2*x2 + b)" x1=2 x2=0 w1=-3 w2=1 b=6.88 --svg g.svg --html steps.html
+
+`trace` needs only the engine (`autograd`); it prints the forward values, every
+backward step δ_j = Σ_{k∈↓j} δ_k ∂k/∂j with its numbers, and the gradients. Any
+problem with the input ends with exit status 2 and one sentence on stderr.
+"""
 
 from __future__ import annotations
 
+import argparse
 import sys
+from typing import TextIO
+
+TRACE_EPILOG = """\
+The expression may use numbers, variables, + - * / ** (power), unary minus, and the
+functions exp, log, tanh, sigmoid, relu, softplus, leaky_relu(x, slope), elu(x, alpha).
+Give every variable a value as name=value. An expression that starts with "-" must
+come after "--":  deltagrad trace -- "-x*y" x=1 y=2
+"""
+
+
+class _Parser(argparse.ArgumentParser):
+    def _print_message(self, message: str, file: TextIO | None = None) -> None:
+        # argparse echoes the user's arguments; those may hold characters the
+        # terminal cannot encode (undecodable bytes of argv become surrogates)
+        if message:
+            _write(file or sys.stderr, message.rstrip("\n"))
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="deltagrad",
+        description="Backpropagation you can step through, draw and check by hand.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.add_parser("demo", help="train a small network and show its pictures",
+                   description="Train a small network and show its pictures.")
+    trace = sub.add_parser(
+        "trace",
+        help="trace backprop through an expression, node by node",
+        description="Trace backprop through an expression: forward values, every chain-rule "
+                    "sum δ_j = Σ_k δ_k ∂k/∂j with its numbers, and the gradients.",
+        epilog=TRACE_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    trace.add_argument("expr", metavar="EXPR", help='the expression, e.g. "tanh(w*x + b)"')
+    trace.add_argument("values", metavar="name=value", nargs="*", help="a value for each variable, e.g. x=2")
+    trace.add_argument("--svg", metavar="FILE", help="also write the graph with its gradients (SVG; .png, .pdf, .dot by extension)")
+    trace.add_argument("--html", metavar="FILE",
+                       help="also write a standalone HTML page that steps through backprop")
+    return parser
+
+
+def _write(stream: TextIO, text: str) -> None:
+    """Print even to a terminal that cannot show δ or ∂ (they become \\u escapes)."""
+    try:
+        stream.write(text + "\n")
+    except UnicodeEncodeError:
+        encoding = getattr(stream, "encoding", None) or "ascii"
+        stream.write(text.encode(encoding, "backslashreplace").decode(encoding) + "\n")
+
+
+def _fail(message: str) -> int:
+    _write(sys.stderr, f"deltagrad: error: {message}")
+    return 2
+
+
+def trace_command(expr: str, assignments: list[str], svg: str | None, html: str | None) -> int:
+    from autograd.expr import ExprError, parse_assignments, trace
+
+    try:
+        result = trace(expr, parse_assignments(assignments))
+    except ExprError as err:
+        return _fail(str(err))
+    written = []
+    try:  # files first: if one cannot be written, the command fails before printing anything
+        if svg:
+            from autograd.draw import draw, render
+
+            result.root.backward()  # a fresh graph: the picture shows the same gradients
+            render(draw(result.root), svg)
+            written.append(f"wrote the graph to {svg}")
+        if html:
+            from autograd.steps import Stepper
+
+            Stepper(result.root).to_html(html, title=f"Backpropagation through {result.text}")
+            written.append(f"wrote the step-by-step page to {html}")
+    except (OSError, ValueError, RuntimeError) as err:
+        # a folder that does not exist, a bad extension, Graphviz missing (its error
+        # is a RuntimeError with the install commands), a graph too big to draw
+        return _fail(str(err))
+    _write(sys.stdout, result.report())
+    if written:
+        _write(sys.stdout, "\n" + "\n".join(written))
+    return 0
+
+
+def demo_command() -> int:
+    try:
+        from nn import demo
+    except ImportError as err:
+        return _fail(f"the demo is not available ({err})")
+    status = demo.main()
+    return status if isinstance(status, int) else 0
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = sys.argv[1:] if argv is None else argv
-    if args[:1] == ["demo"]:
-        print("deltagrad demo: coming soon")
-        return 0
-    print("usage: deltagrad demo", file=sys.stderr)
+    args = sys.argv[1:] if argv is None else list(argv)
+    parser = _parser()
+    try:
+        ns = parser.parse_args(args)
+    except SystemExit as done:  # --help (0) or a usage error (2): argparse has printed it
+        return done.code if isinstance(done.code, int) else 2
+    if ns.command == "trace":
+        return trace_command(ns.expr, ns.values, ns.svg, ns.html)
+    if ns.command == "demo":
+        return demo_command()
+    parser.print_help(sys.stderr)
     return 2
 
 

@@ -1,0 +1,319 @@
+"""A safe little expression language for tracing backprop from the command line.
+
+    deltagrad trace "tanh(w1*x1 + w2*x2 + b)" x1=2 x2=0 w1=-3 w2=1 b=6.88
+
+The text is parsed by Python's `ast` module and then checked against a whitelist:
+numbers, variable names, + − * / **, unary minus and plus, and calls of the
+engine's functions exp, log, tanh, sigmoid, relu, softplus (one argument),
+leaky_relu(x, slope) and elu(x, alpha) (the second argument optional, a number).
+Nothing is ever passed to `eval`. Every variable becomes ONE labelled leaf Value
+(x*x uses the same leaf twice); arithmetic on plain numbers only is done in
+floats first, so `2*3*x` is one node `x·6`.
+
+Everything that goes wrong — bad syntax, an unknown name, a domain error such as
+log(−1), an overflow — raises `ExprError` with one readable sentence.
+"""
+
+from __future__ import annotations
+
+import ast
+import keyword
+import math
+from dataclasses import dataclass, field
+from typing import Iterable, Mapping
+
+from autograd import rules
+from autograd.steps import Step, backward_steps, node_expression, node_names, fmt
+from autograd.value import Value, topological_order
+
+__all__ = ["ExprError", "FUNCTIONS", "parse", "parse_assignments", "build", "trace", "Trace"]
+
+MAX_LENGTH = 10_000  # characters: a teaching trace of more nodes than this is unreadable anyway
+
+# name → (fewest, most) arguments. The optional second argument is a constant.
+FUNCTIONS: dict[str, tuple[int, int]] = {
+    "exp": (1, 1), "log": (1, 1), "tanh": (1, 1), "sigmoid": (1, 1), "relu": (1, 1),
+    "softplus": (1, 1), "leaky_relu": (1, 2), "elu": (1, 2),
+}
+_SECOND = {"leaky_relu": "slope", "elu": "alpha"}
+
+_BINARY = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**"}
+_UNARY = {ast.USub: "-", ast.UAdd: "+"}
+_ALLOWED = (ast.Expression, ast.BinOp, ast.UnaryOp, ast.Call, ast.Name, ast.Constant, ast.Load,
+            *_BINARY, *_UNARY)
+# How to name what a student wrote when it is not allowed.
+_FORBIDDEN = {
+    ast.Attribute: "attribute access (a.b)", ast.Subscript: "indexing (a[i])",
+    ast.Compare: "comparisons", ast.BoolOp: "and/or", ast.Lambda: "lambda",
+    ast.IfExp: "if/else", ast.NamedExpr: "assignment (:=)", ast.List: "lists",
+    ast.Tuple: "tuples", ast.Dict: "dicts", ast.Set: "sets", ast.Starred: "* unpacking",
+    ast.JoinedStr: "f-strings", ast.ListComp: "comprehensions", ast.GeneratorExp: "generators",
+    ast.SetComp: "comprehensions", ast.DictComp: "comprehensions", ast.Await: "await",
+    ast.Yield: "yield", ast.YieldFrom: "yield", ast.Slice: "slices",
+    ast.FloorDiv: "// (use /)", ast.Mod: "% (remainder)", ast.MatMult: "@",
+    ast.BitAnd: "&", ast.BitOr: "|", ast.BitXor: "^ (for a power write **)",
+    ast.LShift: "<<", ast.RShift: ">>", ast.Invert: "~", ast.Not: "not",
+}
+
+
+class ExprError(ValueError):
+    """The expression or the values given for it cannot be traced; the message says why."""
+
+
+def _short(text: str, limit: int = 60) -> str:
+    """The user's text for an error message, shortened. Messages show it with !r,
+    which escapes control characters and lone surrogates a terminal cannot print."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+# ---------------------------------------------------------------------------
+# Parsing
+# ---------------------------------------------------------------------------
+def parse(text: str) -> tuple[ast.Expression, list[str]]:
+    """Parse and whitelist-check `text`; return the tree and its variable names
+    (in order of first appearance, left to right)."""
+    if not isinstance(text, str):
+        raise ExprError(f"the expression must be text, got {type(text).__name__}")
+    if not text.strip():
+        raise ExprError("the expression is empty; write one such as \"tanh(w*x + b)\"")
+    if len(text) > MAX_LENGTH:
+        raise ExprError(f"the expression is {len(text)} characters long; at most {MAX_LENGTH} are traced")
+    try:
+        tree = ast.parse(text.strip(), mode="eval")
+    except SyntaxError as err:
+        where = f" at column {err.offset}" if err.offset else ""
+        raise ExprError(f"cannot parse {_short(text)!r}{where}: {err.msg}") from None
+    except (ValueError, RecursionError, MemoryError, OverflowError) as err:
+        # null bytes, integers with too many digits, nesting beyond the parser's limits
+        reason = "it is nested too deeply" if isinstance(err, (RecursionError, MemoryError)) else str(err)
+        raise ExprError(f"cannot parse {_short(text)!r}: {reason}") from None
+
+    names: list[str] = []
+    nodes = [tree]
+    while nodes:  # iterative walk: no recursion, whatever the depth
+        node = nodes.pop()
+        if not isinstance(node, _ALLOWED):
+            what = _FORBIDDEN.get(type(node), type(node).__name__)
+            raise ExprError(
+                f"{what}: not allowed here; use numbers, variables, + - * / **, and "
+                f"the functions {', '.join(FUNCTIONS)}"
+            )
+        if isinstance(node, ast.Constant):
+            if isinstance(node.value, bool) or not isinstance(node.value, (int, float)):
+                raise ExprError(f"{node.value!r} is not a number; only numbers and variables can be used")
+        elif isinstance(node, ast.Call):
+            _check_call(node)
+            nodes.extend(reversed(node.args))
+            continue  # node.func is the function's name, not a variable
+        elif isinstance(node, ast.Name):
+            if node.id in FUNCTIONS:
+                raise ExprError(f"{node.id} is a function: call it, as in {node.id}(x)")
+            if node.id not in names:
+                names.append(node.id)
+        nodes.extend(reversed(list(ast.iter_child_nodes(node))))
+    if not names:
+        raise ExprError("the expression has no variables, so there is nothing to differentiate; "
+                        "use names such as x in it and give their values (x=2)")
+    return tree, names
+
+
+def _check_call(node: ast.Call) -> None:
+    if not isinstance(node.func, ast.Name):
+        raise ExprError(f"only the functions {', '.join(FUNCTIONS)} can be called, by name")
+    name = node.func.id
+    if name not in FUNCTIONS:
+        raise ExprError(f"unknown function {_short(name)!r}; the functions are {', '.join(FUNCTIONS)}")
+    if node.keywords:
+        raise ExprError(f"{name}() takes its arguments by position, e.g. "
+                        + (f"{name}(x, 0.1)" if name in _SECOND else f"{name}(x)"))
+    low, high = FUNCTIONS[name]
+    if not low <= len(node.args) <= high:
+        wanted = "one argument" if high == 1 else f"one or two arguments (x, {_SECOND[name]})"
+        raise ExprError(f"{name}() takes {wanted}, got {len(node.args)}")
+
+
+def parse_assignments(items: Iterable[str]) -> dict[str, float]:
+    """["x=2", "w=-3"] → {"x": 2.0, "w": -3.0}; each value a finite number, each name once."""
+    values: dict[str, float] = {}
+    for item in items:
+        name, sep, number = item.partition("=")
+        name = name.strip()
+        if not sep:
+            raise ExprError(f"{_short(item)!r} is not an assignment; write name=value, e.g. x=2")
+        if not name.isidentifier() or keyword.iskeyword(name):
+            raise ExprError(f"{_short(name)!r} is not a variable name (in {_short(item)!r})")
+        if name in FUNCTIONS:
+            raise ExprError(f"{name} is a function, not a variable; pick another name")
+        if name in values:
+            raise ExprError(f"{name} is given twice ({name}={values[name]:g} and {_short(item)!r}); give it once")
+        try:
+            x = float(number)
+        except ValueError:
+            raise ExprError(f"the value of {name} must be a number, got {_short(number)!r}") from None
+        if not math.isfinite(x):
+            raise ExprError(f"the value of {name} must be a finite number, got {_short(number)!r}")
+        values[name] = x
+    return values
+
+
+# ---------------------------------------------------------------------------
+# Building the graph
+# ---------------------------------------------------------------------------
+def build(text: str, values: Mapping[str, float]) -> tuple[Value, dict[str, Value]]:
+    """The graph of `text` with `values` for its variables: (root, {name: leaf})."""
+    tree, names = parse(text)
+    missing = [n for n in names if n not in values]
+    if missing:
+        example = " ".join(f"{n}=1" for n in missing)
+        raise ExprError(f"no value given for {', '.join(missing)}; add e.g. {example}")
+    unused = [n for n in values if n not in names]
+    if unused:
+        raise ExprError(f"{', '.join(unused)} {'is' if len(unused) == 1 else 'are'} given a value "
+                        f"but not used in the expression (the variables are {', '.join(names)})")
+    leaves = {n: Value(values[n], n) for n in names}
+    try:
+        root = _evaluate(tree.body, leaves)
+    except ExprError:
+        raise
+    except OverflowError as err:
+        raise ExprError(f"cannot compute it: a number grows too large for a float ({err})") from None
+    except (ArithmeticError, ValueError) as err:  # the engine's DomainError is a ValueError
+        raise ExprError(f"cannot compute it: {err}") from None
+    if not isinstance(root, Value):  # variables only multiplied by 0 are still variables
+        raise ExprError("the expression does not depend on its variables")
+    return root, leaves
+
+
+def _evaluate(body: ast.AST, leaves: Mapping[str, Value]):
+    """Post-order walk with an explicit stack (a long sum x+x+...+x is fine)."""
+    result: dict[int, Value | float] = {}
+    stack: list[tuple[ast.AST, bool]] = [(body, False)]
+    while stack:
+        node, children_done = stack.pop()
+        if isinstance(node, ast.Constant):
+            result[id(node)] = _number(node.value)
+        elif isinstance(node, ast.Name):
+            result[id(node)] = leaves[node.id]
+        elif not children_done:
+            stack.append((node, True))
+            kids = [node.left, node.right] if isinstance(node, ast.BinOp) else \
+                [node.operand] if isinstance(node, ast.UnaryOp) else list(node.args)
+            stack.extend((k, False) for k in reversed(kids))
+        elif isinstance(node, ast.BinOp):
+            a, b = result.pop(id(node.left)), result.pop(id(node.right))
+            result[id(node)] = _binary(_BINARY[type(node.op)], a, b)
+        elif isinstance(node, ast.UnaryOp):
+            a = result.pop(id(node.operand))
+            result[id(node)] = -a if isinstance(node.op, ast.USub) else a
+        else:
+            args = [result.pop(id(k)) for k in node.args]
+            result[id(node)] = _call(node.func.id, args)
+    return result[id(body)]
+
+
+def _number(x) -> float:
+    try:
+        f = float(x)  # an int literal too large for a float raises OverflowError
+    except OverflowError:
+        raise ExprError(f"the number {str(x)[:20]}… is too large for a float") from None
+    return f
+
+
+def _binary(op: str, a, b):
+    if isinstance(a, Value) or isinstance(b, Value):
+        # the engine's operators; a plain number on either side is folded into the op
+        if op == "+":
+            return a + b
+        if op == "-":
+            return a - b
+        if op == "*":
+            return a * b
+        if op == "/":
+            return a / b
+        return a**b
+    # two plain numbers: float arithmetic (a float power never hangs, unlike int towers)
+    try:
+        if op == "+":
+            out = a + b
+        elif op == "-":
+            out = a - b
+        elif op == "*":
+            out = a * b
+        elif op == "/":
+            out = a / b
+        else:
+            out = a**b
+    except ZeroDivisionError:
+        raise ExprError(f"cannot compute {fmt(a)} {op} {fmt(b)}: division by zero") from None
+    except OverflowError:
+        raise ExprError(f"cannot compute {fmt(a)} {op} {fmt(b)}: the result is too large for a float") from None
+    if isinstance(out, complex):
+        raise ExprError(f"cannot compute {fmt(a)} ** {fmt(b)}: a negative number to a fractional power")
+    if not math.isfinite(out):
+        raise ExprError(f"cannot compute {fmt(a)} {op} {fmt(b)}: the result is too large for a float")
+    return out
+
+
+def _call(name: str, args: list):
+    x, consts = args[0], args[1:]
+    if any(isinstance(c, Value) for c in consts):
+        raise ExprError(f"the {_SECOND[name]} of {name}() must be a number, not depend on variables")
+    if isinstance(x, Value):
+        return getattr(x, name)(*consts)
+    try:
+        return rules.UNARY[name](x, *consts)[0]  # a constant: fold it
+    except (ArithmeticError, ValueError) as err:
+        raise ExprError(f"cannot compute {name}({fmt(x)}): {err}") from None
+
+
+# ---------------------------------------------------------------------------
+# The whole trace: forward values, backward steps, gradients
+# ---------------------------------------------------------------------------
+@dataclass
+class Trace:
+    text: str
+    root: Value
+    leaves: dict[str, Value]
+    steps: list[Step] = field(default_factory=list)
+
+    @property
+    def gradients(self) -> dict[str, float]:
+        """∂root/∂variable for every variable, from the steps (the .grad of a fresh graph)."""
+        delta = {s.node: s.delta for s in self.steps}
+        return {n: delta[v] for n, v in self.leaves.items()}
+
+    def report(self) -> str:
+        r = self.root.label
+        order = topological_order(self.root)
+        names = node_names(self.root)
+        lines = [f"{r} = {self.text.strip()}", "", "forward (inputs first):"]
+        for node in order:
+            expression = node_expression(node, names)
+            shown = f"{names[node]} = {expression} = " if node.parents else f"{names[node]} = "
+            lines.append(f"  {shown}{fmt(node.data, 6)}")
+        lines += ["", f"backward (δ[j] = ∂{r}/∂j, one node at a time, {r} first):"]
+        for s in self.steps:
+            rules_used = "; ".join(dict.fromkeys(t.formula for t in s.terms))
+            lines.append(f"  [{s.index}] {s.text()}" + (f"      {rules_used}" if rules_used else ""))
+        lines += ["", "gradients:"]
+        lines += [f"  ∂{r}/∂{n} = {g:.10g}" for n, g in self.gradients.items()]
+        return "\n".join(lines)
+
+
+def trace(text: str, values: Mapping[str, float]) -> Trace:
+    """Build the graph, name every node (the output is "f", or "out" when f is a
+    variable; other nodes "n<i>"), and step through backprop. Raises ExprError,
+    also when a δ overflows (a finite forward pass can still have a huge gradient)."""
+    root, leaves = build(text, values)
+    if root.parents:  # (a bare variable keeps its own name)
+        root.label = "out" if "f" in leaves else "f"
+    # label every node with its stable name, so drawings and the printed steps agree
+    for node, name in node_names(root).items():
+        node.label = name
+    steps = backward_steps(root)
+    for s in steps:
+        if not math.isfinite(s.delta):
+            raise ExprError(f"δ[{s.name}] = ∂{root.label}/∂{s.name} is too large for a float "
+                            "(the backward pass overflows); try smaller values")
+    # the expression as parsed (no comments, no stray control characters) for the report
+    return Trace(ast.unparse(parse(text)[0]), root, leaves, steps)
