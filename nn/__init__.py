@@ -1,11 +1,13 @@
 """deltagrad's networks: neurons, layers and MLPs built from `autograd.Value`s.
 
     import nn
-    model = nn.MLP(2, [4, 1], activation="tanh", output="sigmoid", seed=0)
-    y = model([0.5, -1.0])          # list of Values
-    model.parameters()              # weights and biases, stable order
+    X, y = nn.data.moons(100)
+    model = nn.MLP(2, [16, 16, 1], activation="tanh", output="identity", seed=0)
+    history = nn.fit(model, X, y, "hinge", nn.SGD(model.parameters(), lr=0.1), epochs=50)
+    nn.accuracy(model, X, y, "hinge")
 """
 
+from nn import data, losses, optim
 from nn.module import (
     ACTIVATIONS,
     MLP,
@@ -16,5 +18,14 @@ from nn.module import (
     Perceptron,
     softmax,
 )
+from nn.io import ModelFileError, load
+from nn.optim import SGD, Adam
+from nn.torch_bridge import from_torch, to_torch
+from nn.train import History, accuracy, fit, predict
 
-__all__ = ["Module", "Neuron", "Layer", "MLP", "LayerTrace", "Perceptron", "softmax", "ACTIVATIONS"]
+__all__ = [
+    "Module", "Neuron", "Layer", "MLP", "LayerTrace", "Perceptron", "softmax", "ACTIVATIONS",
+    "SGD", "Adam", "fit", "predict", "accuracy", "History",
+    "load", "ModelFileError", "to_torch", "from_torch",
+    "data", "losses", "optim",
+]

@@ -104,7 +104,10 @@ class Neuron(Module):
 
     def forward(self, x: Sequence) -> tuple[Value, Value]:
         """(a, z): the pre-activation node and the activation node (z is a for identity)."""
-        x = _as_inputs(x, self.nin, "Neuron")
+        return self._forward(_as_inputs(x, self.nin, "Neuron"))
+
+    def _forward(self, x: list[Value]) -> tuple[Value, Value]:
+        # x already checked (Layer checks once for all its neurons)
         a = autograd.weighted_sum(self.w, x, self.b)  # a_j = Σ_k w_jk z_k + b_j
         a.label = self._a_label
         z = ACTIVATIONS[self.activation](a)
@@ -154,8 +157,10 @@ class Layer(Module):
 
     def forward(self, x: Sequence) -> tuple[list[Value], list[Value]]:
         """(a_list, z_list) for the units of this layer."""
-        x = _as_inputs(x, self.nin, "Layer")
-        pairs = [neuron.forward(x) for neuron in self.neurons]
+        return self._forward(_as_inputs(x, self.nin, "Layer"))
+
+    def _forward(self, x: list[Value]) -> tuple[list[Value], list[Value]]:
+        pairs = [neuron._forward(x) for neuron in self.neurons]
         a = [p[0] for p in pairs]
         if self.activation == "softmax":
             labels = [n._z_label for n in self.neurons]
@@ -228,7 +233,7 @@ class MLP(Module):
         z = _as_inputs(x, self.nin, "MLP")
         traces = []
         for layer in self.layers:
-            a, out = layer.forward(z)
+            a, out = layer._forward(z)
             traces.append(LayerTrace(inputs=z, a=a, z=out))
             z = out
         return traces

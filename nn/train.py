@@ -1,0 +1,178 @@
+"""Training loops: `fit`, plus `predict` and `accuracy` helpers.
+
+One update (seed 002, "batch / minibatch / online"):
+
+    E_B = (1/|B|) Σ_{n∈B} E_n  (+ λ Σ_w w²)      one graph for the whole batch B
+    E_B.backward()                                  one backward pass: ∂E_B/∂w in w.grad
+    optimizer.step()                                w ← w − η ∂E_B/∂w (or momentum, Adam)
+
+batch_size=None uses all N examples per update (1 update per epoch), batch_size=1
+is online learning (N updates per epoch), batch_size=k gives ⌈N/k⌉ updates per
+epoch (the last batch may be smaller).
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from dataclasses import dataclass, field
+from typing import Callable, Sequence
+
+import autograd
+from autograd import Value
+from nn import losses as _losses
+
+
+@dataclass
+class History:
+    """What `fit` measured, one entry per epoch.
+
+    `loss` is the mean per-example loss over the epoch (plus the l2 term), averaged
+    over its batches as the weights moved; `accuracy` the fraction of examples
+    classified correctly during the epoch (only for classification losses, else
+    empty); `steps` the total number of parameter updates."""
+
+    loss: list[float] = field(default_factory=list)
+    accuracy: list[float] = field(default_factory=list)
+    steps: int = 0
+
+
+def _classification_kind(loss) -> str | None:
+    """Which rule turns outputs into a class, for the built-in classification losses."""
+    for name in _losses.CLASSIFICATION:
+        if loss == name or loss is _losses.LOSSES[name]:
+            return name
+    return None
+
+
+def correct(outputs: Sequence, target, kind: str) -> bool:
+    """Is this example classified correctly? `outputs` are Values or floats.
+
+    bce: y > ½ ⇔ t > ½ for every output; hinge: sign(y) = t; (softmax_)cross_entropy:
+    argmax y = the target class (an index, or the argmax of a one-hot list)."""
+    y = [v.data if isinstance(v, Value) else float(v) for v in outputs]
+    if kind in ("bce", "hinge"):
+        t = [target] if isinstance(target, (int, float)) else list(target)
+        cut = 0.5 if kind == "bce" else 0.0
+        return all((yk > cut) == (tk > cut) for yk, tk in zip(y, t))
+    cls = target if isinstance(target, int) else max(range(len(target)), key=lambda k: target[k])
+    return max(range(len(y)), key=lambda k: y[k]) == cls
+
+
+def _check_data(model, X, y, where: str) -> None:
+    if len(X) != len(y):
+        raise ValueError(f"{where}: X has {len(X)} examples but y has {len(y)} targets; they must match")
+    if len(X) == 0:
+        raise ValueError(f"{where}: the data set is empty (X and y have no examples)")
+    nin = getattr(model, "nin", None)
+    if nin is not None:
+        for i, x in enumerate(X):
+            if len(x) != nin:
+                raise ValueError(f"{where}: X[{i}] has width {len(x)} but the model expects inputs of width {nin}")
+
+
+def predict(model, X: Sequence[Sequence[float]]) -> list[list[float]]:
+    """The model's outputs for every row of X, as plain floats (no graph is kept)."""
+    with autograd.no_grad():
+        return [[v.data for v in model(x)] for x in X]
+
+
+def accuracy(model, X, y, loss) -> float:
+    """Fraction of examples classified correctly, by the rule of a classification loss
+    (name or function: bce, cross_entropy, softmax_cross_entropy, hinge)."""
+    kind = _classification_kind(loss)
+    if kind is None:
+        raise ValueError(f"accuracy: {loss!r} is not a classification loss; use one of {', '.join(sorted(_losses.CLASSIFICATION))}")
+    _check_data(model, X, y, "accuracy")
+    outputs = predict(model, X)
+    return sum(correct(o, t, kind) for o, t in zip(outputs, y)) / len(X)
+
+
+def fit(
+    model,
+    X: Sequence[Sequence[float]],
+    y: Sequence,
+    loss: str | Callable,
+    optimizer,
+    epochs: int,
+    batch_size: int | None = None,
+    l2: float = 0.0,
+    shuffle: bool = True,
+    seed: int = 0,
+    progress: bool = True,
+) -> History:
+    """Train `model` on (X, y) for `epochs` passes; return a `History`.
+
+    `loss` is a function loss(outputs, target) -> Value for one example or a name
+    from nn.losses ("mse", "half_sse", "bce", "cross_entropy",
+    "softmax_cross_entropy", "hinge"). `l2` is the weight-decay coefficient λ.
+    The order of examples is shuffled every epoch by `random.Random(seed)`."""
+    loss_fn = _losses.get(loss)
+    kind = _classification_kind(loss)
+    _check_data(model, X, y, "fit")
+    if not isinstance(epochs, int) or isinstance(epochs, bool) or epochs < 1:
+        raise ValueError(f"fit: epochs must be a positive int, got {epochs!r}")
+    if batch_size is not None and (not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size < 1):
+        raise ValueError(f"fit: batch_size must be None (whole batch) or a positive int, got {batch_size!r}")
+    if not (isinstance(l2, (int, float)) and l2 >= 0 and math.isfinite(l2)):
+        raise ValueError(f"fit: l2 must be a non-negative number, got {l2!r}")
+    params = model.parameters()
+    n = len(X)
+    size = n if batch_size is None else min(batch_size, n)
+    rng = random.Random(seed)
+    history = History()
+
+    epoch_iter = range(1, epochs + 1)
+    bar = None
+    if progress:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(epoch_iter, desc="training", unit="epoch")
+        epoch_iter = bar
+    try:
+        for epoch in epoch_iter:
+            order = list(range(n))
+            if shuffle:
+                rng.shuffle(order)
+            total, right = 0.0, 0
+            for start in range(0, n, size):
+                batch = order[start : start + size]
+                try:
+                    batch_losses = []
+                    for i in batch:
+                        out = model(X[i])
+                        batch_losses.append(loss_fn(out, y[i]))
+                        if kind is not None:
+                            right += correct(out, y[i], kind)
+                    E = Value.sum(batch_losses) / len(batch)  # mean of per-example losses
+                    if l2:
+                        E = E + _losses.l2(params) * l2
+                except ArithmeticError as err:  # overflow, 0-division, log of 0: training diverged
+                    raise _diverged(epoch, err) from None
+                if not math.isfinite(E.data):
+                    raise _diverged(epoch, f"loss = {E.data}")
+                for p in params:
+                    p.grad = 0.0
+                E.backward()
+                optimizer.step()
+                history.steps += 1
+                total += E.data * len(batch)
+            history.loss.append(total / n)
+            if kind is not None:
+                history.accuracy.append(right / n)
+            if bar is not None:
+                post = {"loss": f"{history.loss[-1]:.4g}"}
+                if kind is not None:
+                    post["acc"] = f"{history.accuracy[-1]:.3f}"
+                bar.set_postfix(post)
+    finally:
+        if bar is not None:
+            bar.close()
+    return history
+
+
+def _diverged(epoch: int, cause) -> ValueError:
+    return ValueError(
+        f"fit: the loss became infinite or NaN in epoch {epoch} ({cause}); training diverged — "
+        "try a smaller learning rate (or scale the inputs)"
+    )
