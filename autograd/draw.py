@@ -37,7 +37,7 @@ from __future__ import annotations
 import math
 import os
 import shutil
-import tempfile
+import secrets
 from pathlib import Path
 from typing import Iterable, Mapping
 
@@ -173,7 +173,10 @@ def _atomic_write(path: Path, data: bytes) -> None:
     directory = path.parent if str(path.parent) else Path(".")
     if not directory.is_dir():
         raise FileNotFoundError(f"render: the folder {str(directory)!r} does not exist; create it first")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+    # Not tempfile.mkstemp: its files are private (mode 0600); os.open with 0o666
+    # gives the usual permissions (minus the umask), like any other new file.
+    tmp = directory / f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)

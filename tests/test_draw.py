@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib
 import math
+import os
 import re
 import shutil
 import sys
@@ -274,6 +275,10 @@ def test_dot_source_needs_no_renderer(tmp_path, monkeypatch):
     g = draw(o)
     assert render(g, tmp_path / "a.dot").read_text("utf-8") == g.source
     assert render(g, tmp_path / "a.gv").read_text("utf-8") == g.source
+    umask = os.umask(0)
+    os.umask(umask)
+    # An ordinary new file: readable as the umask allows, not private like a temp file.
+    assert (tmp_path / "a.dot").stat().st_mode & 0o777 == 0o666 & ~umask
 
 
 def test_unknown_extension_lists_the_supported_ones(tmp_path):
