@@ -1,0 +1,154 @@
+"""nn.draw: the neuron-level diagram of seed 001, with numbers from the engine.
+
+The δ_j in each unit must be the engine's grad of that unit's a_j node; here they
+are also checked against the lectures' formulas computed on plain floats:
+δ_k = (y_k − t_k) h'(a_k) at the outputs, δ_j = h'(a_j) Σ_k w_kj δ_k below, and
+∂E/∂w_jk = δ_j z_k on every arrow.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import shutil
+import xml.etree.ElementTree as ET
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import nn
+from autograd import zero_grad
+from autograd.draw import fmt, render
+from nn.draw import _sub, draw_network
+from nn.losses import half_sse, mse
+
+needs_dot = pytest.mark.skipif(
+    shutil.which("dot") is None,
+    reason="Graphviz `dot` is not installed (apt-get install graphviz); rendering cannot be tested",
+)
+
+NODE = re.compile(r"^\t+(\w+) \[label=\"((?:[^\"\\]|\\.)*)\"(.*)\]$", re.M)
+EDGE = re.compile(r"^\t+(\w+) -> (\w+)(?: \[(?:label=\"((?:[^\"\\]|\\.)*)\")?(.*)\])?$", re.M)
+
+
+def parse(source: str):
+    nodes = {m[1]: (m[2], m[3]) for m in NODE.finditer(source)}
+    edges = [(m[1], m[2], m[3] or "", m[4] or "") for m in EDGE.finditer(source)]
+    visible = [(a, b, lab) for a, b, lab, attrs in edges if "style=invis" not in attrs]
+    units = {k: v for k, v in nodes.items() if not k.startswith("caption")}
+    return units, visible
+
+
+X, T = [2.0, -1.0], [1.0]
+
+
+def test_2_3_1_network_has_the_lecture_units_and_arrows():
+    model = nn.MLP(2, [3, 1], activation="tanh", seed=0)
+    units, edges = parse(draw_network(model, X, T).source)
+    assert set(units) == {"x0", "x1", "x2", "z1_0", "z1_1", "z1_2", "z1_3", "z2_1", "E"}
+    expected = {("x0", f"z1_{j}") for j in (1, 2, 3)} | {(f"x{i}", f"z1_{j}") for i in (1, 2) for j in (1, 2, 3)}
+    expected |= {(f"z1_{k}", "z2_1") for k in (0, 1, 2, 3)} | {("z2_1", "E")}
+    assert sorted((a, b) for a, b, _ in edges) == sorted(expected)  # 9 + 4 + 1 arrows, each once
+    assert units["x1"][0] == "x₁ = 2.000" and units["x2"][0] == "x₂ = -1.000"
+    assert units["x0"][0] == "x₀ = 1" and units["z1_0"][0] == "z₀⁽¹⁾ = 1"
+
+
+def test_deltas_are_the_engines_and_the_lectures():
+    model = nn.MLP(2, [3, 1], activation="tanh", seed=0)
+    for p in model.parameters():
+        p.grad = 0.123  # stale gradients from "earlier training": must not leak in
+    units, edges = parse(draw_network(model, X, T).source)
+    assert all(p.grad == 0.123 for p in model.parameters())  # and the model is left as it was
+
+    # The engine, independently: trace, loss, backward, read a_j.grad.
+    trace = model.trace(X)
+    E = half_sse(trace[-1].z, T)
+    zero_grad(model.parameters())
+    E.backward()
+    for l, layer_trace in enumerate(trace, start=1):
+        for j, a in enumerate(layer_trace.a, start=1):
+            assert f"{_sub('δ', j, l)} = {fmt(a.grad)}" in units[f"z{l}_{j}"][0]
+    assert units["E"][0].startswith(f"E = {fmt(E.data)}")
+
+    # The lectures, on plain floats (seed 001 eq. 5.54–5.56, identity output, tanh hidden).
+    hidden, out = model.layers
+    x = X
+    a1 = [sum(w.data * xi for w, xi in zip(n.w, x)) + n.b.data for n in hidden.neurons]
+    z1 = [math.tanh(a) for a in a1]
+    y = sum(w.data * z for w, z in zip(out.neurons[0].w, z1)) + out.neurons[0].b.data
+    d2 = y - T[0]
+    d1 = [(1 - z * z) * out.neurons[0].w[j].data * d2 for j, z in enumerate(z1)]
+    assert f"δ₁⁽²⁾ = {fmt(d2)}" in units["z2_1"][0]
+    for j in range(3):
+        assert f"{_sub('δ', j + 1, 1)} = {fmt(d1[j])}" in units[f"z1_{j + 1}"][0]
+        assert f"{_sub('z', j + 1, 1)} = {fmt(z1[j])}" in units[f"z1_{j + 1}"][0]
+
+    # Every arrow k → j carries w_jk and ∂E/∂w_jk = δ_j z_k (biases: z_0 = 1).
+    label = {(a, b): lab for a, b, lab in edges}
+    for j, n in enumerate(hidden.neurons, start=1):
+        for k, (w, zk) in enumerate(zip(n.w, x), start=1):
+            assert label[(f"x{k}", f"z1_{j}")] == (
+                f"{_sub('w', f'{j}{k}', 1)} = {fmt(w.data)}\\n∂E/∂{_sub('w', f'{j}{k}', 1)} = {fmt(d1[j - 1] * zk)}"
+            )
+        assert label[("x0", f"z1_{j}")].endswith(f"∂E/∂{_sub('b', j, 1)} = {fmt(d1[j - 1])}")
+    for k, zk in enumerate(z1, start=1):
+        assert label[(f"z1_{k}", "z2_1")].endswith(f"= {fmt(d2 * zk)}")
+    assert label[("z2_1", "E")] == f"t₁ = 1.000\\n∂E/∂y₁ = {fmt(d2)}"
+
+
+def test_what_is_shown_depends_on_what_was_given():
+    model = nn.MLP(2, [3, 1], seed=0)
+    units, edges = parse(draw_network(model).source)  # architecture only
+    assert "E" not in units and units["z1_1"][0] == "a₁⁽¹⁾\\nz₁⁽¹⁾"
+    assert all("∂E" not in lab for _, _, lab in edges)
+    assert dict(((a, b), lab) for a, b, lab in edges)[("x1", "z1_1")] == f"w₁₁⁽¹⁾ = {fmt(model.layers[0].neurons[0].w[0].data)}"
+
+    units, edges = parse(draw_network(model, X).source)  # forward only
+    assert "E" not in units and "δ" not in units["z1_1"][0] and "a₁⁽¹⁾ = " in units["z1_1"][0]
+
+    units, edges = parse(draw_network(model, X, T, show_bias=False).source)
+    assert not {"x0", "z1_0"} & set(units) and len(edges) == 6 + 3 + 1
+
+
+def test_named_loss_is_used():
+    model = nn.MLP(2, [3, 1], seed=1)
+    units, _ = parse(draw_network(model, X, [0.25], loss="mse").source)
+    E = mse(model(X), [0.25])
+    assert units["E"][0].startswith(f"E = {fmt(E.data)}")
+
+
+@settings(max_examples=15)
+@given(st.lists(st.integers(1, 4), min_size=1, max_size=3), st.integers(1, 3), st.integers(0, 10**6))
+def test_any_mlp_draws_every_unit_and_arrow_deterministically(sizes, nin, seed):
+    model = nn.MLP(nin, sizes, seed=seed)
+    x = [0.5 * (i + 1) for i in range(nin)]
+    t = [0.0] * sizes[-1]
+    src = draw_network(model, x, t).source
+    units, edges = parse(src)
+    widths = [nin] + sizes
+    assert len(units) == sum(widths) + len(sizes) + 1  # units, one bias unit per layer, E
+    assert len(edges) == sum((widths[l] + 1) * widths[l + 1] for l in range(len(sizes))) + sizes[-1]
+    assert draw_network(nn.MLP(nin, sizes, seed=seed), x, t).source == src
+
+
+def test_errors_say_what_to_do():
+    with pytest.raises(ValueError, match=r"64 units.*max_units=60.*max_units=64"):
+        draw_network(nn.MLP(2, [30, 30, 2], seed=0))
+    assert draw_network(nn.MLP(2, [30, 30, 2], seed=0), max_units=64).source
+    with pytest.raises(ValueError, match="needs an input x"):
+        draw_network(nn.MLP(2, [1]), target=[1.0])
+    with pytest.raises(TypeError, match="nn.MLP"):
+        draw_network(object())
+
+
+@needs_dot
+def test_svg_shows_every_unit(tmp_path):
+    model = nn.MLP(2, [3, 1], seed=0)
+    g = draw_network(model, X, T)
+    root = ET.fromstring(render(g, tmp_path / "net.svg").read_bytes())
+    texts = [t.text for t in root.iter("{http://www.w3.org/2000/svg}text")]
+    units, _ = parse(g.source)
+    for lab, _ in units.values():
+        for line in lab.split("\\n"):
+            assert line in texts
