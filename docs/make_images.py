@@ -1,0 +1,70 @@
+"""Regenerate the pictures in docs/images/ (run `make images`).
+
+    op_graph.svg / .png   one tanh neuron, op by op, after backward (micrograd's example)
+    network.svg / .png    a 2-3-1 tanh network on one example, after backward (seed 001's diagram)
+
+The same program always writes the same DOT source, so the images change only when
+the drawing code or Graphviz does. PNG needs Graphviz's `dot`; SVG also works
+through the WebAssembly fallback (`pip install "deltagrad[wasm]"`).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # run from a checkout without installing
+
+import nn  # noqa: E402
+from autograd import Value  # noqa: E402
+from autograd.draw import GraphvizNotFound, draw, render  # noqa: E402
+from nn.draw import draw_network  # noqa: E402
+
+OUT = ROOT / "docs" / "images"
+
+
+def neuron_graph():
+    """o = tanh(x1·w1 + x2·w2 + b) with binary ops, so every product and sum is its own node.
+
+    b = 6.88137... makes n = 0.88137... = atanh(1/√2), so o = 1/√2 and
+    ∂o/∂n = 1 − o² = 1/2: the numbers a student can check by hand."""
+    x1, x2 = Value(2.0, "x1"), Value(0.0, "x2")
+    w1, w2 = Value(-3.0, "w1"), Value(1.0, "w2")
+    b = Value(6.8813735870195432, "b")
+    x1w1 = x1 * w1
+    x1w1.label = "x1w1"
+    x2w2 = x2 * w2
+    x2w2.label = "x2w2"
+    s = x1w1 + x2w2
+    s.label = "x1w1 + x2w2"
+    n = s + b
+    n.label = "n"
+    o = n.tanh()
+    o.label = "o"
+    o.backward()
+    return draw(o)
+
+
+def network_diagram():
+    """A 2-3-1 network (tanh hidden units, identity output), E = ½(y − t)², after backward."""
+    model = nn.MLP(2, [3, 1], activation="tanh", output="identity", seed=0)
+    return draw_network(model, x=[2.0, -1.0], target=[1.0])
+
+
+def main() -> int:
+    OUT.mkdir(parents=True, exist_ok=True)
+    failed = []
+    for name, graph in (("op_graph", neuron_graph()), ("network", network_diagram())):
+        for ext in (".svg", ".png"):
+            try:
+                path = render(graph, OUT / (name + ext))
+                print(f"wrote {path.relative_to(ROOT)}")
+            except GraphvizNotFound as err:
+                failed.append(f"{name}{ext}")
+                print(f"skipped docs/images/{name}{ext}:\n{err}", file=sys.stderr)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
