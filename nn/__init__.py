@@ -8,6 +8,7 @@
 """
 
 from nn import data, losses, optim
+from nn.draw import draw_network as draw  # nn.draw(model, x, target): the network diagram
 from nn.module import (
     ACTIVATIONS,
     MLP,
@@ -27,5 +28,5 @@ __all__ = [
     "Module", "Neuron", "Layer", "MLP", "LayerTrace", "Perceptron", "softmax", "ACTIVATIONS",
     "SGD", "Adam", "fit", "predict", "accuracy", "History",
     "load", "ModelFileError", "to_torch", "from_torch",
-    "data", "losses", "optim",
+    "data", "losses", "optim", "draw",
 ]
