@@ -84,7 +84,9 @@ def bce(outputs, target) -> Value:
         if not 0.0 < yk.data < 1.0:
             raise ValueError(
                 f"bce: output {k} is {yk.data!r}, not a probability in (0, 1); use a sigmoid "
-                "output layer (MLP(..., output='sigmoid')) or a loss on logits"
+                "output layer (MLP(..., output='sigmoid')). A sigmoid rounds to exactly 0 or 1 "
+                "once |a| > 37: then lower the learning rate, add l2, or train the logits with "
+                "softmax_cross_entropy"
             )
         if not 0.0 <= tk <= 1.0:
             raise ValueError(f"bce: target {k} is {tk!r}; binary cross-entropy needs targets in [0, 1]")

@@ -72,6 +72,9 @@ class Module:
     def num_parameters(self) -> int:
         return len(self.named_parameters())
 
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.num_parameters()} parameters)"
+
 
 def _as_inputs(x: Sequence, nin: int, where: str) -> list[Value]:
     """Check the width of an input vector and turn plain numbers into leaf Values x1..xD."""

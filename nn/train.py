@@ -141,7 +141,10 @@ def fit(
                     batch_losses = []
                     for i in batch:
                         out = model(X[i])
-                        batch_losses.append(loss_fn(out, y[i]))
+                        try:
+                            batch_losses.append(loss_fn(out, y[i]))
+                        except (TypeError, ValueError) as err:  # a bad target, or an output out of range
+                            raise type(err)(f"fit, epoch {epoch}, example {i} (y[{i}] = {y[i]!r}): {err}") from None
                         if kind is not None:
                             right += correct(out, y[i], kind)
                     E = Value.sum(batch_losses) / len(batch)  # mean of per-example losses

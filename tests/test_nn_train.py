@@ -118,3 +118,10 @@ def test_accuracy_needs_classification_loss():
 def test_predict_builds_no_graph():
     out = nn.predict(_model(), [[0.1, 0.2], [0.3, 0.4]])
     assert len(out) == 2 and all(isinstance(v, float) for row in out for v in row)
+
+
+def test_bad_target_is_reported_with_epoch_and_example():
+    model = _model()
+    with pytest.raises(ValueError, match=r"epoch 1, example 1 .*hinge.*−1 or \+1"):
+        nn.fit(model, [[0.0, 0.0], [1.0, 1.0]], [[1.0], [0.5]], "hinge", nn.SGD(model.parameters(), lr=0.1),
+               epochs=1, shuffle=False, progress=False)
