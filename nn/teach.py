@@ -1,0 +1,446 @@
+"""Backprop as the lectures do it by hand: layer by layer, in plain floats.
+
+`textbook_backprop` runs the delta rule of the lecture notes with no Values and no
+autodiff — only the formulas (seed 000 §backprop, seed 001 eq. 5.53–5.56, seed 004):
+
+    forward     a_j = Σ_k w_jk z_k + b_j,     z_j = h(a_j)
+    output      δ_k = ∂E/∂a_k                 (y_k − t_k for the matched pairs below)
+    hidden      δ_j = h'(a_j) Σ_{k∈↓j} w_kj δ_k
+    derivatives ∂E/∂w_jk = δ_j z_k,           ∂E/∂b_j = δ_j
+
+so that a student can compare the textbook with the engine (`model.trace` + loss +
+`backward()`): they must agree for every activation and loss the lectures use.
+
+The output δ uses the lectures' shortcuts where the output activation matches the
+loss (the "canonical link" pairs):
+
+    sigmoid + bce                    δ_k = (y_k − t_k)/K   (bce here is a mean over K outputs)
+    softmax + cross_entropy          δ_k = y_k − t_k
+    identity + softmax_cross_entropy δ_k = softmax(a)_k − t_k
+    identity + half_sse              δ_k = y_k − t_k
+    identity + mse                   δ_k = 2(y_k − t_k)/K
+
+and otherwise the general rule δ_k = h'(a_k) ∂E/∂y_k (for a softmax output layer,
+δ_k = Σ_i ∂E/∂y_i · y_i(1[i=k] − y_k), since softmax couples its units).
+
+`backprop_steps` gives the same pass unit by unit, output units first, each with
+its numbers written out, for reading or for a notebook (`_repr_latex_`).
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from dataclasses import dataclass, field
+from typing import Callable, Sequence
+
+__all__ = ["textbook_backprop", "Textbook", "backprop_steps", "UnitStep", "derivative_text"]
+
+# h'(a) for each activation of nn.module.ACTIVATIONS, written with z = h(a) where the
+# lectures do (tanh: 1 − z², seed 004; sigmoid: z(1 − z), seed 003). The constants
+# (slope 0.01, α = 1) are the ones nn.module uses.
+LEAKY_SLOPE = 0.01
+ELU_ALPHA = 1.0
+
+
+def _h(activation: str, a: float) -> float:
+    if activation == "identity":
+        return a
+    if activation == "tanh":
+        return math.tanh(a)
+    if activation == "sigmoid":
+        return _sigmoid(a)
+    if activation == "relu":
+        return a if a > 0 else 0.0
+    if activation == "leaky_relu":
+        return a if a > 0 else LEAKY_SLOPE * a
+    if activation == "elu":
+        return a if a > 0 else ELU_ALPHA * (math.exp(a) - 1.0)
+    if activation == "softplus":
+        return max(a, 0.0) + math.log1p(math.exp(-abs(a)))
+    raise ValueError(f"textbook_backprop: unknown activation {activation!r}")
+
+
+def _h_prime(activation: str, a: float, z: float) -> float:
+    if activation == "identity":
+        return 1.0
+    if activation == "tanh":
+        return 1.0 - z * z
+    if activation == "sigmoid":
+        return z * (1.0 - z)
+    if activation == "relu":
+        return 1.0 if a > 0 else 0.0
+    if activation == "leaky_relu":
+        return 1.0 if a > 0 else LEAKY_SLOPE
+    if activation == "elu":
+        return 1.0 if a > 0 else z + ELU_ALPHA  # α e^a = z + α
+    if activation == "softplus":
+        return _sigmoid(a)
+    raise ValueError(f"textbook_backprop: unknown activation {activation!r}")
+
+
+DERIVATIVE_TEXT = {
+    "identity": "h'(a) = 1",
+    "tanh": "h'(a) = 1 − z²",
+    "sigmoid": "h'(a) = z(1 − z)",
+    "relu": "h'(a) = 1 if a > 0 else 0",
+    "leaky_relu": f"h'(a) = 1 if a > 0 else {LEAKY_SLOPE}",
+    "elu": "h'(a) = 1 if a > 0 else z + α",
+    "softplus": "h'(a) = σ(a)",
+}
+
+
+def derivative_text(activation: str) -> str:
+    """h'(a) of an activation as the lectures write it."""
+    return DERIVATIVE_TEXT.get(activation, f"h'(a) of {activation}")
+
+
+def _sigmoid(a: float) -> float:
+    if a >= 0:
+        return 1.0 / (1.0 + math.exp(-a))
+    e = math.exp(a)
+    return e / (1.0 + e)
+
+
+def _softmax(a: Sequence[float]) -> list[float]:
+    m = max(a)  # subtract the maximum: every exp ≤ 1
+    e = [math.exp(v - m) for v in a]
+    s = sum(e)
+    return [v / s for v in e]
+
+
+# ---------------------------------------------------------------------------
+# Losses on plain floats: E(y, t) and ∂E/∂y_k, as in nn.losses
+# ---------------------------------------------------------------------------
+LOSS_NAMES = ("half_sse", "mse", "bce", "cross_entropy", "softmax_cross_entropy", "hinge")
+_CLASS_LOSSES = ("cross_entropy", "softmax_cross_entropy")
+
+
+def _loss_name(loss) -> str:
+    if isinstance(loss, str) and loss in LOSS_NAMES:
+        return loss
+    name = getattr(loss, "__name__", None)
+    if callable(loss) and name in LOSS_NAMES and getattr(loss, "__module__", "") == "nn.losses":
+        return name
+    raise ValueError(
+        f"textbook_backprop: loss {loss!r} has no textbook formula here; use one of {', '.join(LOSS_NAMES)}"
+    )
+
+
+def _target(target, n: int, loss: str) -> list[float]:
+    if loss in _CLASS_LOSSES and isinstance(target, numbers.Integral) and not isinstance(target, bool):
+        if not 0 <= target < n:
+            raise ValueError(f"textbook_backprop: class index {target} is outside 0..{n - 1}")
+        return [1.0 if k == target else 0.0 for k in range(n)]
+    if isinstance(target, numbers.Real) and not isinstance(target, bool):
+        target = [target]
+    t = [float(v) for v in target]
+    if len(t) != n:
+        raise ValueError(f"textbook_backprop: target has length {len(t)} but the model gives {n} outputs")
+    if loss in _CLASS_LOSSES and (min(t) < 0 or abs(sum(t) - 1.0) > 1e-9):
+        # δ_k = y_k − t_k for softmax + cross-entropy uses Σ_k t_k = 1
+        raise ValueError(f"textbook_backprop: {loss} needs a class index or a one-hot target, got {t}")
+    return t
+
+
+def _loss_value(loss: str, y: list[float], t: list[float]) -> float:
+    K = len(y)
+    if loss == "half_sse":
+        return 0.5 * sum((yk - tk) ** 2 for yk, tk in zip(y, t))
+    if loss == "mse":
+        return sum((yk - tk) ** 2 for yk, tk in zip(y, t)) / K
+    if loss == "bce":
+        return -sum((tk * math.log(yk) if tk > 0 else 0.0) + ((1 - tk) * math.log(1 - yk) if tk < 1 else 0.0)
+                    for yk, tk in zip(y, t)) / K
+    if loss == "cross_entropy":
+        return -sum(tk * math.log(yk) for yk, tk in zip(y, t) if tk != 0)
+    if loss == "softmax_cross_entropy":
+        m = max(y)
+        lse = m + math.log(sum(math.exp(v - m) for v in y))
+        return -sum(tk * (yk - lse) for yk, tk in zip(y, t) if tk != 0)
+    return sum(max(0.0, 1 - tk * yk) for yk, tk in zip(y, t)) / K  # hinge
+
+
+def _dE_dy(loss: str, y: list[float], t: list[float]) -> list[float]:
+    K = len(y)
+    if loss == "half_sse":
+        return [yk - tk for yk, tk in zip(y, t)]
+    if loss == "mse":
+        return [2 * (yk - tk) / K for yk, tk in zip(y, t)]
+    if loss == "bce":
+        # −(1/K)[t/y − (1 − t)/(1 − y)], a term left out when its coefficient is 0
+        return [-((tk / yk if tk > 0 else 0.0) - ((1 - tk) / (1 - yk) if tk < 1 else 0.0)) / K
+                for yk, tk in zip(y, t)]
+    if loss == "cross_entropy":
+        return [-tk / yk if tk != 0 else 0.0 for yk, tk in zip(y, t)]
+    if loss == "softmax_cross_entropy":
+        s = _softmax(y)
+        total = sum(t)
+        return [sk * total - tk for sk, tk in zip(s, t)]
+    # hinge: ∂ max(0, 1 − t y)/∂y = −t where 1 − t y > 0 (the engine's relu' is 0 at 0)
+    return [(-tk / K if 1 - tk * yk > 0 else 0.0) for yk, tk in zip(y, t)]
+
+
+# ---------------------------------------------------------------------------
+# The textbook pass
+# ---------------------------------------------------------------------------
+@dataclass
+class Textbook:
+    """The result of `textbook_backprop`: per layer l (0-based lists, lectures' l = index + 1)."""
+
+    x: list[float]
+    target: list[float]
+    loss: str
+    activations: list[str]  # h of each layer ("softmax" for a softmax output layer)
+    weights: list[list[list[float]]]  # w[l][j][k]
+    biases: list[list[float]]
+    a: list[list[float]]  # pre-activations a_j
+    z: list[list[float]]  # activations z_j = h(a_j); z[-1] is the output y
+    dE_dy: list[float]  # ∂E/∂y_k of the loss
+    delta: list[list[float]]  # δ_j = ∂E/∂a_j
+    dE_dw: list[list[list[float]]]  # ∂E/∂w_jk = δ_j z_k, same shapes as the weights
+    dE_db: list[list[float]]  # ∂E/∂b_j = δ_j
+    E: float
+    output_rule: str  # which output rule gave δ_k
+    steps: list["UnitStep"] = field(default_factory=list, repr=False)
+
+    def inputs(self, l: int) -> list[float]:
+        """z_k feeding layer l (0-based): x for the first layer."""
+        return self.x if l == 0 else self.z[l - 1]
+
+
+_SHORTCUTS = {
+    ("sigmoid", "bce"): "sigmoid output with bce: δ_k = (y_k − t_k)/K",
+    ("softmax", "cross_entropy"): "softmax output with cross-entropy: δ_k = y_k − t_k",
+    ("identity", "softmax_cross_entropy"): "logits with softmax cross-entropy: δ_k = softmax(a)_k − t_k",
+    ("identity", "half_sse"): "identity output with ½Σ(y − t)²: δ_k = y_k − t_k",
+    ("identity", "mse"): "identity output with mse: δ_k = 2(y_k − t_k)/K",
+}
+
+
+def _model_parts(model):
+    layers = getattr(model, "layers", None)
+    if layers is None or not hasattr(model, "nin"):
+        raise TypeError(f"textbook_backprop: expected an nn.MLP (with .nin and .layers), got {type(model).__name__}")
+    weights = [[[w.data for w in n.w] for n in layer.neurons] for layer in layers]
+    biases = [[n.b.data for n in layer.neurons] for layer in layers]
+    activations = [layer.activation for layer in layers]
+    return weights, biases, activations
+
+
+def textbook_backprop(model, x: Sequence[float], target, loss="half_sse") -> Textbook:
+    """One forward and backward pass of the lectures' delta rule, in plain floats.
+
+    `model` is an nn.MLP (only its weights' `.data` and layer activations are read:
+    nothing is built or backpropagated through the engine); `target` a list of
+    numbers (or a class index for the cross-entropies); `loss` a name from
+    nn.losses (or that function). Returns δ per unit and ∂E/∂w, ∂E/∂b with the
+    model's shapes (see `Textbook`); `.steps` are the same pass unit by unit."""
+    loss = _loss_name(loss)
+    weights, biases, activations = _model_parts(model)
+    xs = [float(v.data if hasattr(v, "data") else v) for v in x]
+    if len(xs) != model.nin:
+        raise ValueError(f"textbook_backprop: the model takes {model.nin} inputs, x has {len(xs)}")
+
+    # forward: a_j = Σ_k w_jk z_k + b_j, z_j = h(a_j)
+    a_all, z_all, z = [], [], xs
+    for W, b, h in zip(weights, biases, activations):
+        a = [math.fsum([w_jk * z_k for w_jk, z_k in zip(w_j, z)]) + b_j for w_j, b_j in zip(W, b)]
+        z = _softmax(a) if h == "softmax" else [_h(h, a_j) for a_j in a]
+        a_all.append(a)
+        z_all.append(z)
+    y = z_all[-1]
+    t = _target(target, len(y), loss)
+    g = _dE_dy(loss, y, t)
+
+    # output layer: δ_k = ∂E/∂a_k
+    h_out, a_out = activations[-1], a_all[-1]
+    K = len(y)
+    rule = _SHORTCUTS.get((h_out, loss))
+    if (h_out, loss) == ("sigmoid", "bce"):
+        delta_out = [(yk - tk) / K for yk, tk in zip(y, t)]
+    elif (h_out, loss) == ("softmax", "cross_entropy"):
+        delta_out = [yk - tk for yk, tk in zip(y, t)]  # needs Σ_k t_k = 1 (a one-hot target)
+    elif h_out == "identity" and loss in ("softmax_cross_entropy", "half_sse", "mse"):
+        delta_out = list(g)  # h' = 1: δ_k = ∂E/∂y_k, which is the formula of the table above
+    elif h_out == "softmax":
+        rule = "softmax output: δ_k = Σ_i ∂E/∂y_i · y_i(1[i=k] − y_k)"
+        delta_out = [sum(g[i] * y[i] * ((1.0 if i == k else 0.0) - y[k]) for i in range(K)) for k in range(K)]
+    else:
+        rule = f"general rule: δ_k = h'(a_k) ∂E/∂y_k with {derivative_text(h_out)}"
+        delta_out = [_h_prime(h_out, a_k, y_k) * g_k for a_k, y_k, g_k in zip(a_out, y, g)]
+
+    # hidden layers, from the output back: δ_j = h'(a_j) Σ_k w_kj δ_k
+    deltas = [delta_out]
+    for l in range(len(weights) - 2, -1, -1):
+        W_next, d_next = weights[l + 1], deltas[0]
+        h = activations[l]
+        d = [_h_prime(h, a_j, z_j) * math.fsum([W_next[k][j] * d_next[k] for k in range(len(d_next))])
+             for j, (a_j, z_j) in enumerate(zip(a_all[l], z_all[l]))]
+        deltas.insert(0, d)
+
+    # derivatives: ∂E/∂w_jk = δ_j z_k, ∂E/∂b_j = δ_j
+    dE_dw, inputs = [], xs
+    for l, d in enumerate(deltas):
+        dE_dw.append([[d_j * z_k for z_k in inputs] for d_j in d])
+        inputs = z_all[l]
+    result = Textbook(xs, t, loss, activations, weights, biases, a_all, z_all, g, deltas, dE_dw,
+                      [list(d) for d in deltas], _loss_value(loss, y, t), rule or "")
+    result.steps = _unit_steps(result)
+    return result
+
+
+# ---------------------------------------------------------------------------
+# Unit by unit
+# ---------------------------------------------------------------------------
+def _num(v: float) -> str:
+    if v == 0:
+        return "0"
+    s = f"{v:.4g}"
+    return "−" + s[1:] if s.startswith("-") else s
+
+
+@dataclass(frozen=True)
+class UnitStep:
+    """The backward pass at one unit j of layer `layer` (1-based, as in the lectures)."""
+
+    index: int
+    layer: int
+    unit: int  # j, 1-based
+    kind: str  # "output" or "hidden"
+    a: float
+    z: float
+    delta: float
+    activation: str
+    h_prime: float | None  # h'(a_j) (None for a softmax output unit)
+    downstream: tuple[tuple[int, float, float], ...]  # (k, w_kj, δ_k) for k ∈ ↓j (hidden units)
+    rule: str  # the output rule, or h'(a) for a hidden unit
+    inputs: tuple[float, ...]  # z_k feeding this unit
+    dE_dw: tuple[float, ...]  # ∂E/∂w_jk = δ_j z_k
+    output: tuple[float, float] | None = None  # (y_k, t_k) for an output unit
+    numbers: str = ""  # the output rule with its numbers, e.g. "0.1022 − 0.5"
+
+    @property
+    def name(self) -> str:
+        return f"δ[{self.layer}]_{self.unit}"
+
+    def text(self) -> str:
+        """One line with the numbers, e.g. δ[1]_2 = h'(a[1]_2) Σ_k w[2]_{k,2} δ[2]_k = (0.75)·[(0.3)(−0.27)] = −0.06075."""
+        l, j = self.layer, self.unit
+        if self.kind == "output":
+            y, t = self.output
+            worked = f" = {self.numbers}" if self.numbers else ""
+            return f"{self.name} = ∂E/∂a[{l}]_{j}{worked} = {_num(self.delta)}   ({self.rule})"
+        terms = " + ".join(f"({_num(w)})({_num(d)})" for _, w, d in self.downstream)
+        return (f"{self.name} = h'(a[{l}]_{j}) Σ_k w[{l + 1}]_{{k,{j}}} δ[{l + 1}]_k = "
+                f"({_num(self.h_prime)})·[{terms}] = {_num(self.delta)}   ({self.activation}: {self.rule})")
+
+    def explain(self) -> str:
+        """The δ line, then ∂E/∂w_jk = δ_j z_k for each incoming weight and ∂E/∂b_j = δ_j."""
+        l, j = self.layer, self.unit
+        lines = [self.text()]
+        z = "x" if l == 1 else "z"  # the first layer's inputs are the network inputs
+        for k, (z_k, g) in enumerate(zip(self.inputs, self.dE_dw), start=1):
+            lines.append(f"  ∂E/∂w[{l}]_{{{j},{k}}} = δ[{l}]_{j} {z}_{k} = ({_num(self.delta)})({_num(z_k)}) = {_num(g)}")
+        lines.append(f"  ∂E/∂b[{l}]_{j} = δ[{l}]_{j} = {_num(self.delta)}")
+        return "\n".join(lines)
+
+    def latex(self) -> str:
+        l, j = self.layer, self.unit
+        d = rf"\delta^{{({l})}}_{{{j}}}"
+        if self.kind == "output":
+            y, t = self.output
+            return rf"{d} = \frac{{\partial E}}{{\partial a^{{({l})}}_{{{j}}}}} = {self.delta:.4g}" \
+                   rf"\quad (y = {y:.4g},\ t = {t:.4g})"
+        terms = " + ".join(f"({w:.4g})({dk:.4g})" for _, w, dk in self.downstream)
+        return (rf"{d} = h'(a^{{({l})}}_{{{j}}}) \sum_k w^{{({l + 1})}}_{{k{j}}} \delta^{{({l + 1})}}_k"
+                rf" = ({self.h_prime:.4g})\,[{terms}] = {self.delta:.4g}")
+
+    def _repr_latex_(self) -> str:
+        return f"${self.latex()}$"
+
+    def __str__(self) -> str:
+        return self.text()
+
+
+def _output_numbers(r: Textbook, k: int, h_prime: float | None) -> str:
+    """The output rule of `r` for unit k with its numbers filled in."""
+    y, t, K = r.z[-1][k], r.target[k], len(r.z[-1])
+    pair = (r.activations[-1], r.loss)
+    if pair == ("sigmoid", "bce"):
+        return f"({_num(y)} − {_num(t)})/{K}"
+    if pair in (("softmax", "cross_entropy"), ("identity", "half_sse")):
+        return f"{_num(y)} − {_num(t)}"
+    if pair == ("identity", "mse"):
+        return f"2({_num(y)} − {_num(t)})/{K}"
+    if pair == ("identity", "softmax_cross_entropy"):
+        return f"{_num(_softmax(r.z[-1])[k])} − {_num(t)}"
+    if h_prime is not None:
+        return f"h'(a)·∂E/∂y = ({_num(h_prime)})({_num(r.dE_dy[k])})"
+    return ""  # softmax with another loss: a sum over all outputs
+
+
+def _unit_steps(r: Textbook) -> list[UnitStep]:
+    steps: list[UnitStep] = []
+    L = len(r.delta)
+    for l in range(L - 1, -1, -1):  # output layer first
+        h = r.activations[l]
+        for j, d in enumerate(r.delta[l]):
+            a, z = r.a[l][j], r.z[l][j]
+            if l == L - 1:
+                hp = None if h == "softmax" else _h_prime(h, a, z)
+                step = UnitStep(len(steps), l + 1, j + 1, "output", a, z, d, h, hp, (), r.output_rule,
+                                tuple(r.inputs(l)), tuple(r.dE_dw[l][j]), (z, r.target[j]),
+                                _output_numbers(r, j, hp))
+            else:
+                down = tuple((k + 1, r.weights[l + 1][k][j], r.delta[l + 1][k]) for k in range(len(r.delta[l + 1])))
+                step = UnitStep(len(steps), l + 1, j + 1, "hidden", a, z, d, h, _h_prime(h, a, z), down,
+                                derivative_text(h), tuple(r.inputs(l)), tuple(r.dE_dw[l][j]))
+            steps.append(step)
+    return steps
+
+
+@dataclass
+class BackpropSteps:
+    """The unit-by-unit backward pass of `backprop_steps`: a list of UnitSteps with
+    the textbook result and what is needed to draw the network."""
+
+    steps: list[UnitStep]
+    result: Textbook
+    model: object = field(repr=False)
+    x: list[float] = field(repr=False)
+    target: object = field(repr=False)
+
+    def __len__(self) -> int:
+        return len(self.steps)
+
+    def __getitem__(self, i: int) -> UnitStep:
+        return self.steps[i]
+
+    def __iter__(self):
+        return iter(self.steps)
+
+    def text(self) -> str:
+        return "\n".join(s.explain() for s in self.steps)
+
+    def __str__(self) -> str:
+        return self.text()
+
+    def _repr_latex_(self) -> str:
+        return "$$\\begin{aligned}" + r"\\ ".join("&" + s.latex() for s in self.steps) + "\\end{aligned}$$"
+
+    def draw(self, **options):
+        """The neuron diagram (`nn.draw.draw_network`) with a_j, z_j, δ_j and ∂E/∂w_jk.
+
+        (The diagram has no per-unit highlight yet, so every step shows the whole pass.)"""
+        from nn.draw import draw_network
+
+        return draw_network(self.model, self.x, self.target, self.result.loss, **options)
+
+
+def backprop_steps(model, x: Sequence[float], target, loss="half_sse") -> BackpropSteps:
+    """The lectures' backward pass unit by unit: output units first (δ_k), then the
+    hidden units layer by layer (δ_j = h'(a_j) Σ_k w_kj δ_k with the numbers), each
+    with ∂E/∂w_jk = δ_j z_k. Plain floats, like `textbook_backprop`."""
+    result = textbook_backprop(model, x, target, loss)
+    return BackpropSteps(result.steps, result, model, list(result.x), target)
