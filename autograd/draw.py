@@ -137,6 +137,16 @@ class Drawing(graphviz.Digraph):
         data = pipe(self, format or self.format)
         return data.decode(encoding) if encoding else data
 
+    def render(self, *args, **kwargs):
+        """graphviz's own `render` (and `view`), with the install help when `dot` is missing.
+        `autograd.draw.render(graph, path)` is the simpler, atomic way to write a file."""
+        try:
+            return super().render(*args, **kwargs)
+        except GraphvizNotFound:
+            raise
+        except graphviz.ExecutableNotFound:
+            raise GraphvizNotFound() from None
+
     def _repr_mimebundle_(self, include=None, exclude=None, **kwargs):
         # In a notebook, a missing Graphviz shows the install help as text instead
         # of a traceback from inside the display machinery.

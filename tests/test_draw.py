@@ -336,6 +336,8 @@ def test_missing_dot_gives_one_clear_error(no_dot, no_wasm, tmp_path):
     # In a notebook the help shows as text, not as a traceback.
     assert "apt-get install graphviz" in g._repr_mimebundle_()["text/plain"]
     assert list(tmp_path.iterdir()) == []
+    with pytest.raises(GraphvizNotFound):  # graphviz's own render method too
+        g.render(tmp_path / "b", format="png")
 
 
 def test_which_reporting_no_dot_is_enough(monkeypatch, no_wasm, tmp_path):
