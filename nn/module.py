@@ -125,7 +125,7 @@ class Neuron(Module):
         return f"Neuron(nin={self.nin}, activation={self.activation!r})"
 
 
-def softmax(a: Sequence[Value], labels: Sequence[str] | None = None) -> list[Value]:
+def softmax(a: Sequence[Value], labels: Sequence[str] | None = None, lse_label: str = "lse") -> list[Value]:
     """z_k = exp(a_k − lse(a)) with lse(a) = m + ln Σ_i exp(a_i − m), m = max_i a_i.
 
     Subtracting the (constant) maximum m keeps every exp ≤ 1, so logits of ±1000 do
@@ -133,7 +133,7 @@ def softmax(a: Sequence[Value], labels: Sequence[str] | None = None) -> list[Val
     lectures' ∂z_k/∂a_i = z_k(1[k=i] − z_i) (seed 000)."""
     m = max(v.data for v in a)
     lse = Value.sum([(v - m).exp() for v in a]).log() + m
-    lse.label = "lse"
+    lse.label = lse_label
     out = [(v - lse).exp() for v in a]
     for z, label in zip(out, labels or []):
         z.label = label
@@ -154,6 +154,7 @@ class Layer(Module):
         rng = rng if rng is not None else random.Random(0)
         unit = "identity" if activation == "softmax" else activation
         self.neurons: list[Neuron] = [Neuron(nin, unit, rng) for _ in range(nout)]
+        self._lse_label = "lse"  # the shared log-sum-exp node of a softmax layer
 
     def named_parameters(self) -> list[tuple[str, Value]]:
         return [(f"neurons.{j}.{n}", p) for j, neuron in enumerate(self.neurons) for n, p in neuron.named_parameters()]
@@ -167,7 +168,7 @@ class Layer(Module):
         a = [p[0] for p in pairs]
         if self.activation == "softmax":
             labels = [n._z_label for n in self.neurons]
-            return a, softmax(a, labels)
+            return a, softmax(a, labels, self._lse_label)
         return a, [p[1] for p in pairs]
 
     def __call__(self, x: Sequence) -> list[Value]:
@@ -222,6 +223,7 @@ class MLP(Module):
     def _relabel(self) -> None:
         """Give every parameter its lecture label w[l]_{j,k}, b[l]_j (1-based)."""
         for l, layer in enumerate(self.layers, start=1):
+            layer._lse_label = f"lse[{l}]"
             for j, neuron in enumerate(layer.neurons, start=1):
                 for k, w in enumerate(neuron.w, start=1):
                     w.label = f"w[{l}]_{{{j},{k}}}"

@@ -149,6 +149,8 @@ def test_softmax_output_layer_sums_to_one():
     out = m([0.3, -0.7])
     assert len(out) == 4 and sum(v.data for v in out) == pytest.approx(1.0)
     assert m.layers[-1].activation == "softmax"
+    lse = out[0].parents[0].parents[1]  # z_k = exp(a_k − lse)
+    assert lse.label == "lse[2]" and all(z.parents[0].parents[1] is lse for z in out)
 
 
 # --- errors -------------------------------------------------------------------------------
