@@ -21,6 +21,7 @@ The op-level view of the same computation is `autograd.draw`.
 
 from __future__ import annotations
 
+import numbers
 from typing import Callable, Sequence
 
 from autograd import Value
@@ -147,7 +148,7 @@ def draw_network(
 
     # -- the loss E, fed by every output y_k
     if E is not None:
-        targets = _as_list(target)
+        targets = _as_list(target, len(traces[-1].z))
         g.node("E", _text([f"E = {fmt(E.data)}", "δ = 1"]), shape="doublecircle", style="filled",
                fillcolor=LOSS_FILL)
         for k, z in enumerate(traces[-1].z, start=1):
@@ -185,13 +186,20 @@ def _weight_lines(name: str, w: Value, weight_grads: dict[Value, float]) -> list
     return lines
 
 
-def _as_list(target) -> list[float]:
-    if isinstance(target, (int, float)):
-        return [float(target)]
+def _as_list(target, n_out: int) -> list[float]:
+    """The targets t_k to print on the arrows y_k → E: a list as given, a bare number
+    for a single output, a class index as its one-hot vector (as the classification
+    losses read it); anything else prints no t_k."""
+    if isinstance(target, numbers.Real) and not isinstance(target, bool):
+        if n_out == 1:
+            return [float(target)]
+        if float(target).is_integer() and 0 <= target < n_out:
+            return [1.0 if k == target else 0.0 for k in range(n_out)]
+        return []
     try:
         return [float(t) for t in target]
     except (TypeError, ValueError):
-        return []  # a class index or another form the loss understands: no t_k labels
+        return []
 
 
 def _backward(model, traces, target, loss) -> tuple[Value, dict[Value, float]]:

@@ -258,6 +258,8 @@ def test_svg_from_dot_is_xml_with_every_label(tmp_path):
     for op in ("*", "+", "tanh"):
         assert op in texts
     assert sorted(p.name for p in tmp_path.iterdir()) == ["neuron.svg"]  # no temp file left
+    # What a notebook displays is the same SVG.
+    assert draw(o)._repr_mimebundle_()["image/svg+xml"].encode("utf-8") == out.read_bytes()
 
 
 @needs_dot

@@ -152,3 +152,16 @@ def test_svg_shows_every_unit(tmp_path):
     for lab, _ in units.values():
         for line in lab.split("\\n"):
             assert line in texts
+
+
+def test_class_index_target_is_shown_one_hot():
+    model = nn.MLP(2, [3, 3], output="softmax", seed=2)
+    units, edges = parse(draw_network(model, X, 2, loss="cross_entropy").source)
+    label = {(a, b): lab for a, b, lab in edges}
+    assert [label[(f"z2_{k}", "E")].split("\\n")[0] for k in (1, 2, 3)] == ["t₁ = 0.000", "t₂ = 0.000", "t₃ = 1.000"]
+    # Softmax couples the outputs, yet δ_k = ∂E/∂a_k is still the grad of a_k: y_k − t_k for
+    # cross-entropy on a softmax (seed 000).
+    y = [v.data for v in model(X)]
+    for k, t in zip((1, 2, 3), (0.0, 0.0, 1.0)):
+        shown = float(re.search(r"δ\S* = (\S+)", units[f"z2_{k}"][0])[1])
+        assert math.isclose(shown, y[k - 1] - t, rel_tol=1e-3, abs_tol=1e-9)
