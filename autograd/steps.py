@@ -316,7 +316,18 @@ class Stepper:
         from autograd.draw import draw  # imported here: drawing needs the graphviz package
 
         i = self.index if index is None else index
-        return draw(self.root, deltas=self.deltas(i), highlight=(self.steps[i].node,), **options)
+        # The steps call an unlabelled interior node "n7"; lend it that label while the
+        # DOT source is built so the picture uses the same names, then give it back.
+        # (Unlabelled leaves keep a blank label: the drawing styles them as constants.)
+        names = {s.node: s.name for s in self.steps}
+        lent = [node for node in names if node.op and not node.label]
+        try:
+            for node in lent:
+                node.label = names[node]
+            return draw(self.root, deltas=self.deltas(i), highlight=(self.steps[i].node,), **options)
+        finally:
+            for node in lent:
+                node.label = ""
 
     def svg(self, index: int | None = None, **options) -> str:
         """The drawing at step `index` rendered by Graphviz's `dot`, as SVG text

@@ -149,3 +149,14 @@ def test_widget_without_ipywidgets_names_the_extra(monkeypatch):
     monkeypatch.setitem(sys.modules, "ipywidgets", None)  # makes `import ipywidgets` fail
     with pytest.raises(ImportError, match=r"deltagrad\[notebook\]"):
         neuron_stepper().widget()
+
+
+def test_drawing_uses_the_names_of_the_steps_and_leaves_labels_alone():
+    s = neuron_stepper()
+    source = s.draw(2).source
+    for step in s.steps:
+        if step.node.op:  # interior nodes: named in the picture as in the text
+            assert f'label="{{{step.name} | data' in source
+    unlabelled = [step.node for step in s.steps if not step.node.label]
+    assert unlabelled  # the products and sums of the neuron have no labels...
+    assert all(node.label == "" for node in unlabelled)  # ...and still have none after drawing
