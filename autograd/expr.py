@@ -315,5 +315,11 @@ def trace(text: str, values: Mapping[str, float]) -> Trace:
         if not math.isfinite(s.delta):
             raise ExprError(f"δ[{s.name}] = ∂{root.label}/∂{s.name} is too large for a float "
                             "(the backward pass overflows); try smaller values")
-    # the expression as parsed (no comments, no stray control characters) for the report
-    return Trace(ast.unparse(parse(text)[0]), root, leaves, steps)
+    return Trace(_printable(text), root, leaves, steps)
+
+
+def _printable(text: str) -> str:
+    """The expression on one line, with any control character escaped, for the report.
+    (Not ast.unparse: it recurses, and a 400-term sum is a fine expression.)"""
+    one_line = " ".join(text.split())
+    return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in one_line)

@@ -143,6 +143,18 @@ def test_any_text_gives_status_0_or_2_and_no_traceback(capsys, text, assignments
         assert err == "" and "gradients:" in out
 
 
+@pytest.mark.parametrize("depth", [400, 1500])
+def test_long_chains_need_no_recursion(capsys, depth):
+    # a left-deep sum x + x + ... + x: the parser, the evaluator and the report must
+    # all cope (status 0, ∂f/∂x = number of terms) or refuse it cleanly (status 2)
+    code, out, err = run(capsys, "trace", "x" + "+x" * depth, "x=0.5")
+    if code == 0:
+        assert gradients(out) == {"x": depth + 1}
+    else:
+        assert code == 2 and err.startswith("deltagrad: error:") and "nested too deeply" in err
+    assert depth == 1500 or code == 0  # 400 terms are well within Python's parser
+
+
 def test_help_works(capsys):
     code, out, _ = run(capsys, "--help")
     assert code == 0 and "trace" in out and "demo" in out
