@@ -36,8 +36,11 @@ def _parser() -> argparse.ArgumentParser:
         description="Backpropagation you can step through, draw and check by hand.",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    sub.add_parser("demo", help="train a small network and show its pictures",
-                   description="Train a small network and show its pictures.")
+    demo = sub.add_parser("demo", help="train a small network and write its pictures to out/",
+                          description="Train a small network and write its pictures to out/.")
+    demo.add_argument("--out", default="out", help="folder to write into (default: out)")
+    demo.add_argument("--epochs", type=int, default=300, help="training epochs (default: 300)")
+    demo.add_argument("--no-progress", action="store_true", help="no progress bar")
     trace = sub.add_parser(
         "trace",
         help="trace backprop through an expression, node by node",
@@ -98,13 +101,12 @@ def trace_command(expr: str, assignments: list[str], svg: str | None, html: str 
     return 0
 
 
-def demo_command() -> int:
+def demo_command(out: str, epochs: int, progress: bool) -> int:
     try:
         from nn import demo
     except ImportError as err:
         return _fail(f"the demo is not available ({err})")
-    status = demo.main()
-    return status if isinstance(status, int) else 0
+    return demo.run(out, epochs, progress)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -117,7 +119,7 @@ def main(argv: list[str] | None = None) -> int:
     if ns.command == "trace":
         return trace_command(ns.expr, ns.values, ns.svg, ns.html)
     if ns.command == "demo":
-        return demo_command()
+        return demo_command(ns.out, ns.epochs, not ns.no_progress)
     parser.print_help(sys.stderr)
     return 2
 
