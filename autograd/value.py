@@ -18,12 +18,12 @@ from __future__ import annotations
 
 import math
 import numbers
+from math import isfinite
 from contextlib import contextmanager
 from typing import Iterable, Iterator, Sequence
 
 from autograd import rules
 
-_INF = math.inf
 _grad_enabled = True  # switched off inside `no_grad()`
 
 
@@ -35,7 +35,7 @@ class Value:
     def __init__(self, data, label: str = ""):
         if not isinstance(label, str):
             raise TypeError(f"Value label must be a str, got {type(label).__name__} {label!r}")
-        self.data = _as_float(data, f"Value({data!r})")
+        self.data = _as_float(data, "Value({!r})", data)
         self.grad = 0.0
         self.label = label
         self.op = ""  # "" for a leaf (an input, a weight, a constant)
@@ -50,76 +50,89 @@ class Value:
     #    the number into the op name ("*2") and the local derivative.
     def __add__(self, other):
         if isinstance(other, Value):
-            return _apply("+", rules.add, (self, other))
-        return _apply("+" + _fmt(other, "+"), rules.add_const, (self,), _const(other, "+"))
+            return _apply("+", rules.add, (self, other), (self.data, other.data))
+        c = _const(other, "+")
+        return _apply("+" + _fmt(c), rules.add_const, (self,), (self.data, c))
 
     __radd__ = __add__
 
     def __sub__(self, other):
         if isinstance(other, Value):
-            return _apply("-", rules.sub, (self, other))
-        c = _const(other, "-")
-        return _apply("+" + _fmt(-c, "-"), rules.add_const, (self,), -c)
+            return _apply("-", rules.sub, (self, other), (self.data, other.data))
+        c = -_const(other, "-")
+        return _apply("+" + _fmt(c), rules.add_const, (self,), (self.data, c))
 
     def __rsub__(self, other):
-        return _apply(_fmt(other, "-") + "-", rules.const_sub, (self,), _const(other, "-"))
+        c = _const(other, "-")
+        return _apply(_fmt(c) + "-", rules.const_sub, (self,), (self.data, c))
 
     def __mul__(self, other):
         if isinstance(other, Value):
-            return _apply("*", rules.mul, (self, other))
-        return _apply("*" + _fmt(other, "*"), rules.mul_const, (self,), _const(other, "*"))
+            return _apply("*", rules.mul, (self, other), (self.data, other.data))
+        c = _const(other, "*")
+        return _apply("*" + _fmt(c), rules.mul_const, (self,), (self.data, c))
 
     __rmul__ = __mul__
 
     def __truediv__(self, other):
         if isinstance(other, Value):
-            return _apply("/", rules.div, (self, other))
-        return _apply("/" + _fmt(other, "/"), rules.div_const, (self,), _const(other, "/"))
+            return _apply("/", rules.div, (self, other), (self.data, other.data))
+        c = _const(other, "/")
+        return _apply("/" + _fmt(c), rules.div_const, (self,), (self.data, c))
 
     def __rtruediv__(self, other):
-        return _apply(_fmt(other, "/") + "/", rules.const_div, (self,), _const(other, "/"))
+        c = _const(other, "/")
+        return _apply(_fmt(c) + "/", rules.const_div, (self,), (self.data, c))
 
     def __pow__(self, other):
         if isinstance(other, Value):
-            return _apply("**", rules.power, (self, other))
-        return _apply("**" + _fmt(other, "**"), rules.power_const, (self,), _const(other, "**"))
+            return _apply("**", rules.power, (self, other), (self.data, other.data))
+        c = _const(other, "**")
+        return _apply("**" + _fmt(c), rules.power_const, (self,), (self.data, c))
 
     def __rpow__(self, other):
-        return _apply(_fmt(other, "**") + "**", rules.const_power, (self,), _const(other, "**"))
+        c = _const(other, "**")
+        return _apply(_fmt(c) + "**", rules.const_power, (self,), (self.data, c))
 
     def __neg__(self):
-        return _apply("neg", rules.neg, (self,))
+        return _apply("neg", rules.neg, (self,), (self.data,))
 
     # -- functions of one variable (derivatives in rules.py)
     def exp(self):
-        return _apply("exp", rules.exp, (self,))
+        return _apply("exp", rules.exp, (self,), (self.data,))
 
     def log(self):
-        return _apply("log", rules.log, (self,))
+        return _apply("log", rules.log, (self,), (self.data,))
 
     def tanh(self):
-        return _apply("tanh", rules.tanh, (self,))
+        return _apply("tanh", rules.tanh, (self,), (self.data,))
 
     def sigmoid(self):
-        return _apply("sigmoid", rules.sigmoid, (self,))
+        return _apply("sigmoid", rules.sigmoid, (self,), (self.data,))
 
     def relu(self):
-        return _apply("relu", rules.relu, (self,))
+        return _apply("relu", rules.relu, (self,), (self.data,))
 
     def leaky_relu(self, slope: float = 0.01):
-        return _apply("leaky_relu", rules.leaky_relu, (self,), _const(slope, "leaky_relu"))
+        s = _const(slope, "leaky_relu")
+        return _apply("leaky_relu", rules.leaky_relu, (self,), (self.data, s))
 
     def elu(self, alpha: float = 1.0):
-        return _apply("elu", rules.elu, (self,), _const(alpha, "elu"))
+        alpha = _const(alpha, "elu")
+        return _apply("elu", rules.elu, (self,), (self.data, alpha))
 
     def softplus(self):
-        return _apply("softplus", rules.softplus, (self,))
+        return _apply("softplus", rules.softplus, (self,), (self.data,))
 
     @staticmethod
     def sum(values: Iterable) -> "Value":
         """Σ_k values_k as ONE node (∂sum/∂a_k = 1 for each Value a_k).
 
         Plain numbers among `values` are added into the data without becoming parents."""
+        values = list(values)
+        if set(map(type, values)) == {Value}:  # the usual case: Values only, one pass each
+            total = sum([v.data for v in values])
+            return _node(_finite(total, "sum", values), "sum", tuple(values), (1.0,) * len(values))
         parents, total = [], 0.0
         for v in values:
             if isinstance(v, Value):
@@ -139,12 +152,15 @@ class Value:
         `zero_grad`; that is what lets a minibatch sum its examples' gradients.
         """
         seed = _as_float(grad, "backward(grad=...)")
-        order = topological_order(self)
-        for node in order:
-            if node.parents:
-                node.grad = 0.0
-        self.grad = self.grad + seed if not self.parents else seed
-        for node in reversed(order):  # root first: every δ_k is final before use
+        if not self.parents:  # a leaf: ∂self/∂self = 1, nothing upstream
+            self.grad += seed
+            return
+        # Leaves pass nothing on, so the loops below visit the interior nodes only.
+        interior = [node for node in topological_order(self) if node.parents]
+        for node in interior:
+            node.grad = 0.0
+        self.grad = seed
+        for node in reversed(interior):  # root first: every δ_k is final before use
             delta = node.grad
             for parent, local in zip(node.parents, node.local_grads):
                 parent.grad += local * delta  # δ_j += δ_k · ∂k/∂j
@@ -161,13 +177,20 @@ def weighted_sum(weights: Sequence, inputs: Sequence, bias=None) -> Value:
             f"weighted_sum: {len(weights)} weights but {len(inputs)} inputs; "
             "give one weight per input"
         )
-    w = [_data(x, "weighted_sum weight") for x in weights]
-    z = [_data(x, "weighted_sum input") for x in inputs]
+    if set(map(type, weights)) | set(map(type, inputs)) == {Value}:
+        # The usual case (a layer of a network): every w_k and z_k is a Value,
+        # so no number checks and no filtering are needed.
+        w = [x.data for x in weights]
+        z = [x.data for x in inputs]
+        parents, local = [*weights, *inputs], [*z, *w]  # ∂a/∂w_k = z_k, ∂a/∂z_k = w_k
+    else:
+        w = [_data(x, "weighted_sum weight") for x in weights]
+        z = [_data(x, "weighted_sum input") for x in inputs]
+        parents = [x for x in weights if isinstance(x, Value)]
+        local = [zk for x, zk in zip(weights, z) if isinstance(x, Value)]
+        parents += [x for x in inputs if isinstance(x, Value)]
+        local += [wk for x, wk in zip(inputs, w) if isinstance(x, Value)]
     total = sum(map(float.__mul__, w, z))
-    parents = [x for x in weights if isinstance(x, Value)]
-    local = [zk for x, zk in zip(weights, z) if isinstance(x, Value)]
-    parents += [x for x in inputs if isinstance(x, Value)]
-    local += [wk for x, wk in zip(inputs, w) if isinstance(x, Value)]
     if bias is not None:
         total += _data(bias, "weighted_sum bias")
         if isinstance(bias, Value):
@@ -180,19 +203,31 @@ def topological_order(root: Value) -> list[Value]:
     """Every node of root's graph, parents before children, root last.
 
     Iterative depth-first search (no recursion, so a 10⁶-deep chain is fine);
-    parents are visited in argument order, so the order is the same on every run."""
+    parents are visited in argument order, so the order is the same on every run.
+
+    The stack holds nodes still to visit. Below a node's parents sits the marker
+    `_PARENTS_DONE` with the node itself under it: popping the marker means all
+    of that node's parents are in `order`, so the node goes next (post-order).
+    A marker instead of (node, flag) pairs saves a tuple per node; a parent already
+    seen is skipped when it is popped."""
     order: list[Value] = []
     seen: set[Value] = set()
-    stack: list[tuple[Value, bool]] = [(root, False)]
+    stack: list = [root]
     while stack:
-        node, parents_done = stack.pop()
-        if parents_done:
-            order.append(node)
+        node = stack.pop()
+        if node is _PARENTS_DONE:
+            order.append(stack.pop())
         elif node not in seen:
             seen.add(node)
-            stack.append((node, True))
-            stack.extend((p, False) for p in reversed(node.parents) if p not in seen)
+            if node.parents:
+                stack += (node, _PARENTS_DONE)
+                stack += node.parents[::-1]  # reversed, so the first parent pops first
+            else:
+                order.append(node)  # a leaf is done as soon as it is reached
     return order
+
+
+_PARENTS_DONE = object()  # stack marker of topological_order
 
 
 def zero_grad(values: Iterable[Value]) -> None:
@@ -230,23 +265,27 @@ def _node(data: float, op: str, parents: tuple, local_grads: tuple) -> Value:
     return out
 
 
-def _apply(op: str, rule, parents: tuple, *consts: float) -> Value:
-    """Run a derivative rule on the parents' data and record the result as a node.
+def _apply(op: str, rule, parents: tuple, args: tuple) -> Value:
+    """Run a derivative rule and record the result as a node with these parents.
 
+    `args` are the numbers the rule takes: the parents' data, then any constant
+    folded into the op (the callers spell both tuples out: building them there is
+    cheaper than collecting *args here, and this is the hottest path of the engine).
     A rule's error (log of a negative number, exp overflow, ...) is re-raised with
     the op, the operand values and the nodes' labels, so a student sees where."""
     try:
-        data, local_grads = rule(*[p.data for p in parents], *consts)
-        if not -_INF < data < _INF:
-            raise OverflowError("the result is too large for a float")
+        data, local_grads = rule(*args)
     except (ArithmeticError, ValueError) as err:
-        raise type(err)(_explain(op, parents, consts, err)) from None
+        raise type(err)(_explain(op, parents, args, err)) from None
+    if not isfinite(data):  # e.g. 1e200 * 1e200: float ops overflow to inf silently
+        err = OverflowError("the result is too large for a float")
+        raise OverflowError(_explain(op, parents, args, err))
     return _node(data, op, parents, local_grads)
 
 
-def _explain(op: str, parents, consts, err: Exception) -> str:
+def _explain(op: str, parents, args, err: Exception) -> str:
     operands = ", ".join(f"{_name(p)} = {p.data!r}" for p in parents)
-    extra = "".join(f", constant {c!r}" for c in consts)
+    extra = "".join(f", constant {c!r}" for c in args[len(parents):])
     return f"{op}: {err} (operand {operands}{extra})"
 
 
@@ -259,33 +298,38 @@ def _name(v: Value) -> str:
 
 
 def _finite(total: float, op: str, parents) -> float:
-    if not -_INF < total < _INF:
+    if not isfinite(total):
         names = ", ".join(_name(p) for p in parents[:5])
         raise OverflowError(f"{op}: the result is too large for a float (operands {names}, ...)")
     return total
 
 
-def _as_float(x, what: str) -> float:
-    """Accept int, float and numpy floating/integer scalars; reject everything else."""
-    if isinstance(x, bool) or not isinstance(x, numbers.Real):
-        raise TypeError(
-            f"{what}: expected a real number (int or float), got {type(x).__name__} {x!r}"
-        )
+def _as_float(x, what: str, *what_args) -> float:
+    """Accept int, float and numpy floating/integer scalars; reject everything else.
+
+    `what` names the argument in the error message, formatted with `what_args` only
+    when there is an error (formatting it on every call would cost more than the check)."""
+    # Plain float and int are checked first: the numbers.Real ABC test is slow.
+    if type(x) is not float and type(x) is not int:
+        if isinstance(x, bool) or not isinstance(x, numbers.Real):
+            raise TypeError(
+                f"{what.format(*what_args)}: expected a real number (int or float), "
+                f"got {type(x).__name__} {x!r}"
+            )
     f = float(x)
-    if not -_INF < f < _INF:
-        raise ValueError(f"{what}: {f} is not a finite number")
+    if not isfinite(f):
+        raise ValueError(f"{what.format(*what_args)}: {f} is not a finite number")
     return f
 
 
 def _const(x, op: str) -> float:
-    return _as_float(x, f"operand of {op!r} combined with a Value")
+    return _as_float(x, "operand of {!r} combined with a Value", op)
 
 
 def _data(x, what: str) -> float:
     return x.data if isinstance(x, Value) else _as_float(x, what)
 
 
-def _fmt(x, op: str) -> str:
+def _fmt(f: float) -> str:
     """A number as it appears in an op name: 2.0 → "2", 0.5 → "0.5"."""
-    f = _const(x, op)
     return str(int(f)) if f.is_integer() and abs(f) < 1e15 else repr(f)
