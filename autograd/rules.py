@@ -68,15 +68,37 @@ RULES: dict[str, Rule] = {
     ]
 }
 
-_NUMBER = re.compile(r"[-+]?(?:\d+\.?\d*(?:e[-+]?\d+)?|inf|nan)")
+# Ops with a folded constant put the number after the symbol ("+2", "*0.5", "/4",
+# "**3") or before it ("3-", "8/", "2**"); the number may carry its own sign ("+-1").
+_SYMBOL_THEN_NUMBER = re.compile(r"(\+|\*\*|\*|/)(.+)")
+_NUMBER_THEN_SYMBOL = re.compile(r"(.+?)(-|/|\*\*)")
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def split_constant(op: str) -> tuple[Rule, float] | None:
+    """For an op with a folded constant, its rule and the constant: "*2" → (*c, 2.0)."""
+    m = _SYMBOL_THEN_NUMBER.fullmatch(op)
+    if m and _is_number(m.group(2)) and m.group(1) + "c" in RULES:
+        return RULES[m.group(1) + "c"], float(m.group(2))
+    m = _NUMBER_THEN_SYMBOL.fullmatch(op)
+    if m and _is_number(m.group(1)) and "c" + m.group(2) in RULES:
+        return RULES["c" + m.group(2)], float(m.group(1))
+    return None
 
 
 def rule_for(op: str) -> Rule | None:
-    """The rule behind a node's op string; "*2" and "3/" map to "*c" and "c/"."""
+    """The rule behind a node's op string; "*2", "+-1" and "3/" map to "*c", "+c", "c/"."""
     if op in RULES:
         return RULES[op]
-    generic = _NUMBER.sub("c", op, count=1)
-    return RULES.get(generic)
+    folded = split_constant(op)
+    return folded[0] if folded else None
 
 
 def formula(op: str, parent_index: int, n_parents: int = 1) -> str:
@@ -86,6 +108,7 @@ def formula(op: str, parent_index: int, n_parents: int = 1) -> str:
     rule = rule_for(op)
     if rule is None:
         return f"∂{op}/∂parent {parent_index}"
+    op = rule.name
     if op == "wsum":
         # parents are w_1..w_n, z_1..z_n, then (optionally) b
         n = n_parents // 2

@@ -87,10 +87,10 @@ def node_expression(node: Value, names: Mapping[Value, str]) -> str:
         return " + ".join(terms + p[2 * n :]) or "0"
     if op in rules.UNARY:
         return f"{op}({p[0]})"
-    rule = _rule_for(op)
-    number = rules._NUMBER.search(op[1:] if op.startswith("+") else op)
-    if rule is not None and number is not None and len(p) == 1:
-        c = number.group().lstrip("+").replace("-", "−")
+    folded = rules.split_constant(op)
+    if folded is not None and len(p) == 1:
+        rule = folded[0]
+        c = fmt(folded[1])
         symbol = _SYMBOL.get(rule.name.replace("c", ""), rule.name)
         if rule.name.startswith("c"):  # the number comes first: "2−" is 2 − a
             return f"{c} {symbol} {p[0]}"
@@ -100,20 +100,8 @@ def node_expression(node: Value, names: Mapping[Value, str]) -> str:
     return f"{op}({', '.join(p)})"
 
 
-def _rule_for(op: str) -> rules.Rule | None:
-    """`rules.rule_for`, also for "x + 1" (op "+1"), which it does not recognise:
-    its number pattern takes the "+" as the number's sign and leaves no "+c"."""
-    rule = rules.rule_for(op)
-    if rule is None and op.startswith("+") and op != "+":
-        rule = rules.rule_for("+" + op)  # "++1" → "+c"
-    return rule
-
-
 def formula(op: str, parent_index: int, n_parents: int = 1) -> str:
     """The text of ∂node/∂parent from the engine's table (`rules.formula`)."""
-    rule = _rule_for(op)
-    if rule is not None and rules.rule_for(op) is None:
-        return rules.formula(rule.name, parent_index, n_parents)
     return rules.formula(op, parent_index, n_parents)
 
 

@@ -2,6 +2,8 @@
 
     op_graph.svg / .png   one tanh neuron, op by op, after backward (micrograd's example)
     network.svg / .png    a 2-3-1 tanh network on one example, after backward (seed 001's diagram)
+    stepper.png           the HTML stepper of the same neuron, three steps in, as Chromium shows
+                          it (needs Playwright and Debian's chromium; skipped otherwise)
 
 The same program always writes the same DOT source, so the images change only when
 the drawing code or Graphviz does. PNG needs Graphviz's `dot`; SVG also works
@@ -63,7 +65,49 @@ def main() -> int:
             except GraphvizNotFound as err:
                 failed.append(f"{name}{ext}")
                 print(f"skipped docs/images/{name}{ext}:\n{err}", file=sys.stderr)
-    return 1 if failed else 0
+    return 1 if failed or not stepper_screenshot() else 0
+
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+def stepper_screenshot() -> bool:
+    """Open the stepper page of the neuron in headless Chromium, press → three
+    times and save what it shows. Never downloads a browser."""
+    import os
+    import tempfile
+
+    from nn.demo import one_neuron
+    from autograd import Stepper
+
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        print("skipped docs/images/stepper.png: pip install 'deltagrad[browser]'", file=sys.stderr)
+        return False
+    if not os.path.exists(CHROMIUM):
+        print(f"skipped docs/images/stepper.png: no Chromium at {CHROMIUM}", file=sys.stderr)
+        return False
+    with tempfile.TemporaryDirectory() as tmp:
+        page_path = Stepper(one_neuron()).to_html(Path(tmp) / "steps.html")
+        with sync_playwright() as p:
+            browser = p.chromium.launch(
+                executable_path=CHROMIUM,
+                args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                      "--disable-component-update", "--disable-sync", "--no-first-run"],
+            )
+            try:
+                page = browser.new_page(viewport={"width": 1200, "height": 560})
+                page.goto("file://" + os.path.abspath(page_path))
+                for _ in range(3):
+                    page.keyboard.press("ArrowRight")
+                shot = Path(tmp) / "stepper.png"
+                page.screenshot(path=str(shot), full_page=True)
+            finally:
+                browser.close()
+        os.replace(shot, OUT / "stepper.png")
+    print("wrote docs/images/stepper.png")
+    return True
 
 
 if __name__ == "__main__":

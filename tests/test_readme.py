@@ -1,0 +1,61 @@
+"""The README's example code runs as written, and what it says it prints is what it prints."""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+import io
+import re
+from pathlib import Path
+
+import pytest
+
+README = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+BLOCKS = re.findall(r"```python\n(.*?)```", README, flags=re.S)
+
+
+def test_readme_documents_the_two_commands_first():
+    first_code = re.search(r"```sh\n(.*?)```", README, flags=re.S).group(1)
+    assert first_code.splitlines()[0].startswith("make demo")
+    assert first_code.splitlines()[1].startswith("make test")
+
+
+def test_readme_python_examples_run(tmp_path, monkeypatch):
+    assert len(BLOCKS) >= 4
+    monkeypatch.chdir(tmp_path)  # examples may write files (model.save)
+    namespace: dict = {}
+    for block in BLOCKS:
+        if "to_torch" in block and importlib.util.find_spec("torch") is None:
+            continue  # the PyTorch bridge example needs torch (pip install 'deltagrad[torch]')
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            exec(compile(block, "README.md", "exec"), namespace)  # the README's own code, not user input
+        printed = out.getvalue()
+        # comments of the form  print(...)  # <expected output>  must match
+        for line in block.splitlines():
+            m = re.match(r"print\(steps\.next\(\)\.text\(\)\)\s+# (.*)", line.strip())
+            if m:
+                assert m.group(1) in printed
+    assert (tmp_path / "moons.json").exists()
+
+
+def test_readme_hand_check_output_is_current():
+    block = next(b for b in BLOCKS if "hand_check" in b)
+    shown = re.search(r"```\n(hand check at .*?)```", README, flags=re.S).group(1)
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        exec(compile(block, "README.md", "exec"), {})
+    assert out.getvalue().strip() == shown.strip()
+
+
+def test_readme_trace_output_is_current(capsys):
+    from nn.cli import main
+
+    shown = re.search(r"```\n(backward \(δ.*?)```", README, flags=re.S).group(1)
+    assert main(["trace", "tanh(w1*x1 + w2*x2 + b)", "x1=2", "x2=0", "w1=-3", "w2=1", "b=6.88"]) == 0
+    assert shown.strip() in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("image", re.findall(r"\]\((docs/images/[^)]+)\)", README))
+def test_readme_images_exist(image):
+    assert (Path(__file__).parent.parent / image).is_file(), f"{image}: run make images"
