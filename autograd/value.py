@@ -16,8 +16,8 @@ closure or a child), so it is freed by reference counting as soon as the root go
 
 from __future__ import annotations
 
-import math
 import numbers
+import operator
 from math import isfinite
 from contextlib import contextmanager
 from typing import Iterable, Iterator, Sequence
@@ -177,12 +177,13 @@ def weighted_sum(weights: Sequence, inputs: Sequence, bias=None) -> Value:
             f"weighted_sum: {len(weights)} weights but {len(inputs)} inputs; "
             "give one weight per input"
         )
-    if set(map(type, weights)) | set(map(type, inputs)) == {Value}:
+    parents = [*weights, *inputs]
+    if set(map(type, parents)) == {Value}:
         # The usual case (a layer of a network): every w_k and z_k is a Value,
         # so no number checks and no filtering are needed.
         w = [x.data for x in weights]
         z = [x.data for x in inputs]
-        parents, local = [*weights, *inputs], [*z, *w]  # ∂a/∂w_k = z_k, ∂a/∂z_k = w_k
+        local = [*z, *w]  # ∂a/∂w_k = z_k, ∂a/∂z_k = w_k
     else:
         w = [_data(x, "weighted_sum weight") for x in weights]
         z = [_data(x, "weighted_sum input") for x in inputs]
@@ -190,7 +191,7 @@ def weighted_sum(weights: Sequence, inputs: Sequence, bias=None) -> Value:
         local = [zk for x, zk in zip(weights, z) if isinstance(x, Value)]
         parents += [x for x in inputs if isinstance(x, Value)]
         local += [wk for x, wk in zip(inputs, w) if isinstance(x, Value)]
-    total = sum(map(float.__mul__, w, z))
+    total = sum(map(operator.mul, w, z))
     if bias is not None:
         total += _data(bias, "weighted_sum bias")
         if isinstance(bias, Value):
