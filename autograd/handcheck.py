@@ -94,7 +94,8 @@ class HandCheck:
     def _notes(self) -> list[str]:
         notes = []
         if self.random_points:
-            notes.append(f"tried {self.random_points} random points near it for the claims given as functions")
+            points = "point" if self.random_points == 1 else "points"
+            notes.append(f"tried {self.random_points} random {points} near it for the claims given as functions")
         c = self.counterexample
         if c is not None:
             point = ", ".join(f"{k} = {v:.6g}" for k, v in c.point.items())

@@ -45,6 +45,7 @@ RULES: dict[str, Rule] = {
         Rule("**", "a^b", ("∂(a^b)/∂a = b·a^(b−1)", "∂(a^b)/∂b = a^b·ln a")),
         Rule("neg", "−a", ("∂(−a)/∂a = −1",)),
         Rule("+c", "a + c", ("∂(a + c)/∂a = 1",)),
+        Rule("-c", "a − c", ("∂(a − c)/∂a = 1",)),
         Rule("c-", "c − a", ("∂(c − a)/∂a = −1",)),
         Rule("*c", "c·a", ("∂(c·a)/∂a = c",)),
         Rule("/c", "a / c", ("∂(a/c)/∂a = 1/c",)),
@@ -69,8 +70,8 @@ RULES: dict[str, Rule] = {
 }
 
 # Ops with a folded constant put the number after the symbol ("+2", "*0.5", "/4",
-# "**3") or before it ("3-", "8/", "2**"); the number may carry its own sign ("+-1").
-_SYMBOL_THEN_NUMBER = re.compile(r"(\+|\*\*|\*|/)(.+)")
+# "**3", "-1") or before it ("3-", "8/", "2**"); the number may carry its own sign ("+-1").
+_SYMBOL_THEN_NUMBER = re.compile(r"(\+|-|\*\*|\*|/)(.+)")
 _NUMBER_THEN_SYMBOL = re.compile(r"(.+?)(-|/|\*\*)")
 
 
@@ -174,6 +175,10 @@ def const_power(a: float, c: float):
 # Forms with a plain number c folded into the node: one parent, c kept in the op name.
 def add_const(a: float, c: float):
     return a + c, (1.0,)
+
+
+def sub_const(a: float, c: float):
+    return a - c, (1.0,)
 
 
 def const_sub(a: float, c: float):

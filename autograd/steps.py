@@ -94,7 +94,7 @@ def node_expression(node: Value, names: Mapping[Value, str]) -> str:
         symbol = _SYMBOL.get(rule.name.replace("c", ""), rule.name)
         if rule.name.startswith("c"):  # the number comes first: "2−" is 2 − a
             return f"{c} {symbol} {p[0]}"
-        if rule.name == "+c" and c.startswith("−"):  # x − 3 is stored as "+-3"
+        if rule.name == "+c" and c.startswith("−"):  # x + (−3) reads as x − 3
             return f"{p[0]} − {c[1:]}"
         return f"{p[0]} {symbol} {c}"
     return f"{op}({', '.join(p)})"

@@ -59,8 +59,8 @@ class Value:
     def __sub__(self, other):
         if isinstance(other, Value):
             return _apply("-", rules.sub, (self, other), (self.data, other.data))
-        c = -_const(other, "-")
-        return _apply("+" + _fmt(c), rules.add_const, (self,), (self.data, c))
+        c = _const(other, "-")
+        return _apply("-" + _fmt(c), rules.sub_const, (self,), (self.data, c))
 
     def __rsub__(self, other):
         c = _const(other, "-")

@@ -34,6 +34,8 @@ import numbers
 from dataclasses import dataclass, field
 from typing import Callable, Sequence
 
+from autograd.steps import fmt as _num  # 4 significant digits, real minus sign
+
 __all__ = ["textbook_backprop", "Textbook", "backprop_steps", "UnitStep", "derivative_text"]
 
 # h'(a) for each activation of nn.module.ACTIVATIONS, written with z = h(a) where the
@@ -293,11 +295,6 @@ def textbook_backprop(model, x: Sequence[float], target, loss="half_sse") -> Tex
 # ---------------------------------------------------------------------------
 # Unit by unit
 # ---------------------------------------------------------------------------
-def _num(v: float) -> str:
-    if v == 0:
-        return "0"
-    s = f"{v:.4g}"
-    return "−" + s[1:] if s.startswith("-") else s
 
 
 @dataclass(frozen=True)
@@ -367,14 +364,19 @@ def _output_numbers(r: Textbook, k: int, h_prime: float | None) -> str:
     """The output rule of `r` for unit k with its numbers filled in."""
     y, t, K = r.z[-1][k], r.target[k], len(r.z[-1])
     pair = (r.activations[-1], r.loss)
+
+    def num(x: float) -> str:  # a negative number in brackets: 0.2 − (−0.5), not 0.2 − −0.5
+        text = _num(x)
+        return f"({text})" if text.startswith("−") else text
+
     if pair == ("sigmoid", "bce"):
-        return f"({_num(y)} − {_num(t)})/{K}"
+        return f"({num(y)} − {num(t)})/{K}"
     if pair in (("softmax", "cross_entropy"), ("identity", "half_sse")):
-        return f"{_num(y)} − {_num(t)}"
+        return f"{num(y)} − {num(t)}"
     if pair == ("identity", "mse"):
-        return f"2({_num(y)} − {_num(t)})/{K}"
+        return f"2({num(y)} − {num(t)})/{K}"
     if pair == ("identity", "softmax_cross_entropy"):
-        return f"{_num(_softmax(r.z[-1])[k])} − {_num(t)}"
+        return f"{num(_softmax(r.z[-1])[k])} − {num(t)}"
     if h_prime is not None:
         return f"h'(a)·∂E/∂y = ({_num(h_prime)})({_num(r.dE_dy[k])})"
     return ""  # softmax with another loss: a sum over all outputs

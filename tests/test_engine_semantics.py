@@ -27,7 +27,8 @@ def test_a_number_mixed_with_a_value_is_folded_into_the_op():
         (x * 2, "*2", 2.0),
         (2 * x, "*2", 2.0),
         (x + 0.5, "+0.5", 1.0),
-        (x - 1, "+-1", 1.0),
+        (x - 1, "-1", 1.0),
+        (x + -1, "+-1", 1.0),
         (3 - x, "3-", -1.0),
         (x / 4, "/4", 0.25),
         (8 / x, "8/", -2.0),
@@ -138,6 +139,9 @@ def test_every_rule_has_a_formula_for_each_parent():
     assert formula("*2", 0) == RULES["*c"].derivatives[0]
     assert formula("3/", 0) == RULES["c/"].derivatives[0]
     assert formula("+-1.5", 0) == RULES["+c"].derivatives[0]
+    assert formula("-1.5", 0) == RULES["-c"].derivatives[0]
+    assert formula("--1.5", 0) == RULES["-c"].derivatives[0]
+    assert formula("-3-", 0) == RULES["c-"].derivatives[0]
     assert formula("2**", 0) == RULES["c**"].derivatives[0]
     # wsum with 2 weights, 2 inputs, bias: w, w, z, z, b
     assert [formula("wsum", i, 5) for i in range(5)] == [
