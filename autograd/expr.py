@@ -19,6 +19,7 @@ from __future__ import annotations
 import ast
 import keyword
 import math
+import operator
 from dataclasses import dataclass, field
 from typing import Iterable, Mapping
 
@@ -219,30 +220,16 @@ def _number(x) -> float:
     return f
 
 
+_ARITHMETIC = {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv, "**": operator.pow}
+
+
 def _binary(op: str, a, b):
     if isinstance(a, Value) or isinstance(b, Value):
         # the engine's operators; a plain number on either side is folded into the op
-        if op == "+":
-            return a + b
-        if op == "-":
-            return a - b
-        if op == "*":
-            return a * b
-        if op == "/":
-            return a / b
-        return a**b
+        return _ARITHMETIC[op](a, b)
     # two plain numbers: float arithmetic (a float power never hangs, unlike int towers)
     try:
-        if op == "+":
-            out = a + b
-        elif op == "-":
-            out = a - b
-        elif op == "*":
-            out = a * b
-        elif op == "/":
-            out = a / b
-        else:
-            out = a**b
+        out = _ARITHMETIC[op](a, b)
     except ZeroDivisionError:
         raise ExprError(f"cannot compute {fmt(a)} {op} {fmt(b)}: division by zero") from None
     except OverflowError:

@@ -7,7 +7,7 @@
     nn.accuracy(model, X, y, "hinge")
 """
 
-from nn import data, losses, optim
+from nn import data, losses, optim, teach
 from nn.draw import draw_network as draw  # nn.draw(model, x, target): the network diagram
 from nn.module import (
     ACTIVATIONS,
@@ -22,11 +22,12 @@ from nn.module import (
 from nn.io import ModelFileError, load
 from nn.optim import SGD, Adam
 from nn.torch_bridge import from_torch, to_torch
+from nn.teach import backprop_steps, textbook_backprop
 from nn.train import History, accuracy, fit, predict
 
 __all__ = [
     "Module", "Neuron", "Layer", "MLP", "LayerTrace", "Perceptron", "softmax", "ACTIVATIONS",
     "SGD", "Adam", "fit", "predict", "accuracy", "History",
     "load", "ModelFileError", "to_torch", "from_torch",
-    "data", "losses", "optim", "draw",
+    "data", "losses", "optim", "teach", "draw", "textbook_backprop", "backprop_steps",
 ]

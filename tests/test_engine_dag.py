@@ -8,68 +8,20 @@ import math
 
 import pytest
 from hypothesis import given
-from hypothesis import strategies as st
 
-from autograd import Value, downstream, gradcheck, pull_deltas, topological_order, weighted_sum
+from autograd import Value, downstream, gradcheck, pull_deltas, topological_order
+
+from dags import programs, run
 
 try:
     import torch
 except ImportError:
     torch = None
 
-# Each instruction makes one new node from earlier nodes (indices into the list of
-# nodes so far), so reuse of a node — shared subexpressions and diamonds — is common.
-OPS = ["+", "-", "*", "square", "tanh", "sigmoid", "softplus", "+c", "*c", "sum3", "wsum"]
-
-
-@st.composite
-def programs(draw):
-    n_leaves = draw(st.integers(1, 4))
-    leaves = draw(st.lists(st.floats(-2, 2, allow_nan=False), min_size=n_leaves, max_size=n_leaves))
-    steps = []
-    for k in range(draw(st.integers(1, 14))):
-        n = n_leaves + k
-        op = draw(st.sampled_from(OPS))
-        i, j, m = (draw(st.integers(0, n - 1)) for _ in range(3))
-        c = draw(st.floats(-2, 2, allow_nan=False))
-        steps.append((op, i, j, m, c))
-    return leaves, steps
-
-
-def run(steps, leaves, lib):
-    """Interpret a program on Values (lib=None) or torch tensors (lib=torch)."""
-    nodes = list(leaves)
-    for op, i, j, m, c in steps:
-        a, b, d = nodes[i], nodes[j], nodes[m]
-        if op == "+":
-            out = a + b
-        elif op == "-":
-            out = a - b
-        elif op == "*":
-            out = a * b
-        elif op == "square":
-            out = a * a  # the same node twice: two edges, two chain-rule terms
-        elif op in ("tanh", "sigmoid"):
-            out = getattr(a, op)()
-        elif op == "softplus":
-            out = a.softplus() if lib is None else torch.nn.functional.softplus(a)
-        elif op == "+c":
-            out = a + c
-        elif op == "*c":
-            out = c * a
-        elif op == "sum3":
-            out = Value.sum([a, b, d]) if lib is None else a + b + d
-        else:  # wsum: a·b + d·c + a  (weights a, d; inputs b, c; bias a)
-            out = weighted_sum([a, d], [b, c], a) if lib is None else a * b + d * c + a
-        # keep magnitudes moderate so finite differences stay accurate
-        nodes.append(out.tanh() if abs(float(out.data if lib is None else out.item())) > 50 else out)
-    return nodes[-1]
-
-
 @given(programs())
 def test_engine_matches_finite_differences_on_random_dags(program):
     leaves, steps = program
-    report = gradcheck(lambda *xs: run(steps, xs, None), leaves, eps=1e-6, atol=1e-5, rtol=1e-4)
+    report = gradcheck(lambda *xs: run(steps, xs), leaves, eps=1e-6, atol=1e-5, rtol=1e-4)
     assert report.ok, report
 
 
@@ -78,7 +30,7 @@ def test_engine_matches_finite_differences_on_random_dags(program):
 def test_engine_matches_pytorch_on_random_dags(program):
     leaves, steps = program
     values = [Value(x) for x in leaves]
-    root = run(steps, values, None)
+    root = run(steps, values)
     root.backward()
     tensors = [torch.tensor(x, dtype=torch.float64, requires_grad=True) for x in leaves]
     troot = run(steps, tensors, torch)
@@ -93,7 +45,7 @@ def test_engine_matches_pytorch_on_random_dags(program):
 def test_pull_form_equals_backward(program):
     """δ_j = Σ_{k∈↓j} δ_k ∂k/∂j, node by node, gives exactly backward()'s grads."""
     leaves, steps = program
-    root = run(steps, [Value(x) for x in leaves], None)
+    root = run(steps, [Value(x) for x in leaves])
     pulled = pull_deltas(root)
     root.backward()
     for node in topological_order(root):
@@ -103,7 +55,7 @@ def test_pull_form_equals_backward(program):
 @given(programs())
 def test_topological_order_puts_parents_first_and_is_deterministic(program):
     leaves, steps = program
-    root = run(steps, [Value(x) for x in leaves], None)
+    root = run(steps, [Value(x) for x in leaves])
     order = topological_order(root)
     position = {node: i for i, node in enumerate(order)}
     assert order[-1] is root

@@ -1,0 +1,69 @@
+"""Random expression DAGs for property tests, shared by the engine and teaching tests.
+
+A program is a list of instructions; each makes one new node from earlier nodes
+(indices into the list so far), so shared subexpressions, diamonds and x*x (one node
+used twice by one consumer) are common. The same program runs on Values or, for the
+cross-check, on torch tensors.
+"""
+
+from __future__ import annotations
+
+from hypothesis import strategies as st
+
+from autograd import Value, weighted_sum
+
+OPS = ["+", "-", "*", "/", "square", "tanh", "sigmoid", "exp", "softplus",
+       "+c", "*c", "c-", "neg", "sum3", "wsum"]
+
+
+@st.composite
+def programs(draw, max_steps: int = 14):
+    n_leaves = draw(st.integers(1, 4))
+    leaves = draw(st.lists(st.floats(-2, 2, allow_nan=False), min_size=n_leaves, max_size=n_leaves))
+    steps = []
+    for k in range(draw(st.integers(1, max_steps))):
+        n = n_leaves + k
+        op = draw(st.sampled_from(OPS))
+        i, j, m = (draw(st.integers(0, n - 1)) for _ in range(3))
+        c = draw(st.floats(-2, 2, allow_nan=False))
+        steps.append((op, i, j, m, c))
+    return leaves, steps
+
+
+def run(steps, leaves, torch=None):
+    """Interpret a program on Values (leaves may be numbers), or on tensors when the
+    torch module is given. Returns the last node."""
+    nodes = list(leaves) if torch is not None else [x if isinstance(x, Value) else Value(x) for x in leaves]
+    for op, i, j, m, c in steps:
+        a, b, d = nodes[i], nodes[j], nodes[m]
+        if op == "+":
+            out = a + b
+        elif op == "-":
+            out = a - b
+        elif op == "*":
+            out = a * b
+        elif op == "/":
+            out = a / (b * b + 1.0)  # never divides by zero
+        elif op == "square":
+            out = a * a  # the same node twice: two edges, two chain-rule terms
+        elif op == "exp":
+            out = a.tanh().exp()  # bounded argument: no overflow
+        elif op in ("tanh", "sigmoid"):
+            out = getattr(a, op)()
+        elif op == "softplus":
+            out = a.softplus() if torch is None else torch.nn.functional.softplus(a, threshold=1000.0)
+        elif op == "+c":
+            out = a + c
+        elif op == "*c":
+            out = c * a
+        elif op == "c-":
+            out = c - a
+        elif op == "neg":
+            out = -a
+        elif op == "sum3":
+            out = Value.sum([a, b, d]) if torch is None else a + b + d
+        else:  # wsum: a·b + d·c + a  (weights a, d; inputs b, c; bias a)
+            out = weighted_sum([a, d], [b, c], a) if torch is None else a * b + d * c + a
+        # keep magnitudes moderate so finite differences stay accurate
+        nodes.append(out.tanh() if abs(float(out.data if torch is None else out.item())) > 50 else out)
+    return nodes[-1]
