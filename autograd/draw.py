@@ -37,12 +37,12 @@ from __future__ import annotations
 import math
 import os
 import shutil
-import secrets
 from pathlib import Path
 from typing import Iterable, Mapping
 
 import graphviz
 
+from autograd.files import write_atomic
 from autograd.value import Value, topological_order
 
 __all__ = ["draw", "render", "GraphvizNotFound", "Drawing", "fmt", "record_escape"]
@@ -175,28 +175,8 @@ def render(graph, path: str | os.PathLike) -> Path:
         )
     fmt = RENDER_FORMATS[suffix]
     data = graph.source.encode("utf-8") if fmt is None else pipe(graph, fmt)
-    _atomic_write(path, data)
+    write_atomic(path, data, who="render")
     return path
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    directory = path.parent if str(path.parent) else Path(".")
-    if not directory.is_dir():
-        raise FileNotFoundError(f"render: the folder {str(directory)!r} does not exist; create it first")
-    # Not tempfile.mkstemp: its files are private (mode 0600); os.open with 0o666
-    # gives the usual permissions (minus the umask), like any other new file.
-    tmp = directory / f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
 
 
 # ---------------------------------------------------------------------------

@@ -30,12 +30,12 @@ import html
 import math
 import os
 import re
-import tempfile
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Mapping, Sequence
 
 from autograd import rules
+from autograd.files import write_atomic
 from autograd.value import Value, topological_order
 
 __all__ = ["Term", "Step", "backward_steps", "node_names", "node_expression", "formula", "Stepper", "fmt"]
@@ -368,7 +368,7 @@ class Stepper:
                 f'<div class="graph">{self.svg(step.index, **options)}</div>\n</section>'
             )
         page = _PAGE.format(title=html.escape(title), n=len(self), frames="\n".join(frames))
-        return write_atomic(path, page)
+        return os.fspath(write_atomic(path, page, who="Stepper.to_html"))
 
 
 def _clean_svg(svg: str) -> str:
@@ -377,28 +377,6 @@ def _clean_svg(svg: str) -> str:
     svg = re.sub(r"<\?xml[^>]*\?>", "", svg)
     svg = re.sub(r"<!DOCTYPE[^>]*>", "", svg, flags=re.S)
     return svg.strip()
-
-
-def write_atomic(path: str | os.PathLike, text: str) -> str:
-    """Write `text` to `path` through a temporary file in the same folder and
-    os.replace, so a reader never sees half a file."""
-    path = os.fspath(path)
-    folder = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(folder):
-        raise FileNotFoundError(f"cannot write {path!r}: the folder {folder!r} does not exist")
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=os.path.basename(path))
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes it private; a page is for sharing
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    return path
 
 
 _PAGE = """<!DOCTYPE html>

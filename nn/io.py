@@ -20,8 +20,8 @@ from __future__ import annotations
 import json
 import math
 import os
-import tempfile
 
+from autograd.files import write_atomic
 from nn.module import MLP
 
 FORMAT = "deltagrad-mlp"
@@ -57,24 +57,11 @@ def to_dict(model: MLP) -> dict:
 def save(model: MLP, path) -> None:
     """Write `model` to `path` as JSON, atomically (the old file survives a failed write)."""
     path = os.fspath(path)
-    doc = to_dict(model)
-    directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".json", dir=directory)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(doc, f, indent=1, allow_nan=False)
-            f.write("\n")
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException as err:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        if isinstance(err, (TypeError, ValueError)):
-            raise ModelFileError(f"{path}: could not write the model ({err}); the previous file, if any, is unchanged") from err
-        raise
+        text = json.dumps(to_dict(model), indent=1, allow_nan=False) + "\n"
+    except (TypeError, ValueError) as err:  # a weight JSON cannot hold (nan, inf, not a number)
+        raise ModelFileError(f"{path}: could not write the model ({err}); the previous file, if any, is unchanged") from err
+    write_atomic(path, text, who="save")
 
 
 def _fail(path: str, problem: str) -> ModelFileError:
