@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -13,8 +12,10 @@ import pytest
 import nn
 from nn.cli import main
 
+from support import needs_dot
 
-@pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz 'dot' not installed (make test installs it on Debian/Ubuntu)")
+
+@needs_dot
 def test_demo_trains_and_writes_its_files(tmp_path, capsys):
     assert main(["demo", "--out", str(tmp_path), "--no-progress"]) == 0
     printed = capsys.readouterr().out

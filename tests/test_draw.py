@@ -25,10 +25,7 @@ from autograd.draw import GraphvizNotFound, draw, fmt, render
 
 drawmod = importlib.import_module("autograd.draw")  # the module (autograd.draw is the function)
 
-needs_dot = pytest.mark.skipif(
-    shutil.which("dot") is None,
-    reason="Graphviz `dot` is not installed (apt-get install graphviz); rendering cannot be tested",
-)
+from support import needs_dot
 
 NODE = re.compile(r"^\t(\w+) \[label=(?:\"((?:[^\"\\]|\\.)*)\"|(\S+))(.*)\]$", re.M)
 EDGE = re.compile(r"^\t(\w+) -> (\w+)$", re.M)

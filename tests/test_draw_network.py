@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import math
 import re
-import shutil
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -23,10 +22,7 @@ from autograd.draw import fmt, render
 from nn.draw import _sub, draw_network
 from nn.losses import half_sse, mse
 
-needs_dot = pytest.mark.skipif(
-    shutil.which("dot") is None,
-    reason="Graphviz `dot` is not installed (apt-get install graphviz); rendering cannot be tested",
-)
+from support import needs_dot
 
 NODE = re.compile(r"^\t+(\w+) \[label=\"((?:[^\"\\]|\\.)*)\"(.*)\]$", re.M)
 EDGE = re.compile(r"^\t+(\w+) -> (\w+)(?: \[(?:label=\"((?:[^\"\\]|\\.)*)\")?(.*)\])?$", re.M)

@@ -10,7 +10,6 @@ import html
 import math
 import os
 import re
-import shutil
 import sys
 
 import pytest
@@ -19,7 +18,7 @@ from autograd import Value
 from autograd.draw import GREY, HIGHLIGHT
 from autograd.steps import Stepper
 
-needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz 'dot' not installed")
+from support import needs_dot
 CHROMIUM = "/usr/bin/chromium"
 SVG_NAMESPACES = ("http://www.w3.org/2000/svg", "http://www.w3.org/1999/xlink")
 

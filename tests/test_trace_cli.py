@@ -18,6 +18,8 @@ from hypothesis import strategies as st
 from autograd.expr import ExprError, build, parse, parse_assignments, trace
 from nn.cli import main
 
+from support import needs_dot
+
 
 def run(capsys, *args):
     code = main(list(args))
@@ -171,7 +173,7 @@ def test_parser_reports_variables_in_order():
         parse("exp")
 
 
-@pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz 'dot' not installed")
+@needs_dot
 def test_svg_and_html_files_are_written(capsys, tmp_path):
     svg, page = tmp_path / "g.svg", tmp_path / "steps.html"
     code, out, err = run(capsys, "trace", "tanh(w*x + b)", "w=0.5", "x=2", "b=-1", "--svg", str(svg), "--html", str(page))
