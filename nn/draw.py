@@ -25,7 +25,7 @@ import numbers
 from typing import Callable, Sequence
 
 from autograd import Value
-from autograd.draw import GREY, INPUT_FILL, PARAMETER_FILL, Drawing, fmt
+from autograd.draw import HIGHLIGHT, GREY, INPUT_FILL, PARAMETER_FILL, Drawing, fmt
 
 __all__ = ["draw_network"]
 
@@ -63,6 +63,7 @@ def draw_network(
     *,
     show_bias: bool = True,
     max_units: int = 60,
+    highlight: tuple[int, int] | None = None,
 ) -> Drawing:
     """The neuron-level diagram of an `nn.MLP` as a `graphviz.Digraph` (a `Drawing`).
 
@@ -74,6 +75,8 @@ def draw_network(
                (default "half_sse", E = ½ Σ_k (y_k − t_k)², seed 001 eq. 5.11).
     show_bias  draw the bias units x₀ = 1, z₀ = 1 and their arrows (the b_j = w_j0).
     max_units  refuse networks with more units than this (the picture is unreadable).
+    highlight  (l, j): unit j of layer l (1-based) and the arrows to its consumers
+               k ∈ ↓j, whose w_kj δ_k are the terms of δ_j (nn.teach.backprop_steps).
 
     The model's `.grad`s are left as they were: the backward pass that fills the
     diagram saves them first and restores them afterwards.
@@ -90,6 +93,10 @@ def draw_network(
             f"max_units={max_units}; a diagram that big is unreadable. Draw a smaller network, "
             f"or pass max_units={sum(widths)} to draw it anyway."
         )
+    if highlight is not None:
+        l_hi, j_hi = highlight
+        if not (1 <= l_hi <= len(layers) and 1 <= j_hi <= len(layers[l_hi - 1].neurons)):
+            raise ValueError(f"nn.draw: highlight={highlight!r} names no unit; use (layer, unit), both from 1")
     if target is not None and x is None:
         raise ValueError("nn.draw: a target needs an input x too (the loss compares the output for x with it)")
 
@@ -131,8 +138,9 @@ def draw_network(
                 col.node(f"z{l}_0", _text([_sub("z", 0, l) + " = 1"]), shape="circle", style="filled",
                          fillcolor=BIAS_FILL)
             for j, neuron in enumerate(layer.neurons, start=1):
+                marked = {"color": HIGHLIGHT, "penwidth": "3"} if highlight == (l, j) else {}
                 col.node(f"z{l}_{j}", _text(_unit_lines(l, j, last, traces, backward_done)), shape="circle",
-                         margin="0.02")
+                         margin="0.02", **marked)
             _keep_order(col, [f"caption{l}"] + ([f"z{l}_0"] if show_bias and not last else [])
                         + [f"z{l}_{j}" for j in range(1, len(layer.neurons) + 1)])
 
@@ -144,7 +152,8 @@ def draw_network(
                 g.edge(f"{prev}0", head, _text(_weight_lines(_sub("b", j, l), neuron.b, weight_grads)),
                        color=GREY, fontcolor="#666666", style="dashed")
             for k, w in enumerate(neuron.w, start=1):
-                g.edge(f"{prev}{k}", head, _text(_weight_lines(_sub("w", _pair(j, k), l), w, weight_grads)))
+                term = {"color": HIGHLIGHT, "penwidth": "2"} if highlight == (l - 1, k) else {}
+                g.edge(f"{prev}{k}", head, _text(_weight_lines(_sub("w", _pair(j, k), l), w, weight_grads)), **term)
 
     # -- the loss E, fed by every output y_k
     if E is not None:
@@ -156,7 +165,8 @@ def draw_network(
             if k - 1 < len(targets):
                 lines.append(_sub("t", k) + f" = {fmt(targets[k - 1])}")
             lines.append(f"∂E/∂{_sub('y', k)} = {fmt(z.grad)}")
-            g.edge(f"z{L}_{k}", "E", _text(lines))
+            term = {"color": HIGHLIGHT, "penwidth": "2"} if highlight == (L, k) else {}
+            g.edge(f"z{L}_{k}", "E", _text(lines), **term)
     return g
 
 

@@ -431,12 +431,15 @@ class BackpropSteps:
     def _repr_latex_(self) -> str:
         return "$$\\begin{aligned}" + r"\\ ".join("&" + s.latex() for s in self.steps) + "\\end{aligned}$$"
 
-    def draw(self, **options):
-        """The neuron diagram (`nn.draw.draw_network`) with a_j, z_j, δ_j and ∂E/∂w_jk.
-
-        (The diagram has no per-unit highlight yet, so every step shows the whole pass.)"""
+    def draw(self, index: int | None = None, **options):
+        """The neuron diagram (`nn.draw.draw_network`) with a_j, z_j, δ_j and ∂E/∂w_jk;
+        with `index`, that step's unit is highlighted with the arrows to its consumers
+        k ∈ ↓j, which carry the terms w_kj δ_k of its sum."""
         from nn.draw import draw_network
 
+        if index is not None:
+            step = self.steps[index]
+            options.setdefault("highlight", (step.layer, step.unit))
         return draw_network(self.model, self.x, self.target, self.result.loss, **options)
 
 

@@ -161,3 +161,22 @@ def test_class_index_target_is_shown_one_hot():
     for k, t in zip((1, 2, 3), (0.0, 0.0, 1.0)):
         shown = float(re.search(r"δ\S* = (\S+)", units[f"z2_{k}"][0])[1])
         assert math.isclose(shown, y[k - 1] - t, rel_tol=1e-3, abs_tol=1e-9)
+
+
+def test_highlight_marks_a_unit_and_the_arrows_of_its_sum():
+    """backprop_steps(...).draw(i): the step's unit j in red, with the arrows j → k
+    whose w_kj δ_k make up δ_j = h'(a_j) Σ_k w_kj δ_k."""
+    from autograd.draw import HIGHLIGHT
+    from nn.teach import backprop_steps
+
+    model = nn.MLP(2, [3, 2], activation="tanh", seed=1)
+    steps = backprop_steps(model, [0.5, -1.0], [1.0, 0.0])
+    hidden = next(s for s in steps if s.kind == "hidden" and s.unit == 2)
+    source = steps.draw(hidden.index).source
+    red = [line for line in source.splitlines() if HIGHLIGHT in line]
+    assert len([line for line in red if "->" not in line]) == 1 and "z1_2 [" in red[0]
+    assert sorted(line.split("[")[0].strip() for line in red if "->" in line) == ["z1_2 -> z2_1", "z1_2 -> z2_2"]
+    out = steps.draw(0).source  # the first step is an output unit: its arrow into E
+    assert any("z2_1 -> E" in line and HIGHLIGHT in line for line in out.splitlines())
+    with pytest.raises(ValueError, match="names no unit"):
+        nn.draw(model, highlight=(3, 1))
