@@ -29,6 +29,7 @@ from autograd.value import Value, topological_order
 
 __all__ = ["ExprError", "FUNCTIONS", "parse", "parse_assignments", "build", "trace", "Trace"]
 
+MAX_DEPTH = 200  # nested calls and unary minuses: far beyond any hand-written expression
 MAX_LENGTH = 10_000  # characters: a teaching trace of more nodes than this is unreadable anyway
 
 # name → (fewest, most) arguments. The optional second argument is a constant.
@@ -90,9 +91,12 @@ def parse(text: str) -> tuple[ast.Expression, list[str]]:
         raise ExprError(f"cannot parse {_short(text)!r}: {reason}") from None
 
     names: list[str] = []
-    nodes = [tree]
+    nodes = [(tree, 0)]
     while nodes:  # iterative walk: no recursion, whatever the depth
-        node = nodes.pop()
+        node, depth = nodes.pop()
+        if depth > MAX_DEPTH:  # the same limit on every Python (3.10's parser has none)
+            raise ExprError(f"cannot parse {_short(text)!r}: it is nested too deeply "
+                            f"(more than {MAX_DEPTH} levels)")
         if not isinstance(node, _ALLOWED):
             what = _FORBIDDEN.get(type(node), type(node).__name__)
             raise ExprError(
@@ -104,14 +108,16 @@ def parse(text: str) -> tuple[ast.Expression, list[str]]:
                 raise ExprError(f"{node.value!r} is not a number; only numbers and variables can be used")
         elif isinstance(node, ast.Call):
             _check_call(node)
-            nodes.extend(reversed(node.args))
+            nodes.extend((arg, depth + 1) for arg in reversed(node.args))  # f(g(h(x))) nests
             continue  # node.func is the function's name, not a variable
         elif isinstance(node, ast.Name):
             if node.id in FUNCTIONS:
                 raise ExprError(f"{node.id} is a function: call it, as in {node.id}(x)")
             if node.id not in names:
                 names.append(node.id)
-        nodes.extend(reversed(list(ast.iter_child_nodes(node))))
+        # a unary minus nests like a call; a chain of + or * is flat however long
+        inner = depth + 1 if isinstance(node, ast.UnaryOp) else depth
+        nodes.extend((kid, inner) for kid in reversed(list(ast.iter_child_nodes(node))))
     if not names:
         raise ExprError("the expression has no variables, so there is nothing to differentiate; "
                         "use names such as x in it and give their values (x=2)")

@@ -201,3 +201,13 @@ def test_installed_script_runs(tmp_path):
                           encoding="utf-8", timeout=60)
     assert done.returncode == 2 and "Traceback" not in done.stderr
     assert done.stderr.startswith("deltagrad: error:") and done.stderr.count("\n") == 1
+
+
+def test_nesting_limit_is_the_same_on_every_python(capsys):
+    """Python 3.10's parser accepts 5000 nested minuses, 3.11's does not: the tracer
+    sets its own limit so the outcome does not depend on the interpreter."""
+    assert run(capsys, "trace", "--", "-" * 150 + "x", "x=1")[0] == 0
+    code, out, err = run(capsys, "trace", "--", "-" * 300 + "x", "x=1")
+    assert code == 2 and "nested too deeply" in err
+    code, out, err = run(capsys, "trace", "tanh(-" * 120 + "x" + ")" * 120, "x=1")  # 240 levels
+    assert code == 2 and "nested too deeply" in err
