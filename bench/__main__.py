@@ -92,6 +92,8 @@ def bench_w1(quick: bool) -> dict:
     }
     raw = run_rounds(cases, 2 if quick else 5)
     out = {"check": check, "skipped": skipped, "engines": {}}
+    # nn.MLP when it is importable, else the same fused network built in bench/w1.py
+    out["deltagrad-nn is"] = "nn.MLP" if w1._nn_mlp(w1.initial_weights()) else "bench/w1.py fused MLP"
     for name, rows in raw.items():
         out["engines"][name] = {"median_s": _median(rows, "median_s"), "error": _errors(rows)}
     return out
@@ -115,7 +117,7 @@ def bench_w2(quick: bool) -> dict:
         spec = cases[name]
         n = spec["n"]
         row = {"engine": spec["engine"], "n": n, "error": _errors(rows)}
-        for part in ("forward", "backward", "free"):
+        for part in ("forward", "backward", "free", "collect"):
             s = _median(rows, f"{part}_s")
             row[f"{part}_us_per_link"] = None if s is None else s / n * 1e6
         out["cases"][name] = row
@@ -194,14 +196,15 @@ def print_table(res: dict) -> None:
             print(f"    {name:18} skipped: {why}")
     if "W2" in res:
         print("\nW2  deep chain x → x·1.0001 + 0 (µs per link, median)")
-        print(f"    {'case':22} {'forward':>9} {'backward':>9} {'free':>9} {'total':>9}")
+        print(f"    {'case':22} {'forward':>9} {'backward':>9} {'free':>9} {'total':>9} {'gc.collect':>11}")
         for name, row in res["W2"]["cases"].items():
             if row["error"]:
                 print(f"    {name:22} fails: {row['error'][:70]}")
                 continue
             parts = [row[f"{p}_us_per_link"] for p in ("forward", "backward", "free")]
             cells = " ".join(f"{_fmt(p):>9}" for p in parts)
-            print(f"    {name:22} {cells} {_fmt(sum(parts)):>9}")
+            collect = _fmt(row["collect_us_per_link"])
+            print(f"    {name:22} {cells} {_fmt(sum(parts)):>9} {collect:>11}")
         for name, why in res["W2"]["skipped"].items():
             print(f"    {name} skipped: {why}")
     if "W3" in res:
