@@ -167,7 +167,7 @@ def fit(
                 post = {"loss": f"{history.loss[-1]:.4g}"}
                 if kind is not None:
                     post["acc"] = f"{history.accuracy[-1]:.3f}"
-                bar.set_postfix(post)
+                bar.set_postfix(post, refresh=False)  # redrawn at tqdm's own pace, not every epoch
     finally:
         if bar is not None:
             bar.close()
