@@ -72,7 +72,7 @@ def draw_network(
     target     its target: also computes the loss E and runs `E.backward()`, shows
                δ_j = ∂E/∂a_j in every unit and ∂E/∂w_jk on every arrow.
     loss       a function `loss(outputs, target) -> Value` or a name from `nn.losses`
-               (default "half_sse", E = ½ Σ_k (y_k − t_k)², seed 001 eq. 5.11).
+               (default "half_sse", E = ½ Σ_k (y_k − t_k)², seed 001, "Network training").
     show_bias  draw the bias units x₀ = 1, z₀ = 1 and their arrows (the b_j = w_j0).
     max_units  refuse networks with more units than this (the picture is unreadable).
     highlight  (l, j): unit j of layer l (1-based) and the arrows to its consumers

@@ -193,7 +193,7 @@ class MLP(Module):
     """A multilayer perceptron: `nin` inputs, then layers of widths `sizes`.
 
     Hidden layers use `activation`, the last layer `output` (identity for
-    regression, sigmoid for binary, softmax for multi-class: seed 001 §5.2).
+    regression, sigmoid for binary, softmax for multi-class: seed 001, "Network training").
     Initial weights come from `random.Random(seed)`, so a seed fixes the network."""
 
     def __init__(
