@@ -177,6 +177,17 @@ def _fmt(x: float | None, digits: int = 2) -> str:
     return "—" if x is None else f"{x:.{digits}f}"
 
 
+def _print_cases(workload: dict, width: int, cells) -> None:
+    """One table line per case (or why it failed), then the engines that were skipped."""
+    for name, row in workload["cases"].items():
+        if row["error"]:
+            print(f"    {name:{width}} fails: {row['error'][:70]}")
+        else:
+            print(f"    {name:{width}} {cells(row)}")
+    for name, why in workload["skipped"].items():
+        print(f"    {name} skipped: {why}")
+
+
 def print_table(res: dict) -> None:
     if "W1" in res:
         w = res["W1"]
@@ -197,28 +208,21 @@ def print_table(res: dict) -> None:
     if "W2" in res:
         print("\nW2  deep chain x → x·1.0001 + 0 (µs per link, median)")
         print(f"    {'case':22} {'forward':>9} {'backward':>9} {'free':>9} {'total':>9} {'gc.collect':>11}")
-        for name, row in res["W2"]["cases"].items():
-            if row["error"]:
-                print(f"    {name:22} fails: {row['error'][:70]}")
-                continue
+        def w2_cells(row):
             parts = [row[f"{p}_us_per_link"] for p in ("forward", "backward", "free")]
             cells = " ".join(f"{_fmt(p):>9}" for p in parts)
-            collect = _fmt(row["collect_us_per_link"])
-            print(f"    {name:22} {cells} {_fmt(sum(parts)):>9} {collect:>11}")
-        for name, why in res["W2"]["skipped"].items():
-            print(f"    {name} skipped: {why}")
+            return f"{cells} {_fmt(sum(parts)):>9} {_fmt(row['collect_us_per_link']):>11}"
+
+        _print_cases(res["W2"], 22, w2_cells)
     if "W3" in res:
         print("\nW3  Σ x_i·w_i over N terms (per interior node; bytes: graph / peak with backward)")
         print(f"    {'case':28} {'build':>7} {'bwd':>7} {'free':>7} {'total µs':>9} {'B/node':>7} {'peak':>7}")
-        for name, row in res["W3"]["cases"].items():
-            if row["error"]:
-                print(f"    {name:28} fails: {row['error'][:70]}")
-                continue
+        def w3_cells(row):
             cells = " ".join(f"{_fmt(row[f'{p}_us_per_node']):>7}" for p in ("build", "backward", "free"))
-            print(f"    {name:28} {cells} {_fmt(row.get('total_us_per_node')):>9} "
-                  f"{_fmt(row.get('graph_bytes_per_node'), 0):>7} {_fmt(row.get('peak_bytes_per_node'), 0):>7}")
-        for name, why in res["W3"]["skipped"].items():
-            print(f"    {name} skipped: {why}")
+            return (f"{cells} {_fmt(row.get('total_us_per_node')):>9} "
+                    f"{_fmt(row.get('graph_bytes_per_node'), 0):>7} {_fmt(row.get('peak_bytes_per_node'), 0):>7}")
+
+        _print_cases(res["W3"], 28, w3_cells)
     if "W4" in res:
         w = res["W4"]
         print("\nW4  drawing")

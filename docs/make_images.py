@@ -17,6 +17,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # run from a checkout without installing
+sys.path.insert(0, str(ROOT / "tests"))  # the browser launcher shared with the stepper test
 
 import nn  # noqa: E402
 from autograd import Value  # noqa: E402
@@ -68,8 +69,6 @@ def main() -> int:
     return 1 if failed or not stepper_screenshot() else 0
 
 
-CHROMIUM = "/usr/bin/chromium"
-
 
 def stepper_screenshot() -> bool:
     """Open the stepper page of the neuron in headless Chromium, press → three
@@ -77,8 +76,9 @@ def stepper_screenshot() -> bool:
     import os
     import tempfile
 
-    from nn.demo import one_neuron
     from autograd import Stepper
+    from browser import CHROMIUM, launch
+    from nn.demo import one_neuron
 
     try:
         from playwright.sync_api import sync_playwright
@@ -91,11 +91,7 @@ def stepper_screenshot() -> bool:
     with tempfile.TemporaryDirectory() as tmp:
         page_path = Stepper(one_neuron()).to_html(Path(tmp) / "steps.html")
         with sync_playwright() as p:
-            browser = p.chromium.launch(
-                executable_path=CHROMIUM,
-                args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                      "--disable-component-update", "--disable-sync", "--no-first-run"],
-            )
+            browser = launch(p)
             try:
                 page = browser.new_page(viewport={"width": 1200, "height": 560})
                 page.goto("file://" + os.path.abspath(page_path))

@@ -18,8 +18,8 @@ from autograd import Value
 from autograd.draw import GREY, HIGHLIGHT
 from autograd.steps import Stepper
 
+from browser import CHROMIUM, launch
 from support import needs_dot
-CHROMIUM = "/usr/bin/chromium"
 SVG_NAMESPACES = ("http://www.w3.org/2000/svg", "http://www.w3.org/1999/xlink")
 
 
@@ -97,11 +97,7 @@ def test_browser_arrow_keys_and_buttons_match_goto(tmp_path):
     path = os.path.abspath(s.to_html(tmp_path / "steps.html"))
     requests: list[str] = []
     with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run"],
-        )
+        browser = launch(p)
         try:
             page = browser.new_page()
             page.on("request", lambda r: requests.append(r.url))
