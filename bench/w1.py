@@ -289,7 +289,7 @@ class TorchVectorised:
 # ---------------------------------------------------------------------------
 class HandWritten:
     """a_j = Σ_k w_jk z_k + b_j forward; δ_j = h'(a_j) Σ_k w_kj δ_k backward
-    (seed 001 eq. 5.56); ∂E/∂w_jk = δ_j z_k summed over the points."""
+    (Bishop eq. 5.56); ∂E/∂w_jk = δ_j z_k summed over the points."""
 
     def __init__(self, weights: Layers):
         self.Ws = [[list(row) for row in W] for W, _ in weights]

@@ -1,7 +1,7 @@
 """Regenerate the pictures in docs/images/ (run `make images`).
 
     op_graph.svg / .png   one tanh neuron, op by op, after backward (micrograd's example)
-    network.svg / .png    a 2-3-1 tanh network on one example, after backward (seed 001's diagram)
+    network.svg / .png    a 2-3-1 tanh network on one example, after backward (Bishop's diagram)
     stepper.png           the HTML stepper of the same neuron, three steps in, as Chromium shows
                           it (needs Playwright and Debian's chromium; skipped otherwise)
 

@@ -4,8 +4,8 @@
 
     xor()                    the four corners of the XOR problem
     moons(n, noise, seed)    two interleaving half circles (as sklearn.make_moons)
-    bishop_curves(kind)      seed 001's four-function figure: x², sin x, |x|, H(x)
-    digits(positive=4)       sklearn's bundled 8×8 digits, "4 vs non-4" (seed 002)
+    bishop_curves(kind)      Bishop's four-function figure: x², sin x, |x|, H(x)
+    digits(positive=4)       sklearn's bundled 8×8 digits, "4 vs non-4" (the MLP lecture)
 """
 
 from __future__ import annotations
@@ -69,7 +69,7 @@ def moons(n: int = 100, noise: float = 0.1, seed: int = 0, targets: str = "pm1")
     return X, y
 
 
-# Seed 001's figure (PRML fig. 5.3): N = 50 points, x uniform on (−1, 1), t = f(x) with
+# Bishop's figure (PRML fig. 5.3): N = 50 points, x uniform on (−1, 1), t = f(x) with
 # no noise, fitted by a 1-3-1 network with tanh hidden units and a linear output.
 _CURVES = {
     "square": lambda x: x * x,  # (a) f(x) = x²
@@ -83,7 +83,7 @@ _CURVES = {
 
 
 def bishop_curves(kind: str, n: int = 50, seed: int = 0) -> Data:
-    """N points (x, f(x)) with x uniform on (−1, 1) for f of seed 001's figure:
+    """N points (x, f(x)) with x uniform on (−1, 1) for f of Bishop's figure:
     kind "square" (x²), "sin" (sin x), "abs" (|x|), "heaviside" (H(x)); also "sin_pi"."""
     if kind not in _CURVES:
         raise ValueError(f"bishop_curves: unknown kind {kind!r}; choose one of {', '.join(_CURVES)}")
@@ -97,7 +97,7 @@ def bishop_curves(kind: str, n: int = 50, seed: int = 0) -> Data:
 
 def digits(positive: int = 4, seed: int = 0, n: int | None = None, targets: str = "01") -> Data:
     """sklearn's bundled 8×8 handwritten digits (1797 images, read from disk, no download)
-    as a two-class problem "`positive` vs the rest" (seed 002: 4 vs non-4).
+    as a two-class problem "`positive` vs the rest" (the MLP lecture: 4 vs non-4).
 
     Pixels (0..16) are scaled to [0, 1]; each row has 64 inputs. The order is
     shuffled by `seed`; `n` keeps only the first n examples (scalar autodiff is slow

@@ -6,14 +6,14 @@
     nn.draw(model, x=[2.0, -1.0])           # + the forward pass: a_j and z_j in each unit
     nn.draw(model, x=[2.0, -1.0], target=[1.0])   # + E, δ_j and ∂E/∂w_jk
 
-It is seed 001's two-layer diagram, for any number of layers: the inputs x_i on
+It is Bishop's two-layer diagram, for any number of layers: the inputs x_i on
 the left, then one column per layer, the loss E on the right. The biases are drawn
 as the lectures absorb them — weights w_j0 from an extra unit clamped at 1 (x₀ = 1
 for the first layer, z₀ = 1 for the later ones). Each unit shows
 
     a_j = Σ_{k∈↑j} w_jk z_k + b_j,    z_j = h(a_j),    δ_j = ∂E/∂a_j,
 
-and each arrow k → j shows w_jk and ∂E/∂w_jk = δ_j z_k (seed 001 eq. 5.53).
+and each arrow k → j shows w_jk and ∂E/∂w_jk = δ_j z_k (Bishop eq. 5.53).
 All numbers are read from the engine, never recomputed here: δ_j is `.grad` of
 the unit's a_j node after `E.backward()`, ∂E/∂w_jk is `.grad` of the weight.
 The op-level view of the same computation is `autograd.draw`.
@@ -72,7 +72,7 @@ def draw_network(
     target     its target: also computes the loss E and runs `E.backward()`, shows
                δ_j = ∂E/∂a_j in every unit and ∂E/∂w_jk on every arrow.
     loss       a function `loss(outputs, target) -> Value` or a name from `nn.losses`
-               (default "half_sse", E = ½ Σ_k (y_k − t_k)², seed 001, "Network training").
+               (default "half_sse", E = ½ Σ_k (y_k − t_k)², Bishop, "Network training").
     show_bias  draw the bias units x₀ = 1, z₀ = 1 and their arrows (the b_j = w_j0).
     max_units  refuse networks with more units than this (the picture is unreadable).
     highlight  (l, j): unit j of layer l (1-based) and the arrows to its consumers

@@ -4,9 +4,9 @@
 (or, where noted, a class index). Every loss is built from the engine's ops, so its
 gradient is the engine's chain rule — nothing here is differentiated by hand.
 
-Seed 000 derives these from maximum likelihood: Gaussian noise gives the squared
+Webster derives these from maximum likelihood: Gaussian noise gives the squared
 error, a Bernoulli output the binary cross-entropy, a categorical output the
-cross-entropy; seed 001 ("Network training") uses E = ½ Σ (y − t)².
+cross-entropy; Bishop ("Network training") uses E = ½ Σ (y − t)².
 """
 
 from __future__ import annotations
@@ -68,7 +68,7 @@ def mse(outputs, target) -> Value:
 
 
 def half_sse(outputs, target) -> Value:
-    """E = ½ Σ_k (y_k − t_k)² (seed 001, "Network training"): then ∂E/∂y_k = y_k − t_k."""
+    """E = ½ Σ_k (y_k − t_k)² (Bishop, "Network training"): then ∂E/∂y_k = y_k − t_k."""
     y = _outputs(outputs, "half_sse")
     t = _targets(target, len(y), "half_sse")
     return Value.sum([(yk - tk) ** 2 for yk, tk in zip(y, t)]) * 0.5

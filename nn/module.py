@@ -1,6 +1,6 @@
 """Networks built from `autograd.Value`s: Neuron, Layer, MLP (and the classic Perceptron).
 
-Notation of the lecture notes (seed 001, eq. 5.48–5.49): unit j computes
+Notation of the lecture notes (Bishop, eq. 5.48–5.49): unit j computes
 
     a_j = Σ_{k∈↑j} w_jk z_k + b_j        (pre-activation: ONE "wsum" node)
     z_j = h(a_j)                          (activation: one more node)
@@ -32,7 +32,7 @@ import autograd
 from autograd import Value
 
 # The activation functions h, by name, applied to a pre-activation node a_j.
-# (Seed 000 lists them; derivatives are the engine's table, autograd.rules.RULES.)
+# (Webster lists them; derivatives are the engine's table, autograd.rules.RULES.)
 ACTIVATIONS: dict[str, Callable[[Value], Value]] = {
     "identity": lambda a: a,  # z = a: no extra node
     "sigmoid": lambda a: a.sigmoid(),
@@ -130,7 +130,7 @@ def softmax(a: Sequence[Value], labels: Sequence[str] | None = None, lse_label: 
 
     Subtracting the (constant) maximum m keeps every exp ≤ 1, so logits of ±1000 do
     not overflow; lse itself is one shared node, so δ flows through it as the
-    lectures' ∂z_k/∂a_i = z_k(1[k=i] − z_i) (seed 000)."""
+    lectures' ∂z_k/∂a_i = z_k(1[k=i] − z_i) (Webster)."""
     m = max(v.data for v in a)
     lse = Value.sum([(v - m).exp() for v in a]).log() + m
     lse.label = lse_label
@@ -193,7 +193,7 @@ class MLP(Module):
     """A multilayer perceptron: `nin` inputs, then layers of widths `sizes`.
 
     Hidden layers use `activation`, the last layer `output` (identity for
-    regression, sigmoid for binary, softmax for multi-class: seed 001, "Network training").
+    regression, sigmoid for binary, softmax for multi-class: Bishop, "Network training").
     Initial weights come from `random.Random(seed)`, so a seed fixes the network."""
 
     def __init__(
@@ -261,14 +261,14 @@ class MLP(Module):
 
 
 class Perceptron:
-    """Rosenblatt's perceptron on plain floats (seed 003): y = sign(wᵀx + b) ∈ {−1, +1}.
+    """Rosenblatt's perceptron on plain floats (Hajij): y = sign(wᵀx + b) ∈ {−1, +1}.
 
     Training minimises error(w, b) = −Σ_{i∈M} t_i (wᵀx_i + b) over the misclassified
     set M, one point at a time: ∂error/∂w = −t_i x_i and ∂error/∂b = −t_i, so
 
         w ← w + η t_i x_i,    b ← b + η t_i
 
-    (seed 003 prints the gradient without its minus sign and the bias step as
+    (Hajij prints the gradient without its minus sign and the bias step as
     b − q x_i; those are slips.) A point on the boundary counts as misclassified,
     so training starts even from w = 0."""
 

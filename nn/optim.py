@@ -44,7 +44,7 @@ class Optimizer:
 
 
 class SGD(Optimizer):
-    """Gradient descent with momentum γ (seed 002):
+    """Gradient descent with momentum γ (the MLP lecture):
 
         v ← γ v + η ∂E/∂w,    w ← w − v
 

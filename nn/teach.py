@@ -1,7 +1,7 @@
 """Backprop as the lectures do it by hand: layer by layer, in plain floats.
 
 `textbook_backprop` runs the delta rule of the lecture notes with no Values and no
-autodiff — only the formulas (seed 000 §backprop, seed 001 eq. 5.53–5.56, seed 004):
+autodiff — only the formulas (Webster §backprop, Bishop eq. 5.53–5.56, the Caltech handout):
 
     forward     a_j = Σ_k w_jk z_k + b_j,     z_j = h(a_j)
     output      δ_k = ∂E/∂a_k                 (y_k − t_k for the matched pairs below)
@@ -39,7 +39,7 @@ from autograd.steps import fmt as _num  # 4 significant digits, real minus sign
 __all__ = ["textbook_backprop", "Textbook", "backprop_steps", "UnitStep", "derivative_text"]
 
 # h'(a) for each activation of nn.module.ACTIVATIONS, written with z = h(a) where the
-# lectures do (tanh: 1 − z², seed 004; sigmoid: z(1 − z), seed 003). The constants
+# lectures do (tanh: 1 − z², the Caltech handout; sigmoid: z(1 − z), Hajij). The constants
 # (slope 0.01, α = 1) are the ones nn.module uses.
 LEAKY_SLOPE = 0.01
 ELU_ALPHA = 1.0

@@ -1,6 +1,6 @@
 """Training loops: `fit`, plus `predict` and `accuracy` helpers.
 
-One update (seed 002, "batch / minibatch / online"):
+One update (the MLP lecture, "batch / minibatch / online"):
 
     E_B = (1/|B|) Σ_{n∈B} E_n  (+ λ Σ_w w²)      one graph for the whole batch B
     E_B.backward()                                  one backward pass: ∂E_B/∂w in w.grad

@@ -1,4 +1,4 @@
-"""nn.draw: the neuron-level diagram of seed 001, with numbers from the engine.
+"""nn.draw: the neuron-level diagram of Bishop, with numbers from the engine.
 
 The δ_j in each unit must be the engine's grad of that unit's a_j node; here they
 are also checked against the lectures' formulas computed on plain floats:
@@ -67,7 +67,7 @@ def test_deltas_are_the_engines_and_the_lectures():
             assert f"{_sub('δ', j, l)} = {fmt(a.grad)}" in units[f"z{l}_{j}"][0]
     assert units["E"][0].startswith(f"E = {fmt(E.data)}")
 
-    # The lectures, on plain floats (seed 001 eq. 5.54–5.56, identity output, tanh hidden).
+    # The lectures, on plain floats (Bishop eq. 5.54–5.56, identity output, tanh hidden).
     hidden, out = model.layers
     x = X
     a1 = [sum(w.data * xi for w, xi in zip(n.w, x)) + n.b.data for n in hidden.neurons]
@@ -156,7 +156,7 @@ def test_class_index_target_is_shown_one_hot():
     label = {(a, b): lab for a, b, lab in edges}
     assert [label[(f"z2_{k}", "E")].split("\\n")[0] for k in (1, 2, 3)] == ["t₁ = 0.000", "t₂ = 0.000", "t₃ = 1.000"]
     # Softmax couples the outputs, yet δ_k = ∂E/∂a_k is still the grad of a_k: y_k − t_k for
-    # cross-entropy on a softmax (seed 000).
+    # cross-entropy on a softmax (Webster).
     y = [v.data for v in model(X)]
     for k, t in zip((1, 2, 3), (0.0, 0.0, 1.0)):
         shown = float(re.search(r"δ\S* = (\S+)", units[f"z2_{k}"][0])[1])

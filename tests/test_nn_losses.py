@@ -59,7 +59,7 @@ def test_softmax_cross_entropy_value_gradient_and_delta_rule(a, k):
     assert E.data == pytest.approx(lse - a[k])
     E.backward()
     soft = [math.exp(x - lse) for x in a]
-    # ∂E/∂a_j = y_j − t_j (seed 001 eq. 5.18 with softmax outputs)
+    # ∂E/∂a_j = y_j − t_j (Bishop eq. 5.18 with softmax outputs)
     assert [v.grad for v in logits] == pytest.approx([s - (i == k) for i, s in enumerate(soft)], abs=1e-12)
     assert autograd.gradcheck(lambda *v: losses.softmax_cross_entropy(list(v), k), a)
 

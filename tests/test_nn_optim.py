@@ -9,7 +9,7 @@ from nn.optim import SGD, Adam
 
 
 def test_momentum_sgd_two_steps_by_hand():
-    # E(w) = w², ∂E/∂w = 2w. w0 = 1, η = 0.1, γ = 0.9; v ← γv + η∂E/∂w, w ← w − v (seed 002)
+    # E(w) = w², ∂E/∂w = 2w. w0 = 1, η = 0.1, γ = 0.9; v ← γv + η∂E/∂w, w ← w − v (the MLP lecture)
     #   step 1: g = 2,    v = 0.9·0 + 0.1·2 = 0.2,          w = 1 − 0.2 = 0.8
     #   step 2: g = 1.6,  v = 0.9·0.2 + 0.1·1.6 = 0.34,     w = 0.8 − 0.34 = 0.46
     w = Value(1.0)

@@ -22,9 +22,9 @@ PAIRS = [
     ("tanh", "sigmoid", "bce", 2, [0.0, 1.0]),  # bce is a mean: δ_k = (y_k − t_k)/K
     ("tanh", "softmax", "cross_entropy", 3, 1),  # softmax + cross-entropy: δ_k = y_k − t_k
     ("relu", "identity", "softmax_cross_entropy", 3, 2),  # logits
-    ("tanh", "identity", "half_sse", 2, [0.3, -0.7]),  # regression, seed 001 eq. 5.11
+    ("tanh", "identity", "half_sse", 2, [0.3, -0.7]),  # regression, Bishop eq. 5.11
     ("tanh", "identity", "mse", 2, [0.3, -0.7]),
-    ("sigmoid", "sigmoid", "half_sse", 1, [0.2]),  # seed 003: σ' = σ(1 − σ)
+    ("sigmoid", "sigmoid", "half_sse", 1, [0.2]),  # Hajij: σ' = σ(1 − σ)
     ("relu", "identity", "hinge", 1, [-1.0]),
     ("leaky_relu", "tanh", "mse", 2, [0.5, -0.5]),  # general output rule h'(a_k) ∂E/∂y_k
     ("elu", "identity", "half_sse", 1, [1.5]),
