@@ -9,6 +9,7 @@
 Nothing in this package knows about neurons; `nn` builds networks on top of it.
 """
 
+from autograd.compile import Compiled, compile  # noqa: A004 - autograd.compile(root, inputs)
 from autograd.check import GradReport, gradcheck, numeric_grad
 from autograd.draw import GraphvizNotFound, draw, render
 from autograd.graph import downstream, pull_deltas, upstream
@@ -42,5 +43,7 @@ __all__ = [
     "RULES", "formula", "DomainError",
     "exp", "log", "tanh", "sigmoid", "relu", "leaky_relu", "elu", "softplus",
     "backward_steps", "Step", "Term", "Stepper", "hand_check", "HandCheck",
-    "draw", "render", "GraphvizNotFound",
+    "draw", "render", "GraphvizNotFound", "Compiled",
 ]
+# `autograd.compile` is left out of __all__: `from autograd import *` must not hide
+# Python's own compile().

@@ -21,6 +21,7 @@ from typing import Callable, Sequence
 import autograd
 from autograd import Value
 from nn import losses as _losses
+from nn import replay as _replay
 
 
 @dataclass
@@ -100,13 +101,20 @@ def fit(
     shuffle: bool = True,
     seed: int = 0,
     progress: bool = True,
+    compile: bool = True,  # noqa: A002 - the name a user looks for
 ) -> History:
     """Train `model` on (X, y) for `epochs` passes; return a `History`.
 
     `loss` is a function loss(outputs, target) -> Value for one example or a name
     from nn.losses ("mse", "half_sse", "bce", "cross_entropy",
     "softmax_cross_entropy", "hinge"). `l2` is the weight-decay coefficient λ.
-    The order of examples is shuffled every epoch by `random.Random(seed)`."""
+    The order of examples is shuffled every epoch by `random.Random(seed)`.
+
+    With `compile=True` (the default) and a built-in network and loss, the network is
+    compiled once into a straight-line program (`autograd.compile`) that every example
+    replays: the same numbers (to rounding) and the same errors, several times faster.
+    `compile=False` builds every example's graph with the engine, as a student's own
+    model and loss always are."""
     loss_fn = _losses.get(loss)
     kind = _classification_kind(loss)
     _check_data(model, X, y, "fit")
@@ -121,6 +129,10 @@ def fit(
     size = n if batch_size is None else min(batch_size, n)
     rng = random.Random(seed)
     history = History()
+
+    fast = None
+    if compile and _replay.compilable(model, loss):
+        fast = _replay.CompiledLoss(model, loss_fn, X, params, l2)
 
     epoch_iter = range(1, epochs + 1)
     bar = None
@@ -137,29 +149,14 @@ def fit(
             total, right = 0.0, 0
             for start in range(0, n, size):
                 batch = order[start : start + size]
-                try:
-                    batch_losses = []
-                    for i in batch:
-                        out = model(X[i])
-                        try:
-                            batch_losses.append(loss_fn(out, y[i]))
-                        except (TypeError, ValueError) as err:  # a bad target, or an output out of range
-                            raise type(err)(f"fit, epoch {epoch}, example {i} (y[{i}] = {y[i]!r}): {err}") from None
-                        if kind is not None:
-                            right += correct(out, y[i], kind)
-                    E = Value.sum(batch_losses) / len(batch)  # mean of per-example losses
-                    if l2:
-                        E = E + _losses.l2(params) * l2
-                except ArithmeticError as err:  # overflow, 0-division, log of 0: training diverged
-                    raise _diverged(epoch, err) from None
-                if not math.isfinite(E.data):
-                    raise _diverged(epoch, f"loss = {E.data}")
-                for p in params:
-                    p.grad = 0.0
-                E.backward()
+                done = fast.batch(batch, y, kind, correct) if fast is not None else None
+                if done is None:  # the engine builds the batch's graph (and raises its errors)
+                    done = _engine_batch(model, X, y, batch, loss_fn, kind, params, l2, epoch)
+                E_data, batch_right = done
+                right += batch_right
                 optimizer.step()
                 history.steps += 1
-                total += E.data * len(batch)
+                total += E_data * len(batch)
             history.loss.append(total / n)
             if kind is not None:
                 history.accuracy.append(right / n)
@@ -172,6 +169,33 @@ def fit(
         if bar is not None:
             bar.close()
     return history
+
+
+def _engine_batch(model, X, y, batch, loss_fn, kind, params, l2, epoch) -> tuple[float, int]:
+    """One update's graph built by the engine: E_B = (1/|B|) Σ_n E_n (+ λ Σ w²), then
+    backward; returns (E_B, number classified right) with ∂E_B/∂w in the `.grad`s."""
+    right = 0
+    try:
+        batch_losses = []
+        for i in batch:
+            out = model(X[i])
+            try:
+                batch_losses.append(loss_fn(out, y[i]))
+            except (TypeError, ValueError) as err:  # a bad target, or an output out of range
+                raise type(err)(f"fit, epoch {epoch}, example {i} (y[{i}] = {y[i]!r}): {err}") from None
+            if kind is not None:
+                right += correct(out, y[i], kind)
+        E = Value.sum(batch_losses) / len(batch)  # mean of per-example losses
+        if l2:
+            E = E + _losses.l2(params) * l2
+    except ArithmeticError as err:  # overflow, 0-division, log of 0: training diverged
+        raise _diverged(epoch, err) from None
+    if not math.isfinite(E.data):
+        raise _diverged(epoch, f"loss = {E.data}")
+    for p in params:
+        p.grad = 0.0
+    E.backward()
+    return E.data, right
 
 
 def _diverged(epoch: int, cause) -> ValueError:
