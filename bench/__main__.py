@@ -68,6 +68,18 @@ def _median(rows: list[dict], key: str) -> float | None:
     return statistics.median(values) if values else None
 
 
+def spread(values: list[float]) -> dict | None:
+    """Median and min–max of one figure over the rounds (one value per fresh process)."""
+    values = [v for v in values if v is not None]
+    if not values:
+        return None
+    return {"median": statistics.median(values), "min": min(values), "max": max(values), "rounds": len(values)}
+
+
+def _spread(rows: list[dict], key: str, scale: float = 1.0) -> dict | None:
+    return spread([row[key] * scale for row in rows if key in row])
+
+
 def _errors(rows: list[dict]) -> str | None:
     errs = {row["error"] for row in rows if "error" in row}
     return "; ".join(sorted(errs)) if errs else None
@@ -90,16 +102,30 @@ def bench_w1(quick: bool) -> dict:
         name: {"workload": "w1_step", "engine": name, "steps": steps * (10 if name in FAST else 1)}
         for name in engines
     }
-    raw = run_rounds(cases, 2 if quick else 5)
+    raw = run_rounds(cases, 2 if quick else ROUNDS)
     out = {"check": check, "skipped": skipped, "engines": {}}
     # nn.MLP when it is importable, else the same fused network built in bench/w1.py
     out["deltagrad-nn is"] = "nn.MLP" if w1._nn_mlp(w1.initial_weights()) else "bench/w1.py fused MLP"
     for name, rows in raw.items():
-        out["engines"][name] = {"median_s": _median(rows, "median_s"), "error": _errors(rows)}
+        row = {"ms": _spread(rows, "median_s", 1e3), "error": _errors(rows)}
+        row["median_s"] = row["ms"] and row["ms"]["median"] / 1e3
+        if any("first_call_extra_s" in r for r in rows):
+            row["first_call_extra_ms"] = _spread(rows, "first_call_extra_s", 1e3)
+        # ratios within each round (the engines of a round ran back to back)
+        for peer, key in (("micrograd", "x_micrograd"), ("hand-floats", "x_floor")):
+            if peer in raw and name != peer:
+                ratios = []
+                for mine, theirs in zip(rows, raw[peer]):
+                    if "median_s" in mine and "median_s" in theirs:
+                        ratios.append(theirs["median_s"] / mine["median_s"] if key == "x_micrograd"
+                                      else mine["median_s"] / theirs["median_s"])
+                row[key] = spread(ratios)
+        out["engines"][name] = row
     return out
 
 
-FAST = {"deltagrad-nn", "torch-vector", "hand-floats"}  # cheap steps: time more of them
+FAST = {"deltagrad-nn", "deltagrad-fit", "torch-vector", "hand-floats"}  # cheap steps: time more of them
+ROUNDS = 5  # every figure: median and min–max over this many alternating rounds
 
 
 def bench_w2(quick: bool) -> dict:
@@ -111,7 +137,7 @@ def bench_w2(quick: bool) -> dict:
     if not skipped:
         for n in sizes[:2]:  # it already fails at 10³ (2000 nodes deep)
             cases[f"micrograd n={n}"] = {"workload": "w2_chain", "engine": "micrograd", "n": n}
-    raw = run_rounds(cases, 1 if quick else 3)
+    raw = run_rounds(cases, 1 if quick else ROUNDS)
     out = {"skipped": {"micrograd": skipped} if skipped else {}, "cases": {}}
     for name, rows in raw.items():
         spec = cases[name]
@@ -120,6 +146,10 @@ def bench_w2(quick: bool) -> dict:
         for part in ("forward", "backward", "free", "collect"):
             s = _median(rows, f"{part}_s")
             row[f"{part}_us_per_link"] = None if s is None else s / n * 1e6
+        # build + backward + free, per round: the figure the targets speak of
+        row["total_us_per_link"] = spread([
+            (r["forward_s"] + r["backward_s"] + r["free_s"]) / n * 1e6 for r in rows if "forward_s" in r
+        ])
         out["cases"][name] = row
     return out
 
@@ -140,11 +170,15 @@ def bench_w3(quick: bool) -> dict:
                 spec = {"workload": "w3_wide", "engine": engine, "n": n, "shape": shape}
                 cases[name] = {**spec, "memory": False}
                 memory[name] = {**spec, "memory": True}
-    raw = run_rounds(cases, 1 if quick else 3)
-    mem = {name: measure(spec) for name, spec in memory.items()}  # deterministic: once
+    raw = run_rounds(cases, 1 if quick else ROUNDS)
+    # memory (tracemalloc is slow): at the smallest size, in rounds as well
+    mem_raw = run_rounds({k: v for k, v in memory.items() if v["n"] == sizes[0]}, 1 if quick else ROUNDS)
     out = {"skipped": {"micrograd": skipped} if skipped else {}, "cases": {}}
     for name, rows in raw.items():
-        spec, m = cases[name], mem[name]
+        spec = cases[name]
+        same = [k for k in mem_raw if memory[k]["engine"] == spec["engine"] and memory[k]["shape"] == spec["shape"]]
+        mrows = mem_raw[same[0]] if same else []
+        m = mrows[0] if mrows else {}
         nodes = spec["n"] + (spec["n"] - 1 if spec["shape"] == "pairwise" else 1)
         row = {"engine": spec["engine"], "shape": spec["shape"], "n": spec["n"]}
         row["interior_nodes"] = nodes
@@ -154,9 +188,15 @@ def bench_w3(quick: bool) -> dict:
             row[f"{p}_us_per_node"] = None if s is None else s / nodes * 1e6
         if None not in parts:
             row["total_us_per_node"] = sum(parts) / nodes * 1e6
+        row["total_us"] = spread([(r["build_s"] + r["backward_s"] + r["free_s"]) / nodes * 1e6
+                                  for r in rows if "build_s" in r])
         if "graph_bytes" in m:
-            row["graph_bytes_per_node"] = m["graph_bytes"] / nodes
-            row["peak_bytes_per_node"] = m["peak_bytes"] / nodes
+            mnodes = m["interior_nodes"]
+            row["memory_n"] = m["n"]
+            row["graph_bytes"] = spread([r["graph_bytes"] / mnodes for r in mrows if "graph_bytes" in r])
+            row["peak_bytes"] = spread([r["peak_bytes"] / mnodes for r in mrows if "peak_bytes" in r])
+            row["graph_bytes_per_node"] = row["graph_bytes"]["median"]
+            row["peak_bytes_per_node"] = row["peak_bytes"]["median"]
         out["cases"][name] = row
     return out
 
@@ -167,69 +207,20 @@ def bench_w4(quick: bool) -> dict:
         reason = "autograd.draw is not available yet"
     if reason:
         return {"skipped": reason}
-    raw = run_rounds({"draw": {"workload": "w4_draw", "repeats": 3 if quick else 10}}, 1)
-    row = raw["draw"][0]
-    return row if "error" not in row else {"skipped": row["error"]}
+    raw = run_rounds({"draw": {"workload": "w4_draw", "repeats": 3 if quick else 10}}, 1 if quick else ROUNDS)
+    rows = raw["draw"]
+    if any("error" in r for r in rows):
+        return {"skipped": _errors(rows)}
+    return {"nodes": rows[0]["nodes"], "dot_ms": _spread(rows, "dot_s", 1e3), "svg_ms": _spread(rows, "svg_s", 1e3),
+            "dot_s": _median(rows, "dot_s"), "svg_s": _median(rows, "svg_s")}
 
 
 # ---------------------------------------------------------------------------
-def _fmt(x: float | None, digits: int = 2) -> str:
-    return "—" if x is None else f"{x:.{digits}f}"
-
-
-def _print_cases(workload: dict, width: int, cells) -> None:
-    """One table line per case (or why it failed), then the engines that were skipped."""
-    for name, row in workload["cases"].items():
-        if row["error"]:
-            print(f"    {name:{width}} fails: {row['error'][:70]}")
-        else:
-            print(f"    {name:{width}} {cells(row)}")
-    for name, why in workload["skipped"].items():
-        print(f"    {name} skipped: {why}")
-
-
 def print_table(res: dict) -> None:
-    if "W1" in res:
-        w = res["W1"]
-        e = w["engines"]
-        mg = e.get("micrograd", {}).get("median_s")
-        floor = e.get("hand-floats", {}).get("median_s")
-        print("\nW1  training step, MLP 2-16-16-1, 100 moons points (median per step)")
-        print(f"    check: all engines agree with hand backprop to {max(w['check']['max_abs_diff'].values(), default=0):.1e}")
-        print(f"    {'engine':18} {'ms/step':>10} {'× faster than micrograd':>24} {'× the floor':>12}")
-        for name, row in e.items():
-            s = row["median_s"]
-            speed = _fmt(mg / s, 1) if mg and s else "—"
-            over = _fmt(s / floor, 1) if floor and s else "—"
-            print(f"    {name:18} {_fmt(s and s * 1e3, 3):>10} {speed:>24} {over:>12}"
-                  + (f"  ERROR {row['error']}" if row["error"] else ""))
-        for name, why in w["skipped"].items():
-            print(f"    {name:18} skipped: {why}")
-    if "W2" in res:
-        print("\nW2  deep chain x → x·1.0001 + 0 (µs per link, median)")
-        print(f"    {'case':22} {'forward':>9} {'backward':>9} {'free':>9} {'total':>9} {'gc.collect':>11}")
-        def w2_cells(row):
-            parts = [row[f"{p}_us_per_link"] for p in ("forward", "backward", "free")]
-            cells = " ".join(f"{_fmt(p):>9}" for p in parts)
-            return f"{cells} {_fmt(sum(parts)):>9} {_fmt(row['collect_us_per_link']):>11}"
+    from bench import report
 
-        _print_cases(res["W2"], 22, w2_cells)
-    if "W3" in res:
-        print("\nW3  Σ x_i·w_i over N terms (per interior node; bytes: graph / peak with backward)")
-        print(f"    {'case':28} {'build':>7} {'bwd':>7} {'free':>7} {'total µs':>9} {'B/node':>7} {'peak':>7}")
-        def w3_cells(row):
-            cells = " ".join(f"{_fmt(row[f'{p}_us_per_node']):>7}" for p in ("build", "backward", "free"))
-            return (f"{cells} {_fmt(row.get('total_us_per_node')):>9} "
-                    f"{_fmt(row.get('graph_bytes_per_node'), 0):>7} {_fmt(row.get('peak_bytes_per_node'), 0):>7}")
-
-        _print_cases(res["W3"], 28, w3_cells)
-    if "W4" in res:
-        w = res["W4"]
-        print("\nW4  drawing")
-        if "skipped" in w:
-            print(f"    skipped: {w['skipped']}")
-        else:
-            print(f"    {w['nodes']} nodes: DOT source {w['dot_s'] * 1e3:.2f} ms, SVG {w['svg_s'] * 1e3:.1f} ms")
+    print()
+    print(report.bench_table(res))
 
 
 def write_json(path: Path, data: dict) -> None:
@@ -262,6 +253,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="small sizes, few rounds: a smoke run")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"JSON file (default {DEFAULT_OUT.relative_to(ROOT)})")
     parser.add_argument("--only", default=",".join(WORKLOADS), help="comma-separated subset, e.g. W1,W3")
+    parser.add_argument("--docs", action="store_true",
+                        help="then rewrite README.md's performance section and bench/README.md's results from this run")
     args = parser.parse_args(argv)
     chosen = [w.strip().upper() for w in args.only.split(",") if w.strip()]
     unknown = [w for w in chosen if w not in WORKLOADS]
@@ -270,20 +263,33 @@ def main(argv: list[str] | None = None) -> int:
     results: dict = {
         "meta": {
             "python": platform.python_version(),
+            "implementation": platform.python_implementation(),
+            "rounds": 2 if args.quick else ROUNDS,
+            "load_average": list(os.getloadavg()) if hasattr(os, "getloadavg") else None,
             "machine": platform.machine(),
             "processor": platform.processor(),
             "cpus": os.cpu_count(),
             "commit": _commit(),
             "quick": args.quick,
-            "started": time.strftime("%Y-%m-%dT%H:%M:%S"),
+            "started": time.strftime("%Y-%m-%d %H:%M", time.gmtime()),
         }
     }
     for w in chosen:
         print(f"{w} …", file=sys.stderr, flush=True)
         results[w] = WORKLOADS[w](args.quick)
         write_json(args.out, results)  # keep what we have if a later workload fails
+    if hasattr(os, "getloadavg"):
+        results["meta"]["load_average_end"] = list(os.getloadavg())
+    write_json(args.out, results)
     print_table(results)
     print(f"\nwritten {args.out}")
+    if args.docs:
+        if args.quick or set(chosen) != set(WORKLOADS):
+            parser.error("--docs needs a full run (no --quick, no --only): the documents show every workload")
+        from bench import report
+
+        for path in report.update_docs(results, run_json=args.out):
+            print(f"wrote {path.relative_to(ROOT)}")
     return 0
 
 

@@ -353,11 +353,65 @@ class HandWritten:
                 b[j] -= lr * gj
 
 
+# ---------------------------------------------------------------------------
+# nn.fit: the same step as a user trains: full batch, "hinge", l2 = ALPHA, plain SGD.
+# ---------------------------------------------------------------------------
+class FitEngine:
+    """`nn.fit(model, X, y, "hinge", nn.SGD(lr=LR), batch_size=None, l2=ALPHA)`: one
+    epoch is one step. With compile=True fit replays the network compiled once;
+    compile=False builds every example's graph (the dynamic engine)."""
+
+    def __init__(self, weights: Layers, compile: bool = True):
+        import nn
+
+        self.nn, self.compile = nn, compile
+        sizes = [len(weights[0][0][0])] + [len(bs) for _, bs in weights]
+        self.model = nn.MLP(sizes[0], sizes[1:], activation="relu", output="identity", seed=0)
+        self.params = _canonical_params(self.model, sizes)
+        flat = [x for W, bs in weights for row, b in zip(W, bs) for x in (*row, b)]
+        for p, x in zip(self.params, flat):
+            p.data = x
+        self.points, self.labels = moons()
+
+    def _fit(self, optimizer, epochs: int):
+        return self.nn.fit(self.model, self.points, self.labels, "hinge", optimizer, epochs=epochs,
+                           batch_size=None, l2=ALPHA, shuffle=False, progress=False, compile=self.compile)
+
+    def loss_and_grads(self):
+        class Keep:  # an optimiser that leaves the weights alone: the gradients stay in .grad
+            def step(self):
+                pass
+
+        history = self._fit(Keep(), 1)
+        return history.loss[0], [p.grad for p in self.params]
+
+    def timed_steps(self, steps: int) -> tuple[list[float], float]:
+        """Seconds of each step (between successive optimiser steps) and of the
+        first call's extra work (compiling), from one `fit` of `steps` + 1 epochs."""
+        import time
+
+        sgd = self.nn.SGD(self.model.parameters(), lr=LR)
+        stamps = []
+
+        class Timed:
+            def step(self):
+                sgd.step()
+                stamps.append(time.perf_counter())
+
+        t0 = time.perf_counter()
+        self._fit(Timed(), steps + 1)
+        times = [b - a for a, b in zip(stamps, stamps[1:])]
+        first = stamps[0] - t0
+        return times, first - sorted(times)[len(times) // 2]
+
+
 ENGINES: dict[str, tuple[str | None, Callable]] = {
     # name: (module that must be importable, factory)
     "micrograd": ("micrograd", make_micrograd),
     "deltagrad-binary": (None, make_deltagrad_binary),
     "deltagrad-nn": (None, make_deltagrad_fused),
+    "deltagrad-fit": (None, FitEngine),
+    "deltagrad-fit-dynamic": (None, lambda weights: FitEngine(weights, compile=False)),
     "torch-scalar": ("torch", make_torch_scalar),
     "torch-vector": ("torch", TorchVectorised),
     "hand-floats": (None, HandWritten),

@@ -32,6 +32,9 @@ def w1_step(engine: str, steps: int, warmup: int = 1) -> dict:
     from bench import w1
 
     model = w1.ENGINES[engine][1](w1.initial_weights())
+    if hasattr(model, "timed_steps"):  # nn.fit: one call, timed step by step
+        times, first_extra = model.timed_steps(steps)
+        return {"median_s": statistics.median(times), "times_s": times, "first_call_extra_s": first_extra}
     for _ in range(warmup):
         model.step()
     times = []
