@@ -205,6 +205,7 @@ def _check_inputs(root_list: Sequence[Value], inputs: Sequence) -> list[Value]:
 # ---------------------------------------------------------------------------
 # Writing the program
 # ---------------------------------------------------------------------------
+_SYMBOL_WORDS = (("**", "pow"), ("*", "mul"), ("/", "div"), ("+", "add"), ("-", "sub"), ("%", "mod"))
 _RESERVED = {"seed", "seeds", "params", "examples", "loss_part", "grads", "s"}
 _GENERATED = re.compile(r"[vdk]\d+(_.*)?")
 
@@ -217,13 +218,18 @@ def _function_name(rule_name: str, taken: dict[str, str]) -> str:
     more than a name."""
     if rule_name in taken:
         return taken[rule_name]
+    spelled = rule_name
+    for symbol, word in _SYMBOL_WORDS:  # "**c" → "pow_c", "c/" → "c_div"
+        spelled = spelled.replace(symbol, f"_{word}_")
+    spelled = spelled.strip("_").replace("__", "_")
     ok = (
-        re.fullmatch(r"[a-z][a-z0-9_]*", rule_name) is not None
-        and not keyword.iskeyword(rule_name)
-        and rule_name not in _RESERVED
-        and not _GENERATED.fullmatch(rule_name)
+        re.fullmatch(r"[a-z][a-z0-9_]*", spelled) is not None
+        and not keyword.iskeyword(spelled)
+        and spelled not in _RESERVED
+        and not _GENERATED.fullmatch(spelled)
+        and spelled not in taken.values()
     )
-    name = rule_name if ok else f"rule{len(taken)}"
+    name = spelled if ok else f"rule{len(taken)}"
     taken[rule_name] = name
     return name
 
