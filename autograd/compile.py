@@ -128,13 +128,13 @@ class _Names:
 
 def _rule_of(node: Value) -> tuple[str, Callable | None, tuple]:
     """(rule name, rule function, constants) of an interior node, from the table."""
-    parsed = _parse_op(node.op)
-    if parsed is None:
+    try:
+        rule, constants = rules.parse_op(node.op)
+    except ValueError:
         raise ValueError(
-            f"compile: node {_describe(node)} was made by op {node.op!r}, which is not in "
+            f"compile: {_describe(node)} was made by op {node.op!r}, which is not in "
             "the derivative table (autograd.rules); only table ops can be compiled"
-        )
-    rule, constants = parsed
+        ) from None
     return rule.name, rule.fn, tuple(constants)
 
 
@@ -165,10 +165,13 @@ class _Graph:
         self.var: dict[int, str] = {id(x): f"v{i}" for i, x in enumerate(self.inputs)}
         self.constants: list[tuple[str, Value]] = []
         self.nodes: list[tuple[str, Value, str, Callable | None, tuple]] = []
+        depends = {id(x) for x in self.inputs}  # the inputs and every node computed from one
         for node in order:
             if id(node) in self.var:
                 continue
-            if not node.parents or not any(id(p) in self.var for p in node.parents):
+            if any(id(p) in depends for p in node.parents):
+                depends.add(id(node))
+            if id(node) not in depends:
                 name = f"k{len(self.constants)}"
                 self.constants.append((name, node))
             else:
@@ -179,6 +182,9 @@ class _Graph:
         used = {id(p) for _, node, *_ in self.nodes for p in node.parents}
         used |= {id(r) for r in self.roots}
         self.constants = [(k, c) for k, c in self.constants if id(c) in used]
+        for i, (_, c) in enumerate(self.constants):  # number them k0, k1, … as they appear
+            self.var[id(c)] = f"k{i}"
+        self.constants = [(f"k{i}", c) for i, (_, c) in enumerate(self.constants)]
 
     def name(self, node: Value) -> str:
         return self.var[id(node)]
@@ -535,31 +541,9 @@ def replay_in_engine(graph: _Graph, values: Sequence[float], seeds: Sequence[flo
     return [r.data for r in roots], [leaf.grad for leaf in leaves]
 
 
-# --- until the table's rows carry their functions (parse_op), a local reading ---
-_FNS = {"+": rules.add, "-": rules.sub, "*": rules.mul, "/": rules.div, "**": rules.power,
-        "neg": rules.neg, "+c": rules.add_const, "-c": rules.sub_const, "c-": rules.const_sub,
-        "*c": rules.mul_const, "/c": rules.div_const, "c/": rules.const_div,
-        "**c": rules.power_const, "c**": rules.const_power, **rules.UNARY}
-
-
-def _parse_op(op: str):
-    if hasattr(rules, "parse_op"):
-        return rules.parse_op(op)
-    rule = rules.rule_for(op)
-    if rule is None:
-        return None
-    folded = rules.split_constant(op)
-    consts = (folded[1],) if folded else ()
-    return _R(rule.name, _FNS.get(rule.name)), consts
-
-
-class _R:
-    def __init__(self, name, fn):
-        self.name, self.fn = name, fn
-
-
 def _engine_node(op: str, rule_name: str, fn, parents: tuple, constants: tuple) -> Value:
-    """One node made by the engine itself, so its checks and messages are the engine's."""
+    """One node made by the engine itself, so its checks and messages are the engine's:
+    the n-ary ops through their constructors, every other op as its `Value` method does."""
     if rule_name == "wsum":
         n = len(parents) // 2
         return engine.weighted_sum(parents[:n], parents[n : 2 * n], parents[2 * n] if len(parents) > 2 * n else None)
