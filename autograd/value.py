@@ -16,9 +16,10 @@ closure or a child), so it is freed by reference counting as soon as the root go
 
 from __future__ import annotations
 
+import gc
 import numbers
 import operator
-from math import isfinite
+from math import copysign, isfinite
 from contextlib import contextmanager
 from contextvars import ContextVar
 from operator import attrgetter
@@ -57,7 +58,7 @@ class Value:
         if isinstance(other, Value):
             return _apply("+", rules.add, (self, other), (self.data, other.data))
         c = _const(other, "+")
-        return _apply("+" + _fmt(c), rules.add_const, (self,), (self.data, c))
+        return _apply(_op_text("+", c), rules.add_const, (self,), (self.data, c))
 
     __radd__ = __add__
 
@@ -65,17 +66,17 @@ class Value:
         if isinstance(other, Value):
             return _apply("-", rules.sub, (self, other), (self.data, other.data))
         c = _const(other, "-")
-        return _apply("-" + _fmt(c), rules.sub_const, (self,), (self.data, c))
+        return _apply(_op_text("-", c), rules.sub_const, (self,), (self.data, c))
 
     def __rsub__(self, other):
         c = _const(other, "-")
-        return _apply(_fmt(c) + "-", rules.const_sub, (self,), (self.data, c))
+        return _apply(_op_text(c, "-"), rules.const_sub, (self,), (self.data, c))
 
     def __mul__(self, other):
         if isinstance(other, Value):
             return _apply("*", rules.mul, (self, other), (self.data, other.data))
         c = _const(other, "*")
-        return _apply("*" + _fmt(c), rules.mul_const, (self,), (self.data, c))
+        return _apply(_op_text("*", c), rules.mul_const, (self,), (self.data, c))
 
     __rmul__ = __mul__
 
@@ -83,21 +84,21 @@ class Value:
         if isinstance(other, Value):
             return _apply("/", rules.div, (self, other), (self.data, other.data))
         c = _const(other, "/")
-        return _apply("/" + _fmt(c), rules.div_const, (self,), (self.data, c))
+        return _apply(_op_text("/", c), rules.div_const, (self,), (self.data, c))
 
     def __rtruediv__(self, other):
         c = _const(other, "/")
-        return _apply(_fmt(c) + "/", rules.const_div, (self,), (self.data, c))
+        return _apply(_op_text(c, "/"), rules.const_div, (self,), (self.data, c))
 
     def __pow__(self, other):
         if isinstance(other, Value):
             return _apply("**", rules.power, (self, other), (self.data, other.data))
         c = _const(other, "**")
-        return _apply("**" + _fmt(c), rules.power_const, (self,), (self.data, c))
+        return _apply(_op_text("**", c), rules.power_const, (self,), (self.data, c))
 
     def __rpow__(self, other):
         c = _const(other, "**")
-        return _apply(_fmt(c) + "**", rules.const_power, (self,), (self.data, c))
+        return _apply(_op_text(c, "**"), rules.const_power, (self,), (self.data, c))
 
     def __neg__(self):
         return _apply("neg", rules.neg, (self,), (self.data,))
@@ -189,6 +190,7 @@ class Value:
         # (at C speed); only then are the nodes searched, to name the culprit.
         if not isfinite(sum(map(_GRAD, order))):
             _raise_if_not_finite(order)
+        _collect_as_before()
 
 
 def weighted_sum(weights: Sequence, inputs: Sequence, bias=None) -> Value:
@@ -276,6 +278,10 @@ def no_grad() -> Iterator[None]:
 # ---------------------------------------------------------------------------
 def _node(data: float, op: str, parents: tuple, local_grads: tuple) -> Value:
     """Make a graph node without re-validating `data` (the rules produce floats)."""
+    global _made
+    _made += 1
+    if _made == _BIG_GRAPH:  # a big graph is being built: see "the cycle collector" below
+        _collect_less()
     out = Value.__new__(Value)
     out.data = data
     out.grad = 0.0
@@ -389,6 +395,56 @@ def _raise_if_not_finite(order: list) -> None:
 
 
 _fmt = rules.number_text
+_OP_TEXTS: dict = {}  # ("*", 2.0) → "*2": made once, shared by every node with that op
+
+
+def _op_text(before, after) -> str:
+    """The op of an arithmetic operator with a constant: _op_text("*", 2.0) is "*2",
+    _op_text(3.0, "-") is "3-" (rules.parse_op reads them back). Remembered, so a chain
+    x·1.0001 + 0 of 10⁶ links formats two numbers, not 2·10⁶, and its nodes share two strings."""
+    symbol_first = before.__class__ is str
+    c = after if symbol_first else before
+    if c == 0.0 and copysign(1.0, c) < 0.0:  # −0.0 is the same dict key as 0.0, with another text
+        return before + _fmt(c) if symbol_first else _fmt(c) + after
+    text = _OP_TEXTS.get((before, after))
+    if text is None:
+        text = before + _fmt(c) if symbol_first else _fmt(c) + after
+        if len(_OP_TEXTS) < 10_000:
+            _OP_TEXTS[(before, after)] = text
+    return text
+
+
+# ---------------------------------------------------------------------------
+# The cycle collector and big graphs. A graph holds no reference cycle (a node
+# points only at parents made before it), so the cycle collector never finds
+# garbage in one; yet CPython's full collections walk every live container, and
+# while a 10⁶-link chain is built they run about fifteen times over a heap that
+# keeps growing: half of the build time (bench W2, measured with gc.disable()).
+# So after 2¹⁶ nodes made since the last backward pass, full collections are made
+# rare (threshold 2 → 1000, at most one per 7·10⁶ new containers) until backward()
+# ends and puts the previous setting back. Young objects are still collected as
+# usual; only cycles among old objects wait longer to be freed.
+# ---------------------------------------------------------------------------
+_BIG_GRAPH = 1 << 16
+_RARE = 1000
+_made = 0  # nodes made since the last backward pass (a count: threads may race, harmlessly)
+_saved_threshold: tuple | None = None
+
+
+def _collect_less() -> None:
+    global _saved_threshold
+    threshold = gc.get_threshold()
+    if _saved_threshold is None and threshold[2] < _RARE:
+        _saved_threshold = threshold
+        gc.set_threshold(threshold[0], threshold[1], _RARE)
+
+
+def _collect_as_before() -> None:
+    global _made, _saved_threshold
+    _made = 0
+    if _saved_threshold is not None:
+        gc.set_threshold(*_saved_threshold)
+        _saved_threshold = None
 
 
 # ---------------------------------------------------------------------------

@@ -129,3 +129,29 @@ def test_million_deep_chain_frees_in_a_fresh_process():
     collected, grad = proc.stdout.split()
     assert int(collected) == 0
     assert abs(float(grad) - 1.0000001**10**6) < 1e-9 * 1.0000001**10**6
+
+
+def test_a_big_graph_makes_full_collections_rare_until_backward():
+    """While a graph of more than 2¹⁶ nodes is built, full collections (which would walk the
+    whole acyclic graph again and again) are made rare; backward() puts the setting back."""
+    import gc
+
+    from autograd import value
+
+    before = gc.get_threshold()
+    x = Value(1.0)
+    y = x
+    for _ in range(value._BIG_GRAPH):  # two nodes per step
+        y = y * 1.0001 + 0
+    assert gc.get_threshold()[2] == value._RARE  # raised while the graph is being built
+    y.backward()
+    assert gc.get_threshold() == before
+    assert value._made == 0
+
+
+def test_op_texts_are_shared_and_exact():
+    x = Value(2.0)
+    a, b = x * 1.0001, x * 1.0001
+    assert a.op == "*1.0001" and a.op is b.op  # one string for every such node
+    assert (x + 0).op == "+0" and (x + -0.0).op == "+-0.0"  # 0.0 and −0.0 share a dict key, not a text
+    assert (3 - x).op == "3-" and (-0.0 - x).op == "-0.0-"
