@@ -15,7 +15,7 @@ plots) goes through `write_atomic`, which saves the way a careful editor does:
 * a file nobody may write is refused, as `echo > file` is. "Nobody" is decided by the
   permission bits, not only by os.access: root may write anything, but a file whose
   mode has no write bit at all (chmod a-w) was made read-only on purpose, so it is
-  refused for root too.
+  refused for root too. The same holds for the folder a new file goes into.
 * a character device or a FIFO (/dev/null, /dev/stdout, a named pipe) is written into,
   as open(path, "w") would; a FIFO that no program is reading is refused rather than
   waited on forever. Sockets, block devices and folders are refused.
@@ -67,6 +67,9 @@ def write_atomic(path: str | os.PathLike, data: str | bytes, *, who: str = "writ
     folder = target.parent
     if not folder.is_dir():
         raise FileNotFoundError(f"{who}: the folder {str(folder)!r} does not exist; create it first")
+    if not writable_folder(folder):
+        raise _read_only(f"{who}: cannot write {shown!r}: the folder {str(folder)!r} is read-only; "
+                         "choose another place")
     if st is not None:
         _check_writable(target, st, who, shown)
         if st.st_nlink > 1:
@@ -76,15 +79,27 @@ def write_atomic(path: str | os.PathLike, data: str | bytes, *, who: str = "writ
     return path
 
 
+_ANY_WRITE = stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH
+
+
+def writable_folder(folder: str | os.PathLike) -> bool:
+    """May files be created in this existing folder? (By os.access and by its mode bits.)"""
+    return os.access(folder, os.W_OK | os.X_OK) and bool(os.stat(folder).st_mode & _ANY_WRITE)
+
+
 def _check_writable(target: Path, st: os.stat_result, who: str, shown: str) -> None:
     """Refuse a read-only file (see the module doc for root)."""
-    if not os.access(target, os.W_OK) or not st.st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH):
-        err = PermissionError(
+    if not os.access(target, os.W_OK) or not st.st_mode & _ANY_WRITE:
+        raise _read_only(
             f"{who}: {shown!r} is read-only (mode {stat.filemode(st.st_mode)}); it was left unchanged. "
             "Make it writable (chmod u+w) or choose another file name"
         )
-        err.errno = errno.EACCES  # (no .filename: it would replace this message by "[Errno 13] ...")
-        raise err
+
+
+def _read_only(message: str) -> PermissionError:
+    err = PermissionError(message)
+    err.errno = errno.EACCES  # (no .filename: it would replace this message by "[Errno 13] ...")
+    return err
 
 
 def _replace(target: Path, data: bytes, st: os.stat_result | None, who: str, shown: str) -> None:
