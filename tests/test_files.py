@@ -274,3 +274,18 @@ def test_model_save_through_symlink_keeps_link_and_mode(tmp_path):
 def test_model_save_to_empty_path_names_it():
     with pytest.raises(FileNotFoundError, match="save: the file name is empty"):
         nn.MLP(2, [1]).save("")
+
+
+@posix_only
+def test_read_only_folder_is_refused_and_left_empty(tmp_path):
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    os.chmod(folder, 0o555)  # refused for root too: no write bit means read-only on purpose
+    try:
+        with pytest.raises(PermissionError) as info:
+            write_atomic(folder / "m.json", "x", who="save")
+        assert os.listdir(folder) == []
+    finally:
+        os.chmod(folder, 0o755)
+    assert str(info.value) == (f"save: cannot write {str(folder / 'm.json')!r}: the folder {str(folder)!r} "
+                               "is read-only; choose another place")
