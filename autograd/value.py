@@ -359,7 +359,8 @@ def _check_label(label, node: Value) -> str:
         problem = f"{label!r} contains a lone surrogate, which is not a character and cannot be drawn"
     else:
         return label
-    where = "" if not hasattr(node, "op") else f" (setting the label of {_name(node)})"
+    # a node being made has its data but no op yet; a node being relabelled has both
+    where = f" (setting the label of {_name(node)})" if hasattr(node, "op") else f" (making Value({node.data!r}))"
     raise TypeError(f"Value label {problem}{where}") if not isinstance(label, str) else \
         ValueError(f"Value label {problem}{where}")
 

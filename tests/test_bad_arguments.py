@@ -307,6 +307,7 @@ def test_label_that_cannot_be_drawn_is_refused_at_construction(label, problem):
     with pytest.raises(ValueError) as info:
         Value(1.0, label)
     assert str(info.value).startswith(f"Value label {label!r} {problem}")
+    assert str(info.value).endswith("(making Value(1.0))")
 
 
 def test_label_set_later_is_checked_and_names_the_node():
