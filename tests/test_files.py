@@ -289,3 +289,15 @@ def test_read_only_folder_is_refused_and_left_empty(tmp_path):
         os.chmod(folder, 0o755)
     assert str(info.value) == (f"save: cannot write {str(folder / 'm.json')!r}: the folder {str(folder)!r} "
                                "is read-only; choose another place")
+
+
+@posix_only
+def test_symlink_loop_is_named(tmp_path):
+    a, b = tmp_path / "a", tmp_path / "b"
+    a.symlink_to(b)
+    b.symlink_to(a)
+    with pytest.raises(OSError) as info:
+        write_atomic(a, "x", who="render")
+    assert info.value.errno == errno.ELOOP
+    assert str(info.value) == f"render: cannot write {str(a)!r}: too many levels of symbolic links"
+    assert a.is_symlink() and b.is_symlink()
