@@ -299,7 +299,7 @@ HOSTILE = [
     '"""',
     "\\",
     "x\r\nraise SystemExit",
-    "a\u2028b\x0c\x00c",
+    "a\u2028b\x0cc",
     "# comment\n",
     "v0 = 1",
     "d0",
