@@ -447,3 +447,17 @@ def test_fit_error_messages_match_word_for_word():
         return None
 
     assert message(True) == message(False) is not None
+
+
+def test_readme_shows_the_program_it_generates():
+    import re
+    from pathlib import Path
+
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    shown = re.search(r"```\n(def program\(.*?)```", readme, flags=re.S).group(1)
+    x, w, b = Value(2.0, "x"), Value(-3.0, "w"), Value(6.88, "b")
+    a = w * x + b
+    a.label = "a"
+    z = a.tanh()
+    z.label = "z"
+    assert autograd.compile(z, [x, w, b]).source == shown
