@@ -67,7 +67,9 @@ def _meta_line(res: dict) -> str:
     return (f"Run of {m['started']} UTC, commit `{m.get('commit') or '?'}`, {m['implementation']} "
             f"{m['python']} on {m['machine']} ({m['cpus']} CPUs{load_text}). Every figure is the "
             f"median over {m['rounds']} alternating rounds, each in a fresh process, with the "
-            "min–max of the rounds in brackets; ratios are taken within each round.")
+            "min–max of the rounds in brackets; ratios are taken within each round."
+            + (" The machine was shared (its load above its number of CPUs): absolute times are "
+               "inflated and spread; compare the ratios." if load and load[0] > m["cpus"] else ""))
 
 
 def w1_table(w: dict) -> list[str]:
@@ -186,7 +188,9 @@ def bench_table(res: dict) -> str:
             if r["error"]:
                 lines.append(f"| {name} | fails: {r['error'][:50]} | | |")
             else:
-                lines.append(f"| {name} | {fig(r['total_us'])} | {fig(r.get('graph_bytes'), 3)} | {fig(r.get('peak_bytes'), 3)} |")
+                mem = r.get("memory_n") == r["n"]  # memory is measured at the smallest N only
+                lines.append(f"| {name} | {fig(r['total_us'])} | {fig(r.get('graph_bytes') if mem else None, 3)} "
+                             f"| {fig(r.get('peak_bytes') if mem else None, 3)} |")
         lines.append("")
     if "W4" in res and "skipped" not in res["W4"]:
         w4 = res["W4"]

@@ -36,6 +36,8 @@ from nn import module as _module
 
 # Losses whose graph depends on the target only, never on the outputs' values.
 TARGET_SHAPED = {"mse", "half_sse", "hinge"}
+# Regression targets are all different: past this many, the engine builds the loss.
+MAX_LOSS_PROGRAMS = 256
 
 
 def compilable(model, loss) -> bool:
@@ -123,8 +125,9 @@ class CompiledLoss:
             i = next(order)
             if programs is not None:
                 program = programs.get(_key(y[i]), False)
-                if program is False:
-                    program = programs[_key(y[i])] = self._loss_program(y[i])
+                if program is False:  # a new target: its program, up to a few hundred of them
+                    program = self._loss_program(y[i]) if len(programs) < MAX_LOSS_PROGRAMS else None
+                    programs[_key(y[i])] = program
                 if program is not None:
                     (E_n,), deltas = program.run(list(ys), [seed])
                     if kind is not None:
