@@ -292,6 +292,13 @@ def record_escape(text) -> str:
     return text.replace("&", "&amp;").replace('"', '\\"')
 
 
+def _field(text: str) -> str:
+    """A record field as Graphviz draws it: its record parser (2.43) drops or moves the
+    space after a first character that is not ASCII ("δ 0.5" comes out "δ0.5"), so that
+    space is written as a no-break space, which looks the same."""
+    return text[0] + "\u00a0" + text[2:] if len(text) > 1 and not text[0].isascii() and text[1] == " " else text
+
+
 def _is_number(x) -> bool:
     return isinstance(x, (int, float)) and not isinstance(x, bool)
 
@@ -484,7 +491,7 @@ def draw(
 
     def grad_field(node: Value) -> str:
         grad = shown_grad(node)
-        return f"{grad_name} {fmt(grad)}" if grad is not None else f"{grad_name} ?"
+        return _field(f"{grad_name} {fmt(grad)}" if grad is not None else f"{grad_name} ?")
 
     for node in order:
         if node in box:
@@ -572,10 +579,10 @@ def _draw_group(g, gid, name, members, root, box, ids, shown_name, shown_grad, w
     layout.deltas[gid] = []
     for v in shown:
         label = shown_name(v)
-        fields.append(f"{record_escape(label)} = {fmt(v.data)}" if label else f"data {fmt(v.data)}")
+        fields.append(_field(f"{record_escape(label)} = {fmt(v.data)}") if label else f"data {fmt(v.data)}")
         if with_grad:
             grad = shown_grad(v)
-            fields.append(f"{grad_name} {fmt(grad)}" if grad is not None else f"{grad_name} ?")
+            fields.append(_field(f"{grad_name} {fmt(grad)}" if grad is not None else f"{grad_name} ?"))
             layout.deltas[gid].append(fields[-1])
     label = " | ".join(fields)
     attrs = dict(ROLE_STYLE["group"])

@@ -26,6 +26,7 @@ the unlabelled node 3), each of them gets ``#<i>`` appended: ``x#0``, ``x#4``.
 
 from __future__ import annotations
 
+import heapq
 import html
 import json
 import math
@@ -310,32 +311,66 @@ class GroupStep:
 
 
 def _collapsed(steps: list[Step], collapse, root: Value) -> list:
-    """The steps with each group of `collapse` made one GroupStep, placed where its
-    last node is finished: a box is shown complete, and every node outside it that
-    reads one of its δ's comes later (a parent finishes after all its consumers)."""
+    """The steps with each group of `collapse` made one GroupStep: a box is stepped as a
+    whole once every node outside it that it reads a δ from is done, and every node
+    outside it that reads one of its δ's comes later."""
     from autograd.draw import _groups  # the one place groups are read and checked
 
     ids = {node: f"n{i}" for i, node in enumerate(topological_order(root))}
     groups = _groups(collapse, ids)
+    for name, members in groups:
+        _check_convex(name, members, root)
     owner = {v: m for m, (_, members) in enumerate(groups) for v in members}
-    by_group: dict[int, list[Step]] = {m: [] for m in range(len(groups))}
-    placed: list[tuple[int, object]] = []
-    for step in steps:
-        m = owner.get(step.node)
-        if m is None:
-            placed.append((step.index, step))
+    # One unit per group and per node outside the groups; a unit can be stepped once every
+    # consumer outside it is done (the backward pass of the graph with each box contracted
+    # to one node). Among the units ready, the one backward() reaches first goes first.
+    unit_of = {s.node: ("g", owner[s.node]) if s.node in owner else ("n", s.index) for s in steps}
+    members: dict = {}
+    for s in steps:
+        members.setdefault(unit_of[s.node], []).append(s)
+    waiting = {u: 0 for u in members}
+    consumers_of: dict = {u: [] for u in members}  # unit → units that wait for it
+    for s in steps:
+        for t in s.terms:
+            k, j = unit_of[t.consumer], unit_of[s.node]
+            if k != j:
+                waiting[j] += 1
+                consumers_of[k].append(j)
+    ready = [(ms[0].index, u) for u, ms in members.items() if waiting[u] == 0]
+    heapq.heapify(ready)
+    out: list = []
+    while ready:
+        _, u = heapq.heappop(ready)
+        if u[0] == "n":
+            out.append(replace(members[u][0], index=len(out)))
         else:
-            by_group[m].append(step)
-    for m, members in by_group.items():
-        placed.append((members[-1].index, (groups[m][0], tuple(members))))
-    placed.sort(key=lambda pair: pair[0])
-    out = []
-    for i, (_, item) in enumerate(placed):
-        if isinstance(item, Step):
-            out.append(replace(item, index=i))
-        else:
-            out.append(GroupStep(i, item[0], item[1]))
+            out.append(GroupStep(len(out), groups[u[1]][0], tuple(members[u])))
+        for j in consumers_of[u]:
+            waiting[j] -= 1
+            if waiting[j] == 0:
+                heapq.heappush(ready, (members[j][0].index, j))
     return out
+
+
+def _check_convex(name: str, members: Sequence[Value], root: Value) -> None:
+    """A group can be one step only if no path leaves it and comes back: otherwise a node
+    outside would need a δ from the box, and the box a δ from that node."""
+    inside = set(members)
+    above: set[Value] = set()  # nodes computed from a member (its consumers, and theirs...)
+    for node in topological_order(root):
+        if any(p in inside or p in above for p in node.parents) and node not in inside:
+            above.add(node)
+    for node in members:
+        for p in node.parents:
+            if p in above:
+                raise ValueError(
+                    f"Stepper: the group {name!r} of collapse= cannot be one step: {_name_of(p)} is computed "
+                    f"from the group and feeds it again. Add that node to the group, or split the group."
+                )
+
+
+def _name_of(node: Value) -> str:
+    return f"node {node.label!r}" if node.label else f"the unlabelled node made by {node.op or 'a number'!r}"
 
 
 # ---------------------------------------------------------------------------
@@ -554,7 +589,7 @@ class Frames:
             if isinstance(piece, str):
                 out.append(piece)
             elif piece[0] == "group":
-                _, ident, kind = piece
+                _, ident, kind, raw = piece
                 classes = [kind]
                 if ident in pending:
                     classes.append("dg-pending")
@@ -562,7 +597,7 @@ class Frames:
                     classes.append("dg-current")
                 if ident in terms:
                     classes.append("dg-term")
-                out.append(f'<g id="{ident}" class="{" ".join(classes)}">')
+                out.append(f'<g id="{raw}" class="{" ".join(classes)}">')
             else:
                 _, owner, attrs, text = piece
                 shown = _PENDING.sub("?", text) if owner in pending else text
@@ -570,7 +605,7 @@ class Frames:
         return _STYLE_SVG + "".join(out)
 
 
-_PENDING = re.compile(r"[^ ]+$")  # the number at the end of "δ 0.5000", "∂E/∂w = 0.1": "?" until reached
+_PENDING = re.compile(r"\S+$")  # the number at the end of "δ 0.5000", "∂E/∂w = 0.1": "?" until reached
 
 
 def _tag_deltas(svg: str, deltas: Mapping[str, Sequence[str]]) -> str:
@@ -605,7 +640,7 @@ def _split_svg(svg: str) -> list:
         pieces.append(svg[pos:m.start()])
         if m[1] is not None:
             owner = html.unescape(m[1])
-            pieces.append(("group", m[1], m[2]))
+            pieces.append(("group", owner, m[2], m[1]))
         else:
             pieces.append(("delta", owner, m[3], m[4]))
         pos = m.end()
@@ -709,7 +744,7 @@ _SCRIPT = """
     for (var t = 0; t < deltas.length; t++) {
       var g = ownerOf(deltas[t]);
       var v = deltas[t].getAttribute("data-v");
-      deltas[t].textContent = g.classList.contains("dg-pending") ? v.replace(/[^ ]+$/, "?") : v;
+      deltas[t].textContent = g.classList.contains("dg-pending") ? v.replace(/\\S+$/, "?") : v;
     }
     mark(words(frames[current], "data-current"), "dg-current", true);
     mark(words(frames[current], "data-terms"), "dg-term", true);

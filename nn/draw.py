@@ -33,24 +33,6 @@ BIAS_FILL = "#eeeeee"
 LOSS_FILL = "#f4cccc"
 
 
-_SUBSCRIPT = str.maketrans("0123456789,", "₀₁₂₃₄₅₆₇₈₉,")
-_SUPERSCRIPT = str.maketrans("0123456789()", "⁰¹²³⁴⁵⁶⁷⁸⁹⁽⁾")
-
-
-def _sub(name: str, index, layer: int | None = None) -> str:
-    """Lecture notation in Unicode: ("a", 2, 1) → "a₂⁽¹⁾" for a_2^(1) (unit 2 of layer 1).
-
-    Plain characters rather than HTML <SUB>/<SUP>, which Graphviz stacks on top of
-    the next line; these render the same with `dot` and the WebAssembly build."""
-    sup = f"({layer})".translate(_SUPERSCRIPT) if layer is not None else ""
-    return f"{name}{str(index).translate(_SUBSCRIPT)}{sup}"
-
-
-def _pair(j: int, k: int) -> str:
-    """Two indices as the lectures write them: "21", or "12,3" when one has two digits."""
-    return f"{j}{k}" if j < 10 and k < 10 else f"{j},{k}"
-
-
 def _text(lines: Sequence[str]) -> str:
     return "\\n".join(lines)  # DOT's centred line break
 
@@ -383,9 +365,12 @@ def op_groups(model, traces, E: Value | None = None, *, with_parameters: bool = 
             groups.append((f"softmax, layer {l}", list(dict.fromkeys(inside))))
         below = covered | {v for z in trace.z for v in topological_order(z)}
     if E is not None:
+        in_graph = set(topological_order(E))
         loss_nodes = [v for v in topological_order(E) if v not in below]
         if loss_nodes:
             groups.append((f"loss {_label(E, 'E')}", loss_nodes))
+        # a loss may read some outputs only (cross-entropy with a class index reads one)
+        groups = [(name, kept) for name, members in groups if (kept := [v for v in members if v in in_graph])]
     return groups
 
 

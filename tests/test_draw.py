@@ -229,11 +229,11 @@ def test_deltas_replace_grad_and_grey_out_the_rest():
     for node in topological_order(o):
         label, attrs = nodes[ids[node]]
         if node in done:
-            assert f"δ {fmt(done[node])}" in label and drawmod.GREY not in attrs
+            assert f"δ\u00a0{fmt(done[node])}" in label  # (a no-break space: see draw._field) and drawmod.GREY not in attrs
         else:
-            assert "δ ?" in label and f'color="{drawmod.GREY}"' in attrs
+            assert "δ\u00a0?" in label and f'color="{drawmod.GREY}"' in attrs
         assert "grad" not in label
-    assert "δ 0.5000" in nodes[ids[v["n"]]][0]  # 1 − tanh² = 1/2
+    assert "δ\u00a00.5000" in nodes[ids[v["n"]]][0]  # 1 − tanh² = 1/2
     assert drawmod.GREY not in nodes[ids[v["n"]] + "op"][1]  # the op of a done node
     product = next(k for k in topological_order(o) if k.op == "*")  # not reached yet
     assert f'color="{drawmod.GREY}"' in nodes[ids[product] + "op"][1]
