@@ -546,6 +546,8 @@ def draw(
             used_roles.add("pending")
         if marked & set(members):
             used_roles.add("current")
+    if deltas is not None:  # a picture of the backward pass: its steps restyle it (autograd.steps)
+        used_roles |= {"current", "pending"}
     if legend:
         legend_node(g, [r for r in ("input", "parameter", "constant", "result", "group", "output",
                                     "current", "pending") if r in used_roles])

@@ -13,7 +13,11 @@ deltas and never touches `.grad`.
 
 `Stepper(root)` walks through the steps (next / prev / goto), draws the graph with
 the current node highlighted, shows a widget in Jupyter and writes a standalone
-HTML page that needs no server and fetches nothing.
+HTML page that needs no server and fetches nothing. Page and widget lay the graph
+out ONCE and restyle that one drawing per step (`Frames`): the page holds one SVG,
+each step's text and the ids to restyle, so its size grows with the graph, not with
+its square. With `collapse=`, groups of nodes (a neuron, the loss) are one box and
+one step each.
 
 Node names
 ----------
@@ -689,7 +693,8 @@ def restyling_widget(widgets, n: int, show, start: int = 0):
         hide = "" if legend.value else " dg-nolegend"
         picture.value = (f'<div class="dg-view{hide}" style="max-width:100%;max-height:75vh;overflow:auto">'
                          f'<div style="width:{zoom.value}%">'
-                         + svg.replace("<svg ", '<svg style="width:100%;max-width:none;height:auto" ', 1)
+                         + svg.replace("<svg ", '<svg style="width:100%;max-width:none;height:auto'
+                                       + (';max-height:70vh" ' if zoom.value == 100 else '" '), 1)
                          + "</div></div>")
 
     back.on_click(lambda _: setattr(slider, "value", max(slider.value - 1, 0)))
@@ -752,6 +757,7 @@ _SCRIPT = """
     document.body.setAttribute("data-step", String(current));
   }
   function setZoom(z) { zoom = Math.max(0.25, Math.min(8, z)); sizer.style.width = (zoom * 100) + "%";
+    sizer.classList.toggle("fit", zoom === 1);  // at 100 % the whole picture fits the window
     document.getElementById("zoomlevel").textContent = Math.round(zoom * 100) + " %"; }
   document.getElementById("prev").addEventListener("click", function () { show(current - 1); });
   document.getElementById("next").addEventListener("click", function () { show(current + 1); });
@@ -787,6 +793,7 @@ _PAGE = """<!DOCTYPE html>
   #view {{ max-width: 100%; max-height: 80vh; overflow: auto; border: 1px solid #ddd; cursor: grab; }}
   #sizer {{ width: 100%; }}
   #sizer svg {{ width: 100%; max-width: none; height: auto; }}
+  #sizer.fit svg {{ max-height: 78vh; }}
 {css}
 </style>
 </head>
@@ -804,7 +811,7 @@ _PAGE = """<!DOCTYPE html>
 <div id="frames">
 {frames}
 </div>
-<div id="view"><div id="sizer"><div id="graph">
+<div id="view"><div id="sizer" class="fit"><div id="graph">
 {svg}
 </div></div></div>
 <script type="application/json" id="rank">{rank}</script>

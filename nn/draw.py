@@ -8,15 +8,23 @@
 
 It is Bishop's two-layer diagram, for any number of layers: the inputs x_i on
 the left, then one column per layer, the loss E on the right. The biases are drawn
-as the lectures absorb them — weights w_j0 from an extra unit clamped at 1 (x₀ = 1
-for the first layer, z₀ = 1 for the later ones). Each unit shows
+as the lectures absorb them — weights w_j0 from an extra unit clamped at 1 (x0 = 1
+for the first layer, z[l]_0 = 1 for the later ones). Each unit shows
 
     a_j = Σ_{k∈↑j} w_jk z_k + b_j,    z_j = h(a_j),    δ_j = ∂E/∂a_j,
 
-and each arrow k → j shows w_jk and ∂E/∂w_jk = δ_j z_k (Bishop eq. 5.53).
+and each arrow k → j shows w_jk and ∂E/∂w_jk = δ_j z_k (Bishop eq. 5.53) where it can
+be read: `edge_labels="auto"` labels the gaps between columns with at most 10 arrows
+and, elsewhere, the arrows of a highlighted unit only. A column wider than
+`max_units` shows a "⋯" unit in place of the units it leaves out.
 All numbers are read from the engine, never recomputed here: δ_j is `.grad` of
 the unit's a_j node after `E.backward()`, ∂E/∂w_jk is `.grad` of the weight.
-The op-level view of the same computation is `autograd.draw`.
+
+Every quantity has one name, `name_of` (a[1]_2, z[1]_2, w[2]_{1,3}, b[2]_1, x1): the
+labels `nn.MLP` gives its Values, so the diagram, the op-level steppers, LaTeX and
+`deltagrad trace` all say the same. The op-level view of the same computation is
+`op_graph` (each neuron, softmax layer and the loss collapsed to one box) and its
+stepper `op_stepper`; the lectures' unit-by-unit stepper is `nn.backprop_steps`.
 """
 
 from __future__ import annotations
@@ -90,7 +98,7 @@ def draw_network(
                  "highlighted" (only the highlighted unit's arrows), "none", or "auto":
                  everything between two columns joined by at most 10 arrows, elsewhere
                  only the highlighted arrows — labels only where they can be read.
-    legend       add the small legend box.
+    legend       add the small legend box ("steps": also the styles a stepper gives it).
 
     The model's `.grad`s are left as they were: the backward pass that fills the
     diagram saves them first and restores them afterwards.
@@ -226,6 +234,8 @@ def draw_network(
         roles.append("current")
     if any(None in column for column in shown):
         roles.append("elided")
+    if legend == "steps":  # the diagram of a stepper (nn.unit_stepper): its steps restyle it
+        roles += [r for r in ("current", "pending") if r not in roles]
     if legend:
         legend_node(g, roles)
     return g

@@ -41,6 +41,8 @@ def unit_frames(steps, **options) -> Frames:
 
     if "highlight" in options:
         raise TypeError("unit_frames: each step highlights its own unit; highlight= cannot be given")
+    if options.get("legend", True):
+        options["legend"] = "steps"
     drawing = draw_network(steps.model, steps.x, steps.target, steps.result.loss, **options)
     layout = drawing.layout
     drawn = set(layout.deltas)  # every unit and arrow drawn (elided ones are not)
