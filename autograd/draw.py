@@ -424,7 +424,8 @@ def draw(
     color_by_grad  fill boxes by the sign (blue +, red −) and size of the shown gradient.
     parameters     the leaves to style as parameters (weights and biases).
     collapse       groups to draw as one box each: (name, nodes) pairs or {name: nodes}.
-    names          {Value: name} shown in the boxes (default: each node's label).
+    names          {Value: name} shown in the boxes (default: `autograd.steps.node_names`, the
+                   label, or "n<i>" for an unlabelled node, as the steps call it).
     legend         add the small legend box.
     timeout        seconds `dot` may take to lay the picture out before it is stopped.
     """
@@ -465,7 +466,11 @@ def draw(
         if not isinstance(p, Value):
             raise TypeError(f"draw: parameters= must hold Values, got {_describe(p)}")
         params.add(p)
-    shown_name = (lambda v: names.get(v, v.label)) if names is not None else (lambda v: v.label)
+    if names is None:  # the names the steps and `deltagrad trace` use: one name per node
+        from autograd.steps import node_names
+
+        names = node_names(root)
+    shown_name = lambda v: names.get(v, v.label)  # noqa: E731
 
     def shown_grad(node: Value) -> float | None:
         if deltas is not None:

@@ -540,3 +540,15 @@ def test_bad_groups_are_named():
         draw(o, collapse=[("a", [])])
     with pytest.raises(TypeError, match="pairs"):
         draw(o, collapse=[v["n"]])
+
+
+def test_the_picture_names_every_node_as_the_steps_do():
+    from autograd.steps import node_names
+
+    x = Value(1.0, "x")
+    other = Value(2.0, "x")  # two nodes labelled "x": the steps call them x#0 and x#1
+    y = (x * other + 3).tanh()
+    nodes, _ = parse(draw(y).source)
+    ids = {v: f"n{i}" for i, v in enumerate(topological_order(y))}
+    for v, name in node_names(y).items():
+        assert nodes[ids[v]][0].startswith(f"{{{name} | data"), name
