@@ -120,11 +120,11 @@ _INDEXED = re.compile(r"^([A-Za-z])(\d+)$")  # x1, w2, n7
 
 def _latex_name(name: str) -> str:
     """A node name as LaTeX, the same name the text shows: the engine's network labels
-    as math (a[1]_2 → a^{[1]}_{2}, w[2]_{1,3} → w^{[2]}_{1,3}, x1 → x_{1}); any other
-    name as \\text{...} with the special characters escaped."""
+    as math, the layer as the lectures' superscript (a[1]_2 → a^{(1)}_{2}, w[2]_{1,3} →
+    w^{(2)}_{1,3}, x1 → x_{1}); any other name as \\text{...} with the special characters escaped."""
     m = _SCRIPTED.match(name)
     if m:
-        return rf"{m[1]}^{{[{m[2]}]}}_{{{m[3] or m[4]}}}"
+        return rf"{m[1]}^{{({m[2]})}}_{{{m[3] or m[4]}}}"
     m = _INDEXED.match(name)
     if m:
         return rf"{m[1]}_{{{m[2]}}}"
