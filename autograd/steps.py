@@ -296,7 +296,8 @@ class GroupStep:
         return self.index == 0 and self.members[0].is_root
 
     def text(self) -> str:
-        return f"{self.name}: " + "; ".join(s.text() for s in self.members)
+        """The box's name, then one line per node: δ[j] = Σ δ[k]·∂k/∂j = ... ."""
+        return f"{self.name}:\n" + "\n".join(s.text() for s in self.members)
 
     def explain(self) -> str:
         return f"{self.name}, {len(self.members)} node(s):\n" + "\n".join(s.explain() for s in self.members)

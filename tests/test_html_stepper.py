@@ -281,10 +281,14 @@ def test_browser_steps_unit_by_unit(tmp_path):
 # The widget
 # ---------------------------------------------------------------------------
 @needs_dot
-def test_widget_buttons_move_the_stepper_over_one_drawing():
+def test_widget_buttons_move_the_stepper_over_one_drawing(monkeypatch):
     pytest.importorskip("ipywidgets", reason="ipywidgets not installed (pip install 'deltagrad[notebook]')")
+    import autograd.draw
+
     s = neuron_stepper()
     ui = s.widget()
+    # laid out once: stepping, zooming and the legend switch never run Graphviz again
+    monkeypatch.setattr(autograd.draw, "pipe", lambda *a, **k: pytest.fail("laid out again"))
     (back, slider, forward), (zoom, legend), equation, picture = (
         ui.children[0].children, ui.children[1].children, ui.children[2], ui.children[3])
     forward.click()
