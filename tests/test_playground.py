@@ -236,6 +236,7 @@ def page(server):
         browser = launch(p)
         try:
             context = browser.new_context()
+            context.grant_permissions(["clipboard-read", "clipboard-write"], origin=server)
             page = context.new_page()
             page.requests, page.left, page.bytes, page.problems = [], [], 0, []
 
@@ -331,6 +332,8 @@ def test_stepping_forward_and_back(page):
     page.click("#next")
     link_with_step = page.input_value("#link")
     assert link_with_step == page.url and link_with_step.endswith("&step=2")
+    page.click("#copy-link")
+    assert page.evaluate("navigator.clipboard.readText()") == link_with_step
     go(page, link)  # back to step 0 ...
     page.goto(link_with_step)  # ... and the copied link brings step 2 back
     page.wait_for_function("() => document.getElementById('step-label').textContent.startsWith('step 2 ')")
@@ -430,6 +433,16 @@ def test_a_real_sized_network(page):
         print(f"\nplayground {'-'.join(map(str, sizes))} network: {nodes} nodes, {len(expr)} characters; "
               f"trace + first drawing {traced:.2f} s, last step {stepped:.2f} s, {drawn} SVG nodes",
               file=sys.stderr)
+
+
+def test_opened_as_a_file_it_says_how_to_serve_it(page, site):
+    context = page.context.browser.new_context()  # without the route that lets only the server through
+    try:
+        other = context.new_page()
+        other.goto((site / "index.html").resolve().as_uri())
+        assert "must be served over HTTP" in other.inner_text("#status")
+    finally:
+        context.close()
 
 
 def test_nothing_left_the_local_server(page):
