@@ -4,8 +4,8 @@
 //
 // The whole state lives in the URL fragment, so a link reproduces it:
 //   #expr=<url-encoded expression>&x1=2&w1=-3...&step=N
-// "expr" and "step" are read as such; every other key is a variable's value. (A variable
-// that is itself called "step" takes the key, and the link then starts at step 0.)
+// The first "expr" is the expression and a final "step" the step (the page always writes
+// one); every other pair is a variable's value, so variables called expr or step work too.
 
 import { loadPyodide } from "./pyodide/pyodide.mjs";
 import * as Viz from "./viz/viz.js";
@@ -44,16 +44,13 @@ function readFragment() {
     const value = at < 0 ? "" : decode(part.slice(at + 1));
     pairs.push([key, value]);
   }
-  const expr = pairs.find(([k]) => k === "expr");
-  if (!expr) return null;
+  const at = pairs.findIndex(([k]) => k === "expr");
+  if (at < 0) return null;
+  const expr = pairs.splice(at, 1)[0][1];
   let step = 0;
-  const values = [];
-  for (const [k, v] of pairs) {
-    if (k === "expr") continue;
-    if (k === "step" && !values.some(([n]) => n === "step") && /^\d+$/.test(v)) { step = Number(v); continue; }
-    values.push([k, v]);
-  }
-  return { expr: expr[1], values, step };
+  const last = pairs[pairs.length - 1];
+  if (last && last[0] === "step" && /^\d+$/.test(last[1])) step = Number(pairs.pop()[1]);
+  return { expr, values: pairs, step };
 }
 
 function decode(text) {
@@ -64,7 +61,7 @@ function fragment() {
   const enc = (s) => encodeURIComponent(s).replace(/%2C/g, ",").replace(/%3A/g, ":");
   const parts = ["expr=" + enc(state.expr)];
   for (const [name, value] of state.values) parts.push(enc(name) + "=" + enc(value));
-  if (!state.values.some(([n]) => n === "step")) parts.push("step=" + state.step);
+  parts.push("step=" + state.step);
   return "#" + parts.join("&");
 }
 

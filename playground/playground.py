@@ -33,7 +33,7 @@ _current: dict = {}  # the last successful trace: its root and steps, for dot(i)
 
 def _error(message: str) -> str:
     """One line, as the CLI prints it."""
-    return "deltagrad: error: " + " ".join(str(message).split())
+    return "deltagrad: error: " + " ".join(str(message).splitlines())
 
 
 def _run_cli(argv: list[str]) -> tuple[int, str, str]:
@@ -65,7 +65,8 @@ def trace_json(expr: str, assignments_json: str) -> str:
         # "--": an expression starting with "-" is the expression, not an option
         code, out, err = _run_cli(["trace", "--", expr, *assignments])
         if code != 0:
-            return json.dumps({"ok": False, "error": " ".join(err.split()) or _error("the trace failed")})
+            # the CLI's own line (as it is, spaces and all); one line even if it ever printed more
+            return json.dumps({"ok": False, "error": " ".join(err.strip().splitlines()) or _error("the trace failed")})
         result = trace(expr, parse_assignments(assignments))  # the same call the CLI made
     except Exception as err:  # never a traceback in the page: one line that says what happened
         return json.dumps({"ok": False, "error": _error(f"{type(err).__name__}: {err}")})

@@ -48,6 +48,7 @@ BAD_INPUTS = [
     ('__import__("os")', []),
     ("x.y", ["x=1"]),
     ("tanh(w*x", ["w=1", "x=2"]),
+    ("tanh(w*x  +", []),  # the message quotes it with both spaces
     ("log(x)", ["x=-1"]),
     ("x*y", ["x=1"]),
     ("x*y", ["x=1", "y=2", "z=3"]),
@@ -256,10 +257,15 @@ def page(server):
             page.on("requestfinished", finished)
             page.on("pageerror", lambda e: page.problems.append(str(e)))
             page.on("console", lambda m: m.type == "error" and page.problems.append(m.text))
+            cdp = browser.new_browser_cdp_session()
+            before = _cpu_seconds(cdp)
             start = time.perf_counter()
             page.goto(server + "/" + link)
             page.wait_for_selector("body[data-state=ready], body[data-state=failed]", timeout=120_000)
             page.load_seconds = time.perf_counter() - start
+            # wall time depends on what else the machine runs; the CPU time much less
+            after = _cpu_seconds(cdp)
+            page.load_cpu = sum(t - before.get(p, 0.0) for p, t in after.items())
             assert page.get_attribute("body", "data-state") == "ready", page.inner_text("#status")
             page.origin = server
             yield page
@@ -267,10 +273,15 @@ def page(server):
             browser.close()
 
 
+def _cpu_seconds(cdp) -> dict:
+    """CPU seconds used so far by each of Chromium's processes."""
+    return {(p["type"], p["id"]): p["cpuTime"] for p in cdp.send("SystemInfo.getProcessInfo")["processInfo"]}
+
+
 def go(page, fragment: str) -> None:
     """Open a link on the loaded page (a hash change: Python stays loaded)."""
     page.evaluate("f => { location.hash = f }", fragment)
-    expr = dict(urllib.parse.parse_qsl(fragment[1:], keep_blank_values=True))["expr"]
+    expr = next(v for k, v in urllib.parse.parse_qsl(fragment[1:], keep_blank_values=True) if k == "expr")
     page.wait_for_function("e => document.getElementById('expr').value === e", arg=expr)
 
 
@@ -288,7 +299,9 @@ def test_readme_link_shows_the_gradients_the_cli_prints(page):
     assert page.is_hidden("#error")
     assert page.locator("#graph svg").count() == 1
     print(f"\nplayground load: {page.load_seconds:.1f} s to ready (page's own clock "
-          f"{page.evaluate('window.playgroundLoad.seconds'):.1f} s)", file=sys.stderr)
+          f"{page.evaluate('window.playgroundLoad.seconds'):.1f} s), {page.load_cpu:.1f} s of CPU in "
+          f"Chromium's processes, load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores",
+          file=sys.stderr)
 
 
 def test_stepping_forward_and_back(page):
@@ -391,6 +404,14 @@ def test_a_link_with_a_value_for_no_variable_shows_the_cli_error(page):
     assert [page.input_value(f"#values input[data-var='{n}']") for n in "xy"] == ["1", "2"]
 
 
+def test_variables_called_expr_and_step_survive_the_link(page):
+    go(page, "#expr=expr*step&expr=2&step=3&step=1")
+    code, out, _ = cli("expr*step", ["expr=2", "step=3"])
+    assert code == 0 and page.inner_text("#report") == out.rstrip("\n")
+    assert page.inner_text("#step-label").startswith("step 1 ")
+    assert page.url.endswith("#expr=expr*step&expr=2&step=3&step=1")
+
+
 def test_import_is_refused_in_one_line(page):
     enter(page, '__import__("os")', [])
     assert page.inner_text("#error") == ("deltagrad: error: unknown function '__import__'; the functions are "
@@ -452,5 +473,5 @@ def test_nothing_left_the_local_server(page):
         [u for u in page.requests if not u.startswith(page.origin + "/")]
     assert page.problems == [], page.problems
     print(f"\nplayground download: {page.bytes / 1e6:.2f} MB in {len(page.requests)} requests; "
-          f"load {page.load_seconds:.1f} s", file=sys.stderr)
+          f"load {page.load_seconds:.1f} s ({page.load_cpu:.1f} s CPU)", file=sys.stderr)
     assert page.bytes <= MAX_DOWNLOAD
