@@ -1,10 +1,11 @@
 """The Python side of the playground page: deltagrad's own code, run by Pyodide.
 
-The page (playground.js) calls three functions and gets JSON back:
+The page (playground.js) calls four functions:
 
-    variables_json(expr)                 the expression's variables, or the CLI's error
-    trace_json(expr, assignments)        `deltagrad trace` itself: its report or its one-line
-                                         error, plus every backward Step and its DOT drawing
+    variables_json(expr)                   the expression's variables, or the CLI's error
+    trace_json(expr, assignments)          `deltagrad trace` itself: its report or its one-line
+                                           error, and every backward Step (JSON)
+    dot(i)                                 the op graph at step i, as DOT source
     check_json(expr, assignments, claims)  `hand_check` of derivatives typed by a student
 
 Nothing here parses or differentiates on its own: the report and the error are what

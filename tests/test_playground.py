@@ -38,7 +38,13 @@ from browser import CHROMIUM, launch
 
 ROOT = Path(__file__).resolve().parent.parent
 PLAYGROUND = ROOT / "playground"
-MAX_DOWNLOAD = 15_000_000  # bytes: the issue's budget for everything the page loads
+MAX_DOWNLOAD = 15_000_000  # bytes: the budget for everything the page loads
+MEASURED: list[str] = []  # build time, load time, sizes: printed even when pytest captures output
+
+
+def measured(capsys, line: str) -> None:
+    with capsys.disabled():
+        print("\n" + line, file=sys.stderr)
 
 spec = importlib.util.spec_from_file_location("playground_glue", PLAYGROUND / "playground.py")
 glue = importlib.util.module_from_spec(spec)
@@ -128,6 +134,27 @@ def test_glue_hand_check_is_hand_check():
     assert "type at least one derivative" in none["error"]
 
 
+def test_expression_function_is_the_traced_expression():
+    from autograd import Value
+    from autograd.expr import ExprError, function
+
+    text = "x*exp(w*x) + log(x) - softplus(-w)/3"
+    point = {"x": 0.5, "w": 2.0}
+    f = function(text)
+    t = trace(text, point)
+    assert f.variables == ("x", "w")
+    assert f(**point, unused=1.0) == pytest.approx(t.root.data, rel=1e-15)  # plain floats
+    root = f(**{n: Value(v, n) for n, v in point.items()})
+    assert isinstance(root, Value) and root.data == t.root.data
+    assert function("1 - 0.5**2")() == 0.75  # a constant is allowed here, unlike in a trace
+    with pytest.raises(ExprError, match="log is only defined for positive"):
+        f(x=-1.0, w=1.0)
+    with pytest.raises(ExprError, match="no value given for w"):
+        f(x=1.0)
+    with pytest.raises(ExprError, match="unknown function '__import__'"):
+        function('__import__("os")')
+
+
 def test_glue_refuses_to_draw_a_graph_too_big_but_still_traces():
     expr = network_expression([2, 8, 8, 1])
     values = network_values([2, 8, 8, 1])
@@ -181,9 +208,9 @@ def site(tmp_path_factory) -> Path:
     spec.loader.exec_module(site_build)
     out = tmp_path_factory.mktemp("site")
     start = time.perf_counter()
-    manifest = site_build.build(out, log=lambda line: print(line, file=sys.stderr))
-    print(f"\nplayground build: {time.perf_counter() - start:.1f} s, {manifest['bytes'] / 1e6:.2f} MB",
-          file=sys.stderr)
+    manifest = site_build.build(out, log=lambda line: None)
+    MEASURED.append(f"playground build: {time.perf_counter() - start:.1f} s, {manifest['bytes'] / 1e6:.2f} MB "
+                    f"({', '.join(f'{k} {v:.1f} s' for k, v in manifest['timings'].items() if k != 'total')})")
     return out
 
 
@@ -285,7 +312,7 @@ def go(page, fragment: str) -> None:
     page.wait_for_function("e => document.getElementById('expr').value === e", arg=expr)
 
 
-def test_readme_link_shows_the_gradients_the_cli_prints(page):
+def test_readme_link_shows_the_gradients_the_cli_prints(page, capsys):
     args, link = readme_example()
     pairs = [p.split("=", 1) for p in link[1:].split("&")]
     decoded = [(k, urllib.parse.unquote(v)) for k, v in pairs]
@@ -298,10 +325,11 @@ def test_readme_link_shows_the_gradients_the_cli_prints(page):
     assert report == out.rstrip("\n")  # the whole report, forward values and every step too
     assert page.is_hidden("#error")
     assert page.locator("#graph svg").count() == 1
-    print(f"\nplayground load: {page.load_seconds:.1f} s to ready (page's own clock "
-          f"{page.evaluate('window.playgroundLoad.seconds'):.1f} s), {page.load_cpu:.1f} s of CPU in "
-          f"Chromium's processes, load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores",
-          file=sys.stderr)
+    for line in MEASURED:
+        measured(capsys, line)
+    measured(capsys, f"playground load: {page.load_seconds:.1f} s to ready (page's own clock "
+                   f"{page.evaluate('window.playgroundLoad.seconds'):.1f} s), {page.load_cpu:.1f} s of CPU in "
+                   f"Chromium's processes, load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
 
 
 def test_stepping_forward_and_back(page):
@@ -432,7 +460,7 @@ def test_presets_agree_with_the_cli(page):
         assert page.inner_text("#report") == out.rstrip("\n"), options[i]
 
 
-def test_a_real_sized_network(page):
+def test_a_real_sized_network(page, capsys):
     for sizes in ([2, 8, 1], [2, 8, 8, 1]):
         expr, values = network_expression(sizes), network_values(sizes)
         fragment = "#expr=" + urllib.parse.quote(expr, safe="") + "".join(
@@ -451,9 +479,8 @@ def test_a_real_sized_network(page):
             assert drawn == 2 * nodes - len(values)  # a box per Value and an ellipse per op
         else:
             assert drawn == 0 and "max_nodes=500" in page.inner_text("#graph-note")
-        print(f"\nplayground {'-'.join(map(str, sizes))} network: {nodes} nodes, {len(expr)} characters; "
-              f"trace + first drawing {traced:.2f} s, last step {stepped:.2f} s, {drawn} SVG nodes",
-              file=sys.stderr)
+        measured(capsys, f"playground {'-'.join(map(str, sizes))} network: {nodes} nodes, {len(expr)} characters; "
+                       f"trace + first drawing {traced:.2f} s, last step {stepped:.2f} s, {drawn} SVG nodes")
 
 
 def test_opened_as_a_file_it_says_how_to_serve_it(page, site):
@@ -466,12 +493,12 @@ def test_opened_as_a_file_it_says_how_to_serve_it(page, site):
         context.close()
 
 
-def test_nothing_left_the_local_server(page):
+def test_nothing_left_the_local_server(page, capsys):
     """Runs last: every request of every test above went to the local server."""
     assert page.requests and page.left == []
     assert all(u.startswith(page.origin + "/") or u.startswith("data:") for u in page.requests), \
         [u for u in page.requests if not u.startswith(page.origin + "/")]
     assert page.problems == [], page.problems
-    print(f"\nplayground download: {page.bytes / 1e6:.2f} MB in {len(page.requests)} requests; "
-          f"load {page.load_seconds:.1f} s ({page.load_cpu:.1f} s CPU)", file=sys.stderr)
+    measured(capsys, f"playground download: {page.bytes / 1e6:.2f} MB in {len(page.requests)} requests; "
+                   f"load {page.load_seconds:.1f} s ({page.load_cpu:.1f} s CPU)")
     assert page.bytes <= MAX_DOWNLOAD
