@@ -73,6 +73,24 @@ function writeFragment() {
 // ---------------------------------------------------------------------------
 // Tracing: the CLI's report or its one-line error, the steps, the drawing
 // ---------------------------------------------------------------------------
+// A Python exception reaching JavaScript carries its whole traceback: the page shows
+// only its last line, the sentence that says what went wrong.
+function oneLine(err) {
+  const lines = String(err && err.message || err).trim().split("\n").filter((l) => l.trim());
+  return lines.length ? lines[lines.length - 1].trim() : "unknown error";
+}
+
+function safely(action) {
+  return (...args) => {
+    try {
+      return action(...args);
+    } catch (err) {
+      console.error(err);
+      showError("deltagrad: error: " + oneLine(err));
+    }
+  };
+}
+
 function showError(message) {
   $("error").textContent = message;
   $("error").hidden = !message;
@@ -179,7 +197,7 @@ function goto(i) {
     } catch (err) {
       $("graph").replaceChildren();
       $("graph-note").hidden = false;
-      $("graph-note").textContent = "Graphviz could not lay out this graph: " + err.message;
+      $("graph-note").textContent = "This step could not be drawn: " + oneLine(err);
     }
   } else {
     $("graph").replaceChildren();
@@ -219,28 +237,28 @@ function wire() {
   select.addEventListener("change", () => {
     if (select.value === "") return;
     const p = PRESETS[Number(select.value)];
-    load({ expr: p.expr, values: p.values, step: 0 });
+    safely(load)({ expr: p.expr, values: p.values, step: 0 });
     select.value = "";
   });
-  $("trace-form").addEventListener("submit", (event) => {
+  $("trace-form").addEventListener("submit", safely((event) => {
     event.preventDefault();
     state.expr = $("expr").value;
     state.step = 0;
     runTrace();
-  });
-  $("check-form").addEventListener("submit", check);
-  $("first").addEventListener("click", () => goto(0));
-  $("prev").addEventListener("click", () => goto(state.step - 1));
-  $("next").addEventListener("click", () => goto(state.step + 1));
-  $("last").addEventListener("click", () => goto(Infinity));
-  document.addEventListener("keydown", (event) => {
+  }));
+  $("check-form").addEventListener("submit", safely(check));
+  $("first").addEventListener("click", safely(() => goto(0)));
+  $("prev").addEventListener("click", safely(() => goto(state.step - 1)));
+  $("next").addEventListener("click", safely(() => goto(state.step + 1)));
+  $("last").addEventListener("click", safely(() => goto(Infinity)));
+  document.addEventListener("keydown", safely((event) => {
     if (event.target.closest && event.target.closest("input, select, textarea")) return;
     const moves = { ArrowRight: state.step + 1, ArrowLeft: state.step - 1, Home: 0, End: Infinity };
     if (event.key in moves && state.trace) {
       event.preventDefault();
       goto(moves[event.key]);
     }
-  });
+  }));
   $("copy-link").addEventListener("click", async () => {
     writeFragment();
     $("link").select();
@@ -253,10 +271,10 @@ function wire() {
     }
     setTimeout(() => { $("copy-link").textContent = "Copy link"; }, 1500);
   });
-  window.addEventListener("hashchange", () => {
+  window.addEventListener("hashchange", safely(() => {
     const from = readFragment();
     if (from && fragment() !== location.hash) load(from);
-  });
+  }));
 }
 
 function downloaded() {
@@ -289,12 +307,12 @@ async function main() {
     `and Graphviz ${viz.graphvizVersion} (viz.js ${manifest.viz}): ready in ${seconds.toFixed(1)} s, ` +
     `${megabytes.toFixed(1)} MB downloaded.`;
   $("trace").disabled = false;
-  load(readFragment() || { ...PRESETS[0], step: 0 });
+  safely(load)(readFragment() || { ...PRESETS[0], step: 0 });
   document.body.dataset.state = "ready";
 }
 
 main().catch((err) => {
   document.body.dataset.state = "failed";
-  $("status").textContent = "The playground could not start: " + err.message;
+  $("status").textContent = "The playground could not start: " + oneLine(err);
   console.error(err);
 });

@@ -48,7 +48,7 @@ def variables_json(expr: str) -> str:
     """{"variables": [...]} in order of first appearance, or {"error": "deltagrad: error: ..."}."""
     try:
         return json.dumps({"variables": parse(expr)[1]})
-    except ExprError as err:
+    except Exception as err:  # ExprError; anything else still one line, never a traceback
         return json.dumps({"error": _error(err)})
 
 
