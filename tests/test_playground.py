@@ -164,6 +164,30 @@ def test_glue_refuses_to_draw_a_graph_too_big_but_still_traces():
     assert not result["drawable"] and "max_nodes=500" in result["draw_error"]
 
 
+def test_the_site_is_built_from_exact_pins():
+    """Every run-time dependency of deltagrad has a pinned, hashed wheel in wheels.txt that
+    satisfies pyproject.toml's range, and the npm packages are pinned exactly and locked."""
+    tomllib = pytest.importorskip("tomllib", reason="tomllib is in Python 3.11+")
+    from packaging.requirements import Requirement
+
+    needed = [Requirement(r) for r in tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]]
+    pinned = {}
+    for line in (PLAYGROUND / "wheels.txt").read_text().splitlines():
+        if line.strip() and not line.startswith("#"):
+            spec, _, digest = line.partition(" --hash=sha256:")
+            name, _, version = spec.partition("==")
+            assert version and re.fullmatch(r"[0-9a-f]{64}", digest.strip()), line
+            pinned[name.lower()] = version
+    assert set(pinned) == {r.name.lower() for r in needed}
+    for r in needed:
+        assert r.specifier.contains(pinned[r.name.lower()]), (r, pinned[r.name.lower()])
+    package = json.loads((PLAYGROUND / "package.json").read_text())
+    lock = json.loads((PLAYGROUND / "package-lock.json").read_text())
+    for name, version in package["dependencies"].items():
+        assert re.fullmatch(r"\d+\.\d+\.\d+", version), (name, version)  # exact, no ^ or ~
+        assert lock["packages"][f"node_modules/{name}"]["version"] == version
+
+
 # ---------------------------------------------------------------------------
 # A network written out as one expression (no let-bindings: each hidden unit of layer
 # l is written again for every unit of layer l + 1 that reads it; the weights are shared
