@@ -285,8 +285,12 @@ function downloaded() {
 async function main() {
   wire();
   const base = new URL(".", location.href).href;
-  const timed = (name, promise) => promise.then((x) => { times[name] = performance.now() / 1000; return x; });
   const times = {};
+  const timed = (name, promise) => promise.then((x) => {
+    times[name] = performance.now() / 1000;
+    if (name === "viz") $("status").textContent = "Graphviz is ready; starting Python (about 10 MB)…";
+    return x;
+  });
   const [pyodide, vizInstance, manifest, glueSource] = await Promise.all([
     timed("pyodide", loadPyodide({ indexURL: base + "pyodide/" })),
     timed("viz", Viz.instance()),
@@ -294,6 +298,7 @@ async function main() {
     fetch("playground.py").then((r) => r.text()),
   ]);
   viz = vizInstance;
+  $("status").textContent = "Python is running; installing deltagrad…";
   // deltagrad's own wheel and the pure-Python wheels it needs, from this folder only
   await pyodide.loadPackage(manifest.wheels.map((w) => base + "wheels/" + w), { messageCallback: () => {} });
   pyodide.FS.writeFile("playground.py", glueSource);  // the working directory is on sys.path
