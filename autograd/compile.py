@@ -44,7 +44,7 @@ escaped with `repr` on one line; identifiers are made from positions (v7, d7, k2
 rule names are bound from the table, never from a label. Nothing but the generated
 text is compiled, under a fixed file name.
 
-Size: the program has a line per node and per edge; Python compiles about 10⁴ lines
+Size: the program has a line per node and per edge; Python compiles about 10³ lines
 in a few tens of milliseconds. Use it for networks, not for 10⁶-node graphs.
 """
 
@@ -54,7 +54,6 @@ import builtins
 import itertools
 import keyword
 import linecache
-import math
 import re
 from typing import Callable, Sequence
 

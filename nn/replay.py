@@ -26,7 +26,6 @@ from __future__ import annotations
 
 from typing import Callable, Sequence
 
-import autograd
 from autograd import Value
 from autograd.compile import compile as compile_graph, compile_batch
 from autograd.value import _as_float

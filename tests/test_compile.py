@@ -15,7 +15,7 @@ import math
 import tokenize
 
 import pytest
-from hypothesis import assume, given, settings
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 import autograd
