@@ -466,7 +466,7 @@ def test_variables_called_expr_and_step_survive_the_link(page):
 
 def test_import_is_refused_in_one_line(page):
     enter(page, '__import__("os")', [])
-    from autograd.expr import FUNCTIONS  # the trace's whitelist, which grows with the op table
+    from autograd.expr import FUNCTIONS  # the engine's table: exp, log, ..., sin, sqrt, clamp
 
     assert page.inner_text("#error") == ("deltagrad: error: unknown function '__import__'; the functions are "
                                          + ", ".join(FUNCTIONS))
