@@ -230,6 +230,7 @@ def draw(
     max_nodes: int = 500,
     deltas: Mapping[Value, float] | None = None,
     color_by_grad: bool = False,
+    tangents: Mapping[Value, float] | None = None,
 ) -> Drawing:
     """The graph that computed `root`, as a `graphviz.Digraph` (a `Drawing`).
 
@@ -241,11 +242,18 @@ def draw(
                    those numbers are shown as δ instead of `.grad`; nodes missing from
                    the mapping are greyed out ("not reached yet").
     color_by_grad  fill boxes by the sign (blue +, red −) and size of the shown gradient.
+    tangents       {Value: ṫ} from forward mode (`autograd.forward_tangents`, or a partial
+                   pass of the `ForwardStepper`): shown as ṫ like `deltas` shows δ.
     """
     if not isinstance(root, Value):
         raise TypeError(f"draw: expected the Value to draw the graph of, got {type(root).__name__}")
     if rankdir not in RANKDIRS:
         raise ValueError(f"draw: rankdir={rankdir!r} is not one of {', '.join(RANKDIRS)}")
+    tangent_name = None
+    if tangents is not None:
+        if deltas is not None:
+            raise ValueError("draw: give deltas= (reverse mode) or tangents= (forward mode), not both")
+        deltas, tangent_name = tangents, "ṫ"  # drawn exactly like a partial backward pass
     order = topological_order(root)
     if len(order) > max_nodes:
         raise ValueError(
@@ -274,7 +282,7 @@ def draw(
     g.attr("edge", arrowsize="0.7")
     # Record fields run across the box; "{...}" flips them, which is what LR needs.
     flip = rankdir in ("LR", "RL")
-    grad_name = "δ" if deltas is not None else "grad"
+    grad_name = tangent_name or ("δ" if deltas is not None else "grad")
 
     for node in order:
         nid = ids[node]

@@ -253,6 +253,9 @@ class Stepper:
         s.to_html("backprop.html")
     """
 
+    intro_html = ("δ of every node, root first: δ<sub>j</sub> = Σ<sub>k∈↓j</sub> δ<sub>k</sub> ∂k/∂j.\n"
+                  "Use the buttons or the ← and → keys.")  # the HTML page's first paragraph
+
     def __init__(self, root: Value, grad: float = 1.0):
         self.root = root
         self.steps: list[Step] = backward_steps(root, grad)
@@ -312,10 +315,14 @@ class Stepper:
         try:
             for node in lent:
                 node.label = names[node]
-            return draw(self.root, deltas=self.deltas(i), highlight=(self.steps[i].node,), **options)
+            return draw(self.root, **self._marks(i), highlight=(self.steps[i].node,), **options)
         finally:
             for node in lent:
                 node.label = ""
+
+    def _marks(self, index: int) -> dict:
+        """What the picture at step `index` shows on the finished nodes (a keyword of `draw`)."""
+        return {"deltas": self.deltas(index)}
 
     def svg(self, index: int | None = None, **options) -> str:
         """The drawing at step `index` rendered by Graphviz's `dot`, as SVG text
@@ -367,7 +374,8 @@ class Stepper:
                 f'<pre class="explain">{html.escape(step.explain())}</pre>\n'
                 f'<div class="graph">{self.svg(step.index, **options)}</div>\n</section>'
             )
-        page = _PAGE.format(title=html.escape(title), n=len(self), frames="\n".join(frames))
+        page = _PAGE.format(title=html.escape(title), n=len(self), frames="\n".join(frames),
+                            intro=self.intro_html)
         return os.fspath(write_atomic(path, page, who="Stepper.to_html"))
 
 
@@ -395,8 +403,7 @@ _PAGE = """<!DOCTYPE html>
 </head>
 <body>
 <h1>{title}</h1>
-<p>δ of every node, root first: δ<sub>j</sub> = Σ<sub>k∈↓j</sub> δ<sub>k</sub> ∂k/∂j.
-Use the buttons or the ← and → keys.</p>
+<p>{intro}</p>
 <nav>
   <button id="prev" type="button">◀ prev</button>
   <span id="counter">step 1 of {n}</span>

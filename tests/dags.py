@@ -15,15 +15,20 @@ from autograd import Value, weighted_sum
 OPS = ["+", "-", "*", "/", "square", "tanh", "sigmoid", "exp", "softplus",
        "+c", "*c", "c-", "neg", "sum3", "wsum"]
 
+# Every op of the engine's table: the ops above and the rest, each kept inside its
+# domain (positive bases and logarithms) and off its kink (relu, leaky_relu and elu
+# at 0), for the tests that must cover all of them: forward mode and Hessians.
+EVERY_OP = OPS + ["**", "**c", "c**", "/c", "c/", "-c", "log", "relu", "leaky_relu", "elu"]
+
 
 @st.composite
-def programs(draw, max_steps: int = 14):
+def programs(draw, max_steps: int = 14, ops=OPS):
     n_leaves = draw(st.integers(1, 4))
     leaves = draw(st.lists(st.floats(-2, 2, allow_nan=False), min_size=n_leaves, max_size=n_leaves))
     steps = []
     for k in range(draw(st.integers(1, max_steps))):
         n = n_leaves + k
-        op = draw(st.sampled_from(OPS))
+        op = draw(st.sampled_from(ops))
         i, j, m = (draw(st.integers(0, n - 1)) for _ in range(3))
         c = draw(st.floats(-2, 2, allow_nan=False))
         steps.append((op, i, j, m, c))
@@ -33,6 +38,15 @@ def programs(draw, max_steps: int = 14):
 def run(steps, leaves, torch=None):
     """Interpret a program on Values (leaves may be numbers), or on tensors when the
     torch module is given. Returns the last node."""
+    return run_all(steps, leaves, torch)[-1]
+
+
+def _value(x, torch) -> float:
+    return float(x.data if torch is None else x.item())
+
+
+def run_all(steps, leaves, torch=None):
+    """Like `run`, but returns every node of the program: the leaves, then one per step."""
     nodes = list(leaves) if torch is not None else [x if isinstance(x, Value) else Value(x) for x in leaves]
     for op, i, j, m, c in steps:
         a, b, d = nodes[i], nodes[j], nodes[m]
@@ -62,8 +76,37 @@ def run(steps, leaves, torch=None):
             out = -a
         elif op == "sum3":
             out = Value.sum([a, b, d]) if torch is None else a + b + d
-        else:  # wsum: a·b + d·c + a  (weights a, d; inputs b, c; bias a)
+        elif op == "wsum":  # a·b + d·c + a  (weights a, d; inputs b, c; bias a)
             out = weighted_sum([a, d], [b, c], a) if torch is None else a * b + d * c + a
+        else:
+            out = _more(op, a, b, c, torch)
         # keep magnitudes moderate so finite differences stay accurate
-        nodes.append(out.tanh() if abs(float(out.data if torch is None else out.item())) > 50 else out)
-    return nodes[-1]
+        nodes.append(out.tanh() if abs(_value(out, torch)) > 50 else out)
+    return nodes
+
+
+def _more(op, a, b, c, torch):
+    """The ops of EVERY_OP beyond OPS."""
+    if op == "**":  # Value ** Value: base in (0.5, 1.5), exponent in (−1, 1)
+        return (a.sigmoid() + 0.5) ** b.tanh()
+    if op == "**c":
+        return (a * a + 1.0) ** c
+    if op == "c**":
+        return (abs(c) + 0.5) ** a.tanh()
+    if op == "/c":
+        return a / (abs(c) + 0.5)
+    if op == "c/":
+        return c / (a * a + 1.0)
+    if op == "-c":
+        return a - c
+    if op == "log":
+        return (a * a + 0.5).log()
+    if abs(_value(a, torch)) < 1e-3:  # off the kink at 0, where the derivative jumps
+        a = a + 0.5
+    if op == "relu":
+        return a.relu()
+    if op == "leaky_relu":
+        return a.leaky_relu(0.1) if torch is None else torch.nn.functional.leaky_relu(a, 0.1)
+    if op == "elu":
+        return a.elu(0.7) if torch is None else torch.nn.functional.elu(a, 0.7)
+    raise ValueError(f"dags: unknown op {op!r}")
