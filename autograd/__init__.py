@@ -14,6 +14,7 @@ from autograd.draw import GraphvizNotFound, draw, render
 from autograd.forward import ForwardStep, ForwardStepper, count_edges, forward_steps, forward_tangents, jacobian
 from autograd.graph import downstream, pull_deltas, upstream
 from autograd.handcheck import HandCheck, hand_check
+from autograd.higher import MissingDerivative, grad, hessian, hvp
 from autograd.rules import RULES, DomainError, formula
 from autograd.steps import Step, Stepper, Term, backward_steps
 from autograd.value import Value, no_grad, topological_order, weighted_sum, zero_grad
@@ -43,4 +44,5 @@ __all__ = [
     "backward_steps", "Step", "Term", "Stepper", "hand_check", "HandCheck",
     "draw", "render", "GraphvizNotFound",
     "forward_tangents", "forward_steps", "ForwardStep", "ForwardStepper", "jacobian", "count_edges",
+    "grad", "hessian", "hvp", "MissingDerivative",
 ]
