@@ -239,3 +239,32 @@ def test_an_instructors_op_is_differentiated_twice():
         rules.FUNCTIONS.pop(name, None)
         if hasattr(Value, name):
             delattr(Value, name)
+
+
+def test_hessian_and_hvp_of_a_2_8_8_1_network():
+    """A real-sized network: 105 weights, ten examples. H is 105×105 and symmetric, and the
+    Hessian-vector product (one forward sweep over the gradient's graph) is H·v."""
+    import random
+
+    import nn
+    from autograd import count_edges
+
+    model = nn.MLP(2, [8, 8, 1], activation="tanh", seed=0)
+    weights = model.parameters()
+    X, T = nn.data.moons(10, noise=0.1, seed=0)
+    loss = Value.sum([nn.losses.half_sse(model(x), t) for x, t in zip(X, T)])
+    gradient = grad(loss, weights, create_graph=True)
+    assert [g.data for g in gradient] == pytest.approx(grad(loss, weights), rel=1e-12, abs=1e-15)
+    # the gradient's graph is a small multiple of the loss's: that is what one hvp sweep costs
+    assert count_edges(gradient) < 5 * count_edges(loss)
+    h = hessian(loss, weights)
+    n = len(weights)
+    assert n == 105 and len(h) == n and all(len(row) == n for row in h)
+    assert all(_close(h[i][j], h[j][i], rel=1e-9, abs_=1e-12) for i in range(n) for j in range(i))
+    rng = random.Random(1)
+    v = [rng.uniform(-1, 1) for _ in weights]
+    hv = hvp(loss, weights, v)
+    for i in range(n):
+        scale = math.fsum(abs(h[i][j] * v[j]) for j in range(n))
+        assert abs(hv[i] - math.fsum(h[i][j] * v[j] for j in range(n))) <= 1e-12 * (1 + scale)
+    assert all(w.grad == 0.0 for w in weights)
