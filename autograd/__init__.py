@@ -40,7 +40,7 @@ __all__ = [
     "Value", "weighted_sum", "topological_order", "zero_grad", "no_grad",
     "downstream", "upstream", "pull_deltas", "gradcheck", "numeric_grad", "GradReport",
     "RULES", "formula", "DomainError", "define",
-    *rules.FUNCTIONS,
+    *(name for name in rules.FUNCTIONS if name != "abs"),  # a star-import keeps Python's abs
     "backward_steps", "Step", "Term", "Stepper", "hand_check", "HandCheck",
     "draw", "render", "GraphvizNotFound",
     "forward_tangents", "forward_steps", "ForwardStep", "ForwardStepper", "jacobian", "count_edges",

@@ -723,6 +723,8 @@ def define(name: str, f: Callable, df: Callable, formula: str = "", derivative=(
     `formula` and `derivative` are the texts the steps and the table show."""
     if not isinstance(name, str) or not name.isidentifier() or name.startswith("_"):
         raise ValueError(f"define: the op name must be a Python name such as 'swish', got {name!r}")
+    if name in DEFINED:
+        undefine(name)  # defining it again (a notebook cell run twice) replaces it
     if name in RULES or name in ALIASES or _is_value_attribute(name):
         raise ValueError(f"define: {name!r} is already taken (a built-in op or a Value attribute); pick another name")
     try:
@@ -754,11 +756,26 @@ def define(name: str, f: Callable, df: Callable, formula: str = "", derivative=(
                 lambda *args: grads(args[:-1]), arity)
     _check_derivative(rule, points if points is not None else [(p,) * arity for p in CHECK_POINTS])
     RULES[name] = rule
+    DEFINED.add(name)
     _register(rule)
     from autograd.value import install  # (here, not at the top: value.py imports this module)
 
     install(rule)
     return rule
+
+
+DEFINED: set[str] = set()  # the ops added by `define`
+
+
+def undefine(name: str) -> None:
+    """Remove an op added by `define` (the built-in rows stay)."""
+    if name not in DEFINED:
+        raise ValueError(f"undefine: {name!r} was not added by define")
+    from autograd.value import Value
+
+    DEFINED.discard(name)
+    del RULES[name], FUNCTIONS[name]
+    delattr(Value, name)
 
 
 def _is_value_attribute(name: str) -> bool:

@@ -21,7 +21,6 @@ import operator
 from math import isfinite
 from contextlib import contextmanager
 from contextvars import ContextVar
-from operator import attrgetter
 from typing import Iterable, Iterator, Sequence
 
 from autograd import rules
@@ -29,7 +28,18 @@ from autograd import rules
 # Whether new nodes record their parents: switched off inside `no_grad()`, for the
 # current thread (and asyncio task) only — a context variable, not a global.
 _grad_enabled: ContextVar[bool] = ContextVar("deltagrad_grad_enabled", default=True)
-_GRAD = attrgetter("grad")
+_GRAD = operator.attrgetter("grad")
+
+
+def _comparison(compare):
+    """A comparison of Values by their data, with a Value or a real number; a plain bool."""
+
+    def method(self, other):
+        other = _compared(other)
+        return NotImplemented if other is NotImplemented else compare(self.data, other)
+
+    method.__name__ = f"__{compare.__name__}__"
+    return method
 
 
 class Value:
@@ -105,7 +115,7 @@ class Value:
     # Python's floor-mod; a plain number on either side becomes a constant leaf
     def __mod__(self, other):
         other = _as_value(other, "%")
-        return _apply("%", _MOD, (self, other), (self.data, other.data))
+        return _apply("%", rules.RULES["%"].fn, (self, other), (self.data, other.data))
 
     def __rmod__(self, other):
         return _as_value(other, "%") % self
@@ -118,30 +128,9 @@ class Value:
     # -- comparisons look at the data only and give a plain bool (no node, no
     #    gradient), so `if z > 0:` works. == compares data too, as PyTorch compares
     #    values; hashing stays by identity, so equal Values are still distinct keys.
-    def __lt__(self, other):
-        other = _compared(other)
-        return NotImplemented if other is NotImplemented else self.data < other
-
-    def __le__(self, other):
-        other = _compared(other)
-        return NotImplemented if other is NotImplemented else self.data <= other
-
-    def __gt__(self, other):
-        other = _compared(other)
-        return NotImplemented if other is NotImplemented else self.data > other
-
-    def __ge__(self, other):
-        other = _compared(other)
-        return NotImplemented if other is NotImplemented else self.data >= other
-
-    def __eq__(self, other):
-        other = _compared(other)
-        return NotImplemented if other is NotImplemented else self.data == other
-
-    def __ne__(self, other):
-        other = _compared(other)
-        return NotImplemented if other is NotImplemented else self.data != other
-
+    __lt__, __le__, __gt__, __ge__, __eq__, __ne__ = map(
+        _comparison, (operator.lt, operator.le, operator.gt, operator.ge, operator.eq, operator.ne)
+    )
     __hash__ = object.__hash__  # by identity: a graph's nodes are dict keys and set members
 
     def detach(self) -> "Value":
@@ -374,18 +363,17 @@ def _raise_if_not_finite(order: list) -> None:
             break
     else:
         return  # all finite: only their sum overflowed
-    what = f"δ = ∂root/∂({_name(node)}) = {node.grad!r}"
+    what = f"backward: the δ (∂root/∂j) of the {_name(node)} is {node.grad!r}, not a finite number"
     for k in order:  # the consumers k of node: their δ_k are finite (nearer the root)
-        for i, (parent, local) in enumerate(zip(k.parents, k.local_grads)):
+        for parent, local in zip(k.parents, k.local_grads):
             if parent is node and not isfinite(local * k.grad):
+                operands = ", ".join(repr(p.data) for p in k.parents)
                 raise OverflowError(
-                    f"backward: {what} is not a finite number; the term δ_k·∂k/∂j from the "
-                    f"{_name(k)} (operand {i} of {k.op!r}, operands "
-                    f"{', '.join(repr(p.data) for p in k.parents)}) is {k.grad!r}·{local!r}. "
-                    "Rescale the inputs or rewrite the expression so no derivative overflows"
+                    f"{what}: its term from the {_name(k)} ({k.op!r} of {operands}) is "
+                    f"δ_k·∂k/∂j = {k.grad!r}·({local!r}). Rescale the inputs or rewrite the "
+                    "expression so that no derivative overflows"
                 )
-    raise OverflowError(f"backward: {what} is not a finite number (the sum of its terms overflows); "
-                        "rescale the inputs or rewrite the expression")
+    raise OverflowError(f"{what}: the sum of its terms overflows. Rescale the inputs")
 
 
 _fmt = rules.number_text
@@ -431,4 +419,3 @@ def install(rule: rules.Rule) -> None:
 for _rule in rules.RULES.values():
     if rules.is_function(_rule):
         install(_rule)
-_MOD = rules.RULES["%"].fn

@@ -366,3 +366,13 @@ def test_constants_are_written_exactly():
         rule, (back,) = rules.parse_op(node.op)
         assert back == c and math.copysign(1, back) == math.copysign(1, c)
     assert x.leaky_relu(1 / 3).op == f"leaky_relu({1 / 3!r})"
+
+
+def test_the_readme_op_table_lists_every_row_with_its_derivatives():
+    from pathlib import Path
+
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    rows = [line for line in readme.splitlines() if line.startswith("| `")]
+    for rule in rules._TABLE:
+        texts = [d.replace("|", "\\|") for d in rule.derivatives]
+        assert any(all(t in row for t in texts) for row in rows), f"README's op table lacks {rule.name}"
