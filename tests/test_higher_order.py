@@ -235,10 +235,7 @@ def test_an_instructors_op_is_differentiated_twice():
         s = 1 / (1 + math.exp(-0.8))
         assert h == pytest.approx(s * (1 - s) * (2 + 0.8 * (1 - 2 * s)), rel=1e-12)  # swish''
     finally:
-        rules.RULES.pop(name, None)
-        rules.FUNCTIONS.pop(name, None)
-        if hasattr(Value, name):
-            delattr(Value, name)
+        rules.undefine(name)
 
 
 def test_hessian_and_hvp_of_a_2_8_8_1_network():
