@@ -10,7 +10,7 @@ Nothing in this package knows about neurons; `nn` builds networks on top of it.
 """
 
 from autograd.check import GradReport, gradcheck, numeric_grad
-from autograd.draw import GraphvizNotFound, draw, render
+from autograd.draw import GraphvizNotFound, LayoutTimeout, draw, render
 from autograd.forward import ForwardStep, ForwardStepper, count_edges, forward_steps, forward_tangents, jacobian
 from autograd.graph import downstream, pull_deltas, upstream
 from autograd.handcheck import HandCheck, hand_check
@@ -42,7 +42,7 @@ __all__ = [
     "RULES", "formula", "DomainError", "define",
     *(name for name in rules.FUNCTIONS if name != "abs"),  # a star-import keeps Python's abs
     "backward_steps", "Step", "Term", "Stepper", "hand_check", "HandCheck",
-    "draw", "render", "GraphvizNotFound",
+    "draw", "render", "GraphvizNotFound", "LayoutTimeout",
     "forward_tangents", "forward_steps", "ForwardStep", "ForwardStepper", "jacobian", "count_edges",
     "grad", "hessian", "hvp", "MissingDerivative",
 ]

@@ -177,6 +177,7 @@ class ForwardTerm:
     """One term (∂j/∂i)·ṫ_i of the sum for ṫ_j: the edge from a parent i ∈ ↑j."""
 
     parent: Value  # i
+    consumer: Value  # j, the node this term is summed into (the edge i → j)
     parent_tangent: float  # ṫ_i, final before j is visited
     local: float  # ∂j/∂i, stored on j when j was made
     formula: str  # the rule for ∂j/∂i, e.g. "∂(a·b)/∂a = b"
@@ -263,7 +264,7 @@ def forward_steps(root: Value, seed: Mapping[Value, float]) -> list[ForwardStep]
     steps: list[ForwardStep] = []
     for index, j in enumerate(order):
         terms = tuple(
-            ForwardTerm(i, tangent[i], dj_di, formula(j.op, p, len(j.parents)), p, names[i])
+            ForwardTerm(i, j, tangent[i], dj_di, formula(j.op, p, len(j.parents)), p, names[i])
             for p, (i, dj_di) in enumerate(zip(j.parents, j.local_grads))
         )
         if terms:
@@ -278,8 +279,8 @@ def forward_steps(root: Value, seed: Mapping[Value, float]) -> list[ForwardStep]
 
 
 class ForwardStepper(Stepper):
-    """Step through forward mode, leaves first: the same walk, drawing and HTML page
-    as `Stepper`, with each node's tangent ṫ_j in place of δ_j.
+    """Step through forward mode, leaves first: the same walk, drawing, widget and HTML
+    page as `Stepper`, with each node's tangent ṫ_j in place of δ_j.
 
         s = ForwardStepper(y, {x: 1.0})
         s.goto(-1).text()     # ṫ of the root = ∂y/∂x
@@ -289,20 +290,24 @@ class ForwardStepper(Stepper):
     intro_html = ("ṫ of every node, inputs first: ṫ<sub>j</sub> = Σ<sub>i∈↑j</sub> "
                   "(∂j/∂i) ṫ<sub>i</sub>. Use the buttons or the ← and → keys.")
 
-    def __init__(self, root: Value, seed: Mapping[Value, float]):
-        self.root = root
-        self.steps = forward_steps(root, seed)
-        self.index = 0
+    def __init__(self, root: Value, seed: Mapping[Value, float], *, parameters=()):
+        steps = forward_steps(root, seed)  # checks root and seed first
+        super().__init__(root, parameters=parameters)
+        self.node_steps = steps
+        self.steps = list(steps)
 
     def tangents(self, index: int | None = None) -> dict[Value, float]:
         """ṫ of every node finished up to and including step `index` (default: current)."""
-        last = self.index if index is None else index
+        last = self.index if index is None else self._index(index, "tangents")
         return {s.node: s.tangent for s in self.steps[: last + 1]}
+
+    def deltas(self, index: int | None = None):
+        raise AttributeError("ForwardStepper: forward mode has no δ; use tangents(index) for ṫ")
 
     def _marks(self, index: int) -> dict:
         return {"tangents": self.tangents(index)}
 
-    def to_html(self, path, title: str = "Forward mode, step by step", **options) -> str:
+    def to_html(self, path, title: str | None = "Forward mode, step by step", **options) -> str:
         return super().to_html(path, title=title, **options)
 
 

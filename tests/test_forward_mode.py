@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from autograd import (ForwardStepper, Value, draw, forward_steps, forward_tangents,
                       topological_order, weighted_sum)
 
+from autograd.steps import _latex_name
 from dags import EVERY_OP, programs, run
 from support import needs_dot
 
@@ -127,8 +128,9 @@ def test_step_text_reads_like_the_chain_rule_by_hand():
     assert text[2] == "ṫ[n2] = ∂n2/∂x1·ṫ[x1] + ∂n2/∂w1·ṫ[w1] = (−3)(1) + (2)(0) = −3"
     assert text[-1] == "ṫ[f] = ∂f/∂n8·ṫ[n8] = (0.501)(−3) = −1.503"
     assert "∂(a·b)/∂a = b" in walk[2].explain()
-    assert walk[-1].latex() == (r"\dot{t}_{\text{f}} = \frac{\partial \text{f}}{\partial \text{n8}}\,"
-                                r"\dot{t}_{\text{n8}} = (0.501)(-3) = -1.503")
+    f_, n8 = _latex_name("f"), _latex_name("n8")  # the names the backward steps' LaTeX uses
+    assert walk[-1].latex() == (rf"\dot{{t}}_{{{f_}}} = \frac{{\partial {f_}}}{{\partial {n8}}}\,"
+                                rf"\dot{{t}}_{{{n8}}} = (0.501)(-3) = -1.503")
 
 
 def test_errors_name_the_argument_and_say_what_to_do():
@@ -154,18 +156,18 @@ def test_stepper_walks_forward_and_draws_tangents(tmp_path):
     assert s.current.text() == "ṫ[x1] = 1 (seed)"
     s.goto(2)
     source = s.draw().source
-    assert "ṫ -3.000" in source and "δ" not in source and "| grad" not in source
+    assert "ṫ\u00a0-3.000" in source and "δ" not in source and "| grad" not in source  # no-break space, as draw writes it
     assert source.count("style=dashed") >= len(s) - 3  # nodes not reached yet are greyed out
     assert s.tangents() == {step.node: step.tangent for step in s.steps[:3]}
     full = draw(f, tangents=forward_tangents(f, {x1: 1.0})).source
-    assert "ṫ -1.503" in full
+    assert "ṫ\u00a0-1.503" in full
     with pytest.raises(ValueError, match="not both"):
         draw(f, deltas={}, tangents={})
 
 
 @needs_dot
 def test_forward_page_on_a_2_8_8_1_network(tmp_path):
-    """A real-sized network: every node a step, every step a picture, one page."""
+    """A real-sized network: every node a step, one drawing restyled per step, one page."""
     import random
 
     rng = random.Random(0)
@@ -191,6 +193,8 @@ def test_forward_page_on_a_2_8_8_1_network(tmp_path):
     assert len(stepper) == len(topological_order(loss)) == 2 + 105 + (2 * 16 + 1) + 2  # inputs, weights, a and z per unit, loss
     assert text.count('<section class="frame"') == len(stepper)
     assert "ṫ of every node, inputs first" in text and "http" not in text.replace("http://www.w3.org", "")
+    assert text.count('class="dg-delta"') == len(stepper)  # each box's ṫ, shown once its step is done
+    assert "δ" not in text.split("<svg", 1)[1].split("</svg>", 1)[0]
     loss.backward()
     assert stepper[-1].tangent == pytest.approx(weights[0].grad, rel=1e-12)
     print(f"forward page, 2-8-8-1: {len(stepper)} steps, {len(text) / 1e6:.1f} MB, {seconds:.1f} s")
