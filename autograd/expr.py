@@ -149,7 +149,7 @@ def _binary_operations(text: str) -> int:
     count, after_operand = 0, False
     try:
         for tok in tokenize.generate_tokens(io.StringIO(text.strip()).readline):
-            if tok.type == tokenize.OP and tok.string in ("+", "-", "*", "/", "**"):
+            if tok.type == tokenize.OP and tok.string in ("+", "-", "*", "/", "**", "%"):
                 count += after_operand
                 after_operand = False
             elif tok.type in (tokenize.NAME, tokenize.NUMBER, tokenize.STRING) or tok.string == ")":

@@ -34,7 +34,8 @@ The n-ary ops take their parents as one flat argument list:
 Op strings
 ----------
 A node's `op` names its rule and carries every constant, so a node can always be
-recomputed from its parents and its op alone:
+recomputed from its parents and its op alone (a node made under `no_grad` is a leaf,
+op "", since it records no parents):
 
     parse_op(op) -> (rule, constants)
     rule.fn(*(p.data for p in node.parents), *constants) == (node.data, node.local_grads)
@@ -689,8 +690,8 @@ for _rule in _TABLE:
 exp, log, sqrt, sign, sin, cos = (FUNCTIONS[n] for n in ("exp", "log", "sqrt", "sign", "sin", "cos"))
 sinh, cosh, hypot, sigmoid = (FUNCTIONS[n] for n in ("sinh", "cosh", "hypot", "sigmoid"))
 
-# The one-parent functions without constants folded into the op, by name (kept for
-# callers that fold a constant argument: rules.UNARY["tanh"](0.5)).
+# The float rules of the one-parent functions, by name: rules.UNARY["elu"](-0.5, 1.0)
+# gives (value, local_grads). (`function` and FUNCTIONS are the friendlier form.)
 UNARY: dict[str, Callable] = {r.name: r.fn for r in _TABLE if is_function(r) and r.arity == 1}
 
 

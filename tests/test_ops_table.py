@@ -376,3 +376,19 @@ def test_the_readme_op_table_lists_every_row_with_its_derivatives():
     for rule in rules._TABLE:
         texts = [d.replace("|", "\\|") for d in rule.derivatives]
         assert any(all(t in row for t in texts) for row in rows), f"README's op table lacks {rule.name}"
+
+
+@pytest.mark.parametrize("name", sorted(rules.FUNCTIONS))
+def test_the_trace_whitelist_has_every_function_of_the_table(name):
+    from autograd.expr import FUNCTIONS, trace
+
+    rule = rules.RULES[rules.ALIASES.get(name, name)]
+    x = 1.6 if rule.name == "acosh" else 0.6
+    args = "x, y" if rule.arity == 2 else "x"
+    assert name in FUNCTIONS
+    t = trace(f"{name}({args}) % 5", {"x": x, "y": 0.3} if rule.arity == 2 else {"x": x})
+    leaves = [Value(x), Value(0.3)][: rule.arity]
+    out = getattr(autograd, name)(*leaves) % 5
+    out.backward()
+    assert t.root.data == out.data
+    assert list(t.gradients.values()) == [leaf.grad for leaf in leaves]
