@@ -198,3 +198,20 @@ def test_forward_page_on_a_2_8_8_1_network(tmp_path):
     loss.backward()
     assert stepper[-1].tangent == pytest.approx(weights[0].grad, rel=1e-12)
     print(f"forward page, 2-8-8-1: {len(stepper)} steps, {len(text) / 1e6:.1f} MB, {seconds:.1f} s")
+
+
+@needs_dot
+def test_stepper_frames_mark_the_edges_into_each_node_and_the_widget_steps():
+    f, x1, w1 = _neuron()
+    s = ForwardStepper(f, {x1: 1.0})
+    frames = s.frames()
+    assert len(frames.frames) == len(s)
+    for step, frame in zip(s.steps, frames.frames):
+        assert len(frame.terms) == len(step.node.parents)  # the edges i → j of the terms of ṫ_j
+    assert frames.frames[2].terms == ("n2op-0", "n2op-1")  # x1 → n2 and w1 → n2
+    pytest.importorskip("ipywidgets", reason="ipywidgets not installed (pip install 'deltagrad[notebook]')")
+    ui = s.widget()
+    forward = ui.children[0].children[2]
+    forward.click()
+    forward.click()
+    assert s.index == 2 and s.current.text().startswith("ṫ[n2] = ∂n2/∂x1·ṫ[x1]")
