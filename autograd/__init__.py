@@ -11,6 +11,7 @@ Nothing in this package knows about neurons; `nn` builds networks on top of it.
 
 from autograd.check import GradReport, gradcheck, numeric_grad
 from autograd.draw import GraphvizNotFound, draw, render
+from autograd.exercise import Verdict, check_answer, check_derivative
 from autograd.graph import downstream, pull_deltas, upstream
 from autograd.handcheck import HandCheck, hand_check
 from autograd.rules import RULES, DomainError, formula
@@ -43,4 +44,5 @@ __all__ = [
     "exp", "log", "tanh", "sigmoid", "relu", "leaky_relu", "elu", "softplus",
     "backward_steps", "Step", "Term", "Stepper", "hand_check", "HandCheck",
     "draw", "render", "GraphvizNotFound",
+    "check_answer", "check_derivative", "Verdict",
 ]
