@@ -108,10 +108,10 @@ def check_answer(
                if close(value, float(v), digits) and not close(float(v), expected, digits)]
     if reasons:
         why = "this is the value you get when " + "; or when ".join(reasons)
-    elif expected != 0 and value != 0 and (value > 0) != (expected > 0):
-        why = "the sign is wrong"
-    elif expected == 0:
+    elif expected == 0 or value == 0:
         why = "it is not the engine's value"
+    elif (value > 0) != (expected > 0):
+        why = "the sign is wrong"
     else:
         why = "the sign is right, but it is too " + ("large" if abs(value) > abs(expected) else "small") + " in size"
     return Verdict(WRONG, f"{what} = {value:.6g}: {why}" + (f". Hint: {hint}" if hint else ""))
