@@ -26,6 +26,7 @@ from typing import Callable, Sequence
 
 from autograd import Value
 from autograd.draw import HIGHLIGHT, GREY, INPUT_FILL, PARAMETER_FILL, Drawing, fmt
+from nn.notation import get_notation
 
 __all__ = ["draw_network"]
 
@@ -64,6 +65,7 @@ def draw_network(
     show_bias: bool = True,
     max_units: int = 60,
     highlight: tuple[int, int] | None = None,
+    notation=None,
 ) -> Drawing:
     """The neuron-level diagram of an `nn.MLP` as a `graphviz.Digraph` (a `Drawing`).
 
@@ -77,6 +79,10 @@ def draw_network(
     max_units  refuse networks with more units than this (the picture is unreadable).
     highlight  (l, j): unit j of layer l (1-based) and the arrows to its consumers
                k ∈ ↓j, whose w_kj δ_k are the terms of δ_j (nn.teach.backprop_steps).
+    notation   a key of nn.NOTATIONS ("webster", "bishop", "mlp", "hajij", "caltech"):
+               label every quantity in that lecture's names (s₁⁽¹⁾, w₀₁⁽¹⁾ with x₀ = −1, ...).
+               The numbers are the same; a bias drawn as the weight of a bias input
+               x₀ = −1 shows −b_j and −δ_j, as that lecture's weight w_0j is.
 
     The model's `.grad`s are left as they were: the backward pass that fills the
     diagram saves them first and restores them afterwards.
@@ -100,6 +106,7 @@ def draw_network(
     if target is not None and x is None:
         raise ValueError("nn.draw: a target needs an input x too (the loss compares the output for x with it)")
 
+    names = _Names(get_notation(notation), len(layers))
     traces = model.trace(x) if x is not None else None
     E = None
     weight_grads: dict[Value, float] = {}
@@ -118,9 +125,9 @@ def draw_network(
         col.attr(rank="same")
         col.node("caption0", "inputs", shape="plaintext", fontcolor="#555555")
         if show_bias:
-            col.node("x0", _text([_sub("x", 0) + " = 1"]), shape="circle", style="filled", fillcolor=BIAS_FILL)
+            col.node("x0", _text([names.bias_input(1)]), shape="circle", style="filled", fillcolor=BIAS_FILL)
         for i in range(1, model.nin + 1):
-            lines = [_sub("x", i)]
+            lines = [names.input(i)]
             if traces is not None:
                 lines[0] += f" = {fmt(traces[0].inputs[i - 1].data)}"
             col.node(f"x{i}", _text(lines), shape="circle", style="filled", fillcolor=INPUT_FILL)
@@ -132,14 +139,14 @@ def draw_network(
         with g.subgraph(name=f"layer{l}") as col:
             col.attr(rank="same")
             kind = "output" if last else "hidden"
-            col.node(f"caption{l}", f"layer {l}: {kind}\\nh = {layer.activation}", shape="plaintext",
+            col.node(f"caption{l}", f"layer {l}: {kind}\\n{names.fn(l)} = {layer.activation}", shape="plaintext",
                      fontcolor="#555555")
             if show_bias and not last:
-                col.node(f"z{l}_0", _text([_sub("z", 0, l) + " = 1"]), shape="circle", style="filled",
+                col.node(f"z{l}_0", _text([names.bias_input(l + 1)]), shape="circle", style="filled",
                          fillcolor=BIAS_FILL)
             for j, neuron in enumerate(layer.neurons, start=1):
                 marked = {"color": HIGHLIGHT, "penwidth": "3"} if highlight == (l, j) else {}
-                col.node(f"z{l}_{j}", _text(_unit_lines(l, j, last, traces, backward_done)), shape="circle",
+                col.node(f"z{l}_{j}", _text(_unit_lines(l, j, last, traces, backward_done, names)), shape="circle",
                          margin="0.02", **marked)
             _keep_order(col, [f"caption{l}"] + ([f"z{l}_0"] if show_bias and not last else [])
                         + [f"z{l}_{j}" for j in range(1, len(layer.neurons) + 1)])
@@ -149,22 +156,23 @@ def draw_network(
         for j, neuron in enumerate(layer.neurons, start=1):
             head = f"z{l}_{j}"
             if show_bias:
-                g.edge(f"{prev}0", head, _text(_weight_lines(_sub("b", j, l), neuron.b, weight_grads)),
+                g.edge(f"{prev}0", head, _text(_weight_lines(names.bias(l, j), neuron.b, weight_grads, names, bias=True)),
                        color=GREY, fontcolor="#666666", style="dashed")
             for k, w in enumerate(neuron.w, start=1):
                 term = {"color": HIGHLIGHT, "penwidth": "2"} if highlight == (l - 1, k) else {}
-                g.edge(f"{prev}{k}", head, _text(_weight_lines(_sub("w", _pair(j, k), l), w, weight_grads)), **term)
+                g.edge(f"{prev}{k}", head, _text(_weight_lines(names.weight(l, j, k), w, weight_grads, names)),
+                       **term)
 
     # -- the loss E, fed by every output y_k
     if E is not None:
         targets = _as_list(target, len(traces[-1].z))
-        g.node("E", _text([f"E = {fmt(E.data)}", "δ = 1"]), shape="doublecircle", style="filled",
+        g.node("E", _text([f"{names.loss} = {fmt(E.data)}", "δ = 1"]), shape="doublecircle", style="filled",
                fillcolor=LOSS_FILL)
         for k, z in enumerate(traces[-1].z, start=1):
             lines = []
             if k - 1 < len(targets):
-                lines.append(_sub("t", k) + f" = {fmt(targets[k - 1])}")
-            lines.append(f"∂E/∂{_sub('y', k)} = {fmt(z.grad)}")
+                lines.append(names.target(k) + f" = {fmt(targets[k - 1])}")
+            lines.append(f"∂{names.loss}/∂{names.act(L, k)} = {fmt(z.grad)}")
             term = {"color": HIGHLIGHT, "penwidth": "2"} if highlight == (L, k) else {}
             g.edge(f"z{L}_{k}", "E", _text(lines), **term)
     return g
@@ -177,22 +185,75 @@ def _keep_order(col, ids: list[str]) -> None:
         col.edge(upper, lower, style="invis")
 
 
-def _unit_lines(l: int, j: int, last: bool, traces, backward_done: bool) -> list[str]:
+class _Names:
+    """The labels of the diagram: the lecture's (nn.notation) or, without one, a_j^(l), z_j^(l),
+    y_k, w_jk^(l), b_j^(l) with bias units x₀ = 1, z₀ = 1."""
+
+    def __init__(self, notation, L: int):
+        self.n, self.L = notation, L
+        self.loss = notation.name("loss").text if notation else "E"
+
+    def fn(self, l: int) -> str:
+        """The activation function's letter: h, σ, φ; the MLP lecture's f (hidden) and g (output)."""
+        return self.n.h_prime(l, 1, self.L).text.split("′")[0] if self.n else "h"
+
+    def input(self, i: int) -> str:
+        return self.n.inp(i).text if self.n else _sub("x", i)
+
+    def bias_input(self, l: int) -> str:
+        if self.n is None:
+            return (_sub("x", 0) if l == 1 else _sub("z", 0, l - 1)) + " = 1"
+        if self.n.bias_value is None:  # the lecture writes b_j: the arrow's constant input is just 1
+            return "1"
+        return f"{self.n.bias_input(l).text} = {self.n.bias_value:g}".replace("-", "−")
+
+    def pre(self, l: int, j: int) -> str:
+        return self.n.pre_name(l, j, self.L).text if self.n else _sub("a", j, l)
+
+    def act(self, l: int, j: int) -> str:
+        if self.n:
+            return self.n.act_name(l, j, self.L).text
+        return _sub("y", j) if l == self.L else _sub("z", j, l)
+
+    def delta(self, l: int, j: int) -> str:
+        return self.n.delta(l, j, self.L).text if self.n else _sub("δ", j, l)
+
+    def weight(self, l: int, j: int, k: int) -> str:
+        return self.n.weight_name(l, j, k, self.L).text if self.n else _sub("w", _pair(j, k), l)
+
+    def bias(self, l: int, j: int) -> str:
+        return self.n.bias(l, j, self.L).text if self.n else _sub("b", j, l)
+
+    def target(self, k: int) -> str:
+        return self.n.name("target", j=k).text if self.n else _sub("t", k)
+
+    def bias_numbers(self, b: float, grad: float | None) -> tuple[float, float | None]:
+        """b_j and ∂E/∂b_j as the lecture's bias parameter: −b_j, −δ_j for a bias input x₀ = −1."""
+        if self.n is None:
+            return b, grad
+        return self.n.bias_weight(b), None if grad is None else self.n.bias_grad(grad)
+
+
+def _unit_lines(l: int, j: int, last: bool, traces, backward_done: bool, names: _Names) -> list[str]:
     """The text in unit j of layer l: its name, then a_j, z_j (y_k for outputs) and δ_j."""
-    z_name = _sub("y", j) if last else _sub("z", j, l)
+    z_name = names.act(l, j)
     if traces is None:
-        return [_sub("a", j, l), z_name]
+        return [names.pre(l, j), z_name]
     a, z = traces[l - 1].a[j - 1], traces[l - 1].z[j - 1]
-    lines = [f"{_sub('a', j, l)} = {fmt(a.data)}", f"{z_name} = {fmt(z.data)}"]
+    lines = [f"{names.pre(l, j)} = {fmt(a.data)}", f"{z_name} = {fmt(z.data)}"]
     if backward_done:
-        lines.append(f"{_sub('δ', j, l)} = {fmt(a.grad)}")  # δ_j = ∂E/∂a_j: the engine's grad of a_j
+        lines.append(f"{names.delta(l, j)} = {fmt(a.grad)}")  # δ_j = ∂E/∂a_j: the engine's grad of a_j
     return lines
 
 
-def _weight_lines(name: str, w: Value, weight_grads: dict[Value, float]) -> list[str]:
-    lines = [f"{name} = {fmt(w.data)}"]
+def _weight_lines(name: str, w: Value, weight_grads: dict[Value, float], names: _Names,
+                  bias: bool = False) -> list[str]:
+    value, grad = w.data, weight_grads.get(w)
+    if bias:  # in the lecture's form: b_j, or the weight of its bias input
+        value, grad = names.bias_numbers(value, grad)
+    lines = [f"{name} = {fmt(value)}"]
     if w in weight_grads:
-        lines.append(f"∂E/∂{name} = {fmt(weight_grads[w])}")
+        lines.append(f"∂{names.loss}/∂{name} = {fmt(grad)}")
     return lines
 
 
