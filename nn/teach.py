@@ -14,11 +14,14 @@ so that a student can compare the textbook with the engine (`model.trace` + loss
 The output δ uses the lectures' shortcuts where the output activation matches the
 loss (the "canonical link" pairs):
 
-    sigmoid + bce                    δ_k = (y_k − t_k)/K   (bce here is a mean over K outputs)
+    sigmoid + bce                    δ_k = (y_k − t_k)/K   (bce is a mean over the K outputs)
     softmax + cross_entropy          δ_k = y_k − t_k
     identity + softmax_cross_entropy δ_k = softmax(a)_k − t_k
     identity + half_sse              δ_k = y_k − t_k
     identity + mse                   δ_k = 2(y_k − t_k)/K
+
+each with the loss's default reduction; a loss from nn.losses.get(name, reduction=...)
+sums (no 1/K) or averages (1/K) over the outputs as asked.
 
 and otherwise the general rule δ_k = h'(a_k) ∂E/∂y_k (for a softmax output layer,
 δ_k = Σ_i ∂E/∂y_i · y_i(1[i=k] − y_k), since softmax couples its units).
@@ -148,12 +151,14 @@ LOSS_NAMES = ("half_sse", "mse", "bce", "cross_entropy", "softmax_cross_entropy"
 _CLASS_LOSSES = ("cross_entropy", "softmax_cross_entropy")
 
 
-def _loss_name(loss) -> str:
-    if isinstance(loss, str) and loss in LOSS_NAMES:
-        return loss
-    name = getattr(loss, "__name__", None)
-    if callable(loss) and name in LOSS_NAMES and getattr(loss, "__module__", "") == "nn.losses":
-        return name
+def _loss_name(loss) -> tuple[str, str]:
+    """The loss's name and reduction: "mse" or nn.losses.mse → ("mse", "mean");
+    nn.losses.get("mse", reduction="sum") → ("mse", "sum")."""
+    from nn.losses import name_and_reduction
+
+    named = name_and_reduction(loss)
+    if named is not None and named[0] in LOSS_NAMES:
+        return named
     raise ValueError(
         f"textbook_backprop: loss {loss!r} has no textbook formula here; use one of {', '.join(LOSS_NAMES)}"
     )
@@ -175,42 +180,47 @@ def _target(target, n: int, loss: str) -> list[float]:
     return t
 
 
-def _loss_value(loss: str, y: list[float], t: list[float]) -> float:
-    K = len(y)
+def _scale(reduction: str, K: int) -> float:
+    return 1.0 / K if reduction == "mean" else 1.0  # (1/K) Σ_k or Σ_k over the outputs
+
+
+def _loss_value(loss: str, y: list[float], t: list[float], reduction: str) -> float:
     if loss == "half_sse":
-        return 0.5 * sum((yk - tk) ** 2 for yk, tk in zip(y, t))
-    if loss == "mse":
-        return sum((yk - tk) ** 2 for yk, tk in zip(y, t)) / K
-    if loss == "bce":
-        return -sum((tk * math.log(yk) if tk > 0 else 0.0) + ((1 - tk) * math.log(1 - yk) if tk < 1 else 0.0)
-                    for yk, tk in zip(y, t)) / K
-    if loss == "cross_entropy":
-        return -sum(tk * math.log(yk) for yk, tk in zip(y, t) if tk != 0)
-    if loss == "softmax_cross_entropy":
+        total = 0.5 * sum((yk - tk) ** 2 for yk, tk in zip(y, t))
+    elif loss == "mse":
+        total = sum((yk - tk) ** 2 for yk, tk in zip(y, t))
+    elif loss == "bce":
+        total = -sum((tk * math.log(yk) if tk > 0 else 0.0) + ((1 - tk) * math.log(1 - yk) if tk < 1 else 0.0)
+                     for yk, tk in zip(y, t))
+    elif loss == "cross_entropy":
+        total = -sum(tk * math.log(yk) for yk, tk in zip(y, t) if tk != 0)
+    elif loss == "softmax_cross_entropy":
         m = max(y)
         lse = m + math.log(sum(math.exp(v - m) for v in y))
-        return -sum(tk * (yk - lse) for yk, tk in zip(y, t) if tk != 0)
-    return sum(max(0.0, 1 - tk * yk) for yk, tk in zip(y, t)) / K  # hinge
+        total = -sum(tk * (yk - lse) for yk, tk in zip(y, t) if tk != 0)
+    else:  # hinge
+        total = sum(max(0.0, 1 - tk * yk) for yk, tk in zip(y, t))
+    return total * _scale(reduction, len(y))
 
 
-def _dE_dy(loss: str, y: list[float], t: list[float]) -> list[float]:
-    K = len(y)
+def _dE_dy(loss: str, y: list[float], t: list[float], reduction: str) -> list[float]:
     if loss == "half_sse":
-        return [yk - tk for yk, tk in zip(y, t)]
-    if loss == "mse":
-        return [2 * (yk - tk) / K for yk, tk in zip(y, t)]
-    if loss == "bce":
-        # −(1/K)[t/y − (1 − t)/(1 − y)], a term left out when its coefficient is 0
-        return [-((tk / yk if tk > 0 else 0.0) - ((1 - tk) / (1 - yk) if tk < 1 else 0.0)) / K
-                for yk, tk in zip(y, t)]
-    if loss == "cross_entropy":
-        return [-tk / yk if tk != 0 else 0.0 for yk, tk in zip(y, t)]
-    if loss == "softmax_cross_entropy":
+        g = [yk - tk for yk, tk in zip(y, t)]
+    elif loss == "mse":
+        g = [2 * (yk - tk) for yk, tk in zip(y, t)]
+    elif loss == "bce":
+        # −[t/y − (1 − t)/(1 − y)], a term left out when its coefficient is 0
+        g = [-((tk / yk if tk > 0 else 0.0) - ((1 - tk) / (1 - yk) if tk < 1 else 0.0)) for yk, tk in zip(y, t)]
+    elif loss == "cross_entropy":
+        g = [-tk / yk if tk != 0 else 0.0 for yk, tk in zip(y, t)]
+    elif loss == "softmax_cross_entropy":
         s = _softmax(y)
         total = sum(t)
-        return [sk * total - tk for sk, tk in zip(s, t)]
-    # hinge: ∂ max(0, 1 − t y)/∂y = −t where 1 − t y > 0 (the engine's relu' is 0 at 0)
-    return [(-tk / K if 1 - tk * yk > 0 else 0.0) for yk, tk in zip(y, t)]
+        g = [sk * total - tk for sk, tk in zip(s, t)]
+    else:  # hinge: ∂ max(0, 1 − t y)/∂y = −t where 1 − t y > 0 (the engine's relu' is 0 at 0)
+        g = [(-tk if 1 - tk * yk > 0 else 0.0) for yk, tk in zip(y, t)]
+    c = _scale(reduction, len(y))
+    return [gk * c for gk in g]
 
 
 # ---------------------------------------------------------------------------
@@ -236,19 +246,30 @@ class Textbook:
     output_rule: str  # which output rule gave δ_k
     steps: list["UnitStep"] = field(default_factory=list, repr=False)
     notation: Notation | None = field(default=None, repr=False)  # the lecture whose names the steps use
+    reduction: str = ""  # "sum" or "mean" over the K outputs
 
     def inputs(self, l: int) -> list[float]:
         """z_k feeding layer l (0-based): x for the first layer."""
         return self.x if l == 0 else self.z[l - 1]
 
 
-_SHORTCUTS = {
-    ("sigmoid", "bce"): "sigmoid output with bce: δ_k = (y_k − t_k)/K",
-    ("softmax", "cross_entropy"): "softmax output with cross-entropy: δ_k = y_k − t_k",
-    ("identity", "softmax_cross_entropy"): "logits with softmax cross-entropy: δ_k = softmax(a)_k − t_k",
-    ("identity", "half_sse"): "identity output with ½Σ(y − t)²: δ_k = y_k − t_k",
-    ("identity", "mse"): "identity output with mse: δ_k = 2(y_k − t_k)/K",
+_SHORTCUTS = {  # (output activation, loss): (what it is, δ_k for the sum over the K outputs)
+    ("sigmoid", "bce"): ("sigmoid output with bce", "y_k − t_k"),
+    ("softmax", "cross_entropy"): ("softmax output with cross-entropy", "y_k − t_k"),
+    ("identity", "softmax_cross_entropy"): ("logits with softmax cross-entropy", "softmax(a)_k − t_k"),
+    ("identity", "half_sse"): ("identity output with ½Σ(y − t)²", "y_k − t_k"),
+    ("identity", "mse"): ("identity output with mse", "2(y_k − t_k)"),
 }
+
+
+def _shortcut_rule(pair, reduction: str) -> str | None:
+    """The output rule's text: δ_k = y_k − t_k for a sum over the outputs, (y_k − t_k)/K for a mean."""
+    if pair not in _SHORTCUTS:
+        return None
+    what, delta = _SHORTCUTS[pair]
+    if reduction == "mean":
+        delta = f"{delta}/K" if delta.startswith("2(") else f"({delta})/K"
+    return f"{what}: δ_k = {delta}"
 
 
 def _model_parts(model):
@@ -270,7 +291,7 @@ def textbook_backprop(model, x: Sequence[float], target, loss="half_sse", notati
     nn.losses (or that function). Returns δ per unit and ∂E/∂w, ∂E/∂b with the
     model's shapes (see `Textbook`); `.steps` are the same pass unit by unit, named
     in `notation` (a key of nn.NOTATIONS; None: the names of the engine's labels)."""
-    loss = _loss_name(loss)
+    loss, reduction = _loss_name(loss)
     notation = get_notation(notation)
     weights, biases, activations = _model_parts(model)
     xs = [float(v.data if hasattr(v, "data") else v) for v in x]
@@ -286,16 +307,17 @@ def textbook_backprop(model, x: Sequence[float], target, loss="half_sse", notati
         z_all.append(z)
     y = z_all[-1]
     t = _target(target, len(y), loss)
-    g = _dE_dy(loss, y, t)
+    g = _dE_dy(loss, y, t, reduction)
 
     # output layer: δ_k = ∂E/∂a_k
     h_out, a_out = activations[-1], a_all[-1]
     K = len(y)
-    rule = _SHORTCUTS.get((h_out, loss))
+    rule = _shortcut_rule((h_out, loss), reduction)
+    c = _scale(reduction, K)
     if (h_out, loss) == ("sigmoid", "bce"):
-        delta_out = [(yk - tk) / K for yk, tk in zip(y, t)]
+        delta_out = [(yk - tk) * c for yk, tk in zip(y, t)]
     elif (h_out, loss) == ("softmax", "cross_entropy"):
-        delta_out = [yk - tk for yk, tk in zip(y, t)]  # needs Σ_k t_k = 1 (a one-hot target)
+        delta_out = [(yk - tk) * c for yk, tk in zip(y, t)]  # needs Σ_k t_k = 1 (a one-hot target)
     elif h_out == "identity" and loss in ("softmax_cross_entropy", "half_sse", "mse"):
         delta_out = list(g)  # h' = 1: δ_k = ∂E/∂y_k, which is the formula of the table above
     elif h_out == "softmax":
@@ -320,7 +342,8 @@ def textbook_backprop(model, x: Sequence[float], target, loss="half_sse", notati
         dE_dw.append([[d_j * z_k for z_k in inputs] for d_j in d])
         inputs = z_all[l]
     result = Textbook(xs, t, loss, activations, weights, biases, a_all, z_all, g, deltas, dE_dw,
-                      [list(d) for d in deltas], _loss_value(loss, y, t), rule or "", notation=notation)
+                      [list(d) for d in deltas], _loss_value(loss, y, t, reduction), rule or "", notation=notation,
+                      reduction=reduction)
     result.steps = _unit_steps(result)
     return result
 
@@ -439,14 +462,14 @@ def _output_numbers(r: Textbook, k: int, h_prime: float | None) -> str:
         text = _num(x)
         return f"({text})" if text.startswith("−") else text
 
-    if pair == ("sigmoid", "bce"):
-        return f"({num(y)} − {num(t)})/{K}"
-    if pair in (("softmax", "cross_entropy"), ("identity", "half_sse")):
-        return f"{num(y)} − {num(t)}"
+    mean = r.reduction == "mean"
+    if pair in (("sigmoid", "bce"), ("softmax", "cross_entropy"), ("identity", "half_sse")):
+        return f"({num(y)} − {num(t)})/{K}" if mean else f"{num(y)} − {num(t)}"
     if pair == ("identity", "mse"):
-        return f"2({num(y)} − {num(t)})/{K}"
+        return f"2({num(y)} − {num(t)})" + (f"/{K}" if mean else "")
     if pair == ("identity", "softmax_cross_entropy"):
-        return f"{num(_softmax(r.z[-1])[k])} − {num(t)}"
+        s = _softmax(r.z[-1])[k]
+        return f"({num(s)} − {num(t)})/{K}" if mean else f"{num(s)} − {num(t)}"
     if h_prime is not None:
         return f"h'(a)·∂E/∂y = ({_num(h_prime)})({_num(r.dE_dy[k])})"
     return ""  # softmax with another loss: a sum over all outputs
@@ -513,7 +536,10 @@ class BackpropSteps:
             options.setdefault("highlight", (step.layer, step.unit))
         if self.result.notation is not None:
             options.setdefault("notation", self.result.notation)
-        return draw_network(self.model, self.x, self.target, self.result.loss, **options)
+        from nn.losses import get
+
+        loss = get(self.result.loss, reduction=self.result.reduction)
+        return draw_network(self.model, self.x, self.target, loss, **options)
 
 
 def backprop_steps(model, x: Sequence[float], target, loss="half_sse", notation=None) -> BackpropSteps:
