@@ -24,6 +24,7 @@ import random
 from dataclasses import dataclass
 from typing import Callable, Mapping
 
+from autograd.check import check_eps
 from autograd.value import Value
 
 __all__ = ["hand_check", "HandCheck", "HandRow", "Counterexample"]
@@ -157,6 +158,7 @@ def hand_check(
     _check_names(f, claimed, point)
     if not isinstance(n_random, int) or n_random < 0:
         raise ValueError(f"hand_check: n_random must be a whole number ≥ 0, got {n_random!r}")
+    eps = check_eps(eps, "hand_check")
 
     engine = _engine_grads(f, point)
     rows = []
