@@ -23,9 +23,6 @@ from autograd import Value, check_answer, check_derivative
 from autograd.exercise import NOT_ANSWERED, RIGHT, WRONG, close
 
 NOTEBOOKS = sorted((Path(__file__).parent.parent / "notebooks").glob("*.ipynb"))
-_NOT_YET: set[str] = set()  # exercises being written; removed when they land
-NOTEBOOKS = [pytest.param(p, marks=pytest.mark.xfail(strict=True, reason="exercise not written yet"))
-             if p.name[:2] in _NOT_YET else p for p in NOTEBOOKS]
 
 
 # --- the helpers --------------------------------------------------------------------
