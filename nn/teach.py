@@ -112,7 +112,7 @@ def in_notation(text: str, n: Notation, l: int, j: int, L: int) -> str:
     act_letter = n.out if l == L else n.act
     swaps = [("h'(a_k)", n.h_prime(l, j, L).text), ("h'(a)", f"{fn}′({pre_letter})"), ("softmax(a)_k", f"softmax({pre_letter})ⱼ"),
              ("δ_k", n.delta(l, j, L).text), ("a_k", pre.text), ("y_k", act.text), ("t_k", n.name("target", j=j).text),
-             ("∂E/∂y", f"∂{n.name('loss').text}/∂{act_letter}"), ("∂E/", f"∂{n.name('loss').text}/"),
+             ("∂E/∂y_k", f"∂{n.name('loss').text}/∂{act.text}"), ("∂E/∂y", f"∂{n.name('loss').text}/∂{act_letter}"), ("∂E/", f"∂{n.name('loss').text}/"),
              ("(y − t)", f"({act_letter} − {n.target})"), ("σ(a)", f"σ({pre_letter})")]
     out = []
     i = 0

@@ -127,6 +127,12 @@ def test_step_texts_and_latex_speak_the_lecture(key):
     other = {k: NOTATIONS[k].pre_name(1, 2, 2).text for k in KEYS if NOTATIONS[k].pre != n.pre}
     for name in other.values():
         assert name not in hidden.text()  # no other lecture's pre-activation letter
+    # the rules in brackets are translated too: no engine letters (h'(a), y_k, a_k) are left
+    for loss, out in (("half_sse", "tanh"), ("bce", "sigmoid"), ("mse", "identity")):
+        other_model = nn.MLP(2, [3, 2], activation="sigmoid", output=out, seed=1)
+        text = backprop_steps(other_model, [1.0, -0.5], [0.0, 1.0], loss, notation=key).text()
+        text = text.replace(f"Σ_{n.down}", "Σ")  # the index of the sum is written Σ_k
+        assert "'" not in text and "_k" not in text and "a_" not in text, text
     book = textbook_backprop(model, [1.0, -0.5], [0.5], "half_sse", notation=key)
     assert book.steps[0].text() == steps[0].text()
 
