@@ -68,6 +68,14 @@ def _number(answer, what: str) -> float | Verdict:
     return float(answer)
 
 
+def _author_number(x, name: str) -> float:
+    if isinstance(x, Value):
+        x = x.data
+    if isinstance(x, bool) or not isinstance(x, numbers.Real) or not math.isfinite(float(x)):
+        raise TypeError(f"check_answer: {name} must be a finite number (the engine's value), got {x!r}")
+    return float(x)
+
+
 def close(answer: float, expected: float, digits: int = 3, atol: float = 1e-9) -> bool:
     """True when `answer` is `expected` to `digits` significant figures: within half a
     unit of the last of those figures (so 0.123 and 0.1235 both match 0.12349)."""
@@ -96,16 +104,19 @@ def check_answer(
               equal to one of them is told which slip it is.
     hint      said after any wrong answer.
     """
+    # the exercise's own arguments: a mistake here is the author's, so it raises
+    if isinstance(digits, bool) or not isinstance(digits, int) or not 1 <= digits <= 15:
+        raise ValueError(f"check_answer: digits must be a whole number from 1 to 15, got {digits!r}")
+    expected = _author_number(expected, "expected")
+    mistakes = {slip: _author_number(v, f"mistakes[{slip!r}]") for slip, v in (mistakes or {}).items()}
     if _unanswered(answer):
         return Verdict(NOT_ANSWERED, f"replace the ... in the answer cell with your value of {what}, then run the check again")
     value = _number(answer, what)
     if isinstance(value, Verdict):
         return value
-    expected = float(expected.data if isinstance(expected, Value) else expected)
     if close(value, expected, digits):
         return Verdict(RIGHT, f"{what} = {value:.6g} agrees with the engine to {digits} significant figures")
-    reasons = [slip for slip, v in (mistakes or {}).items()
-               if close(value, float(v), digits) and not close(float(v), expected, digits)]
+    reasons = [slip for slip, v in mistakes.items() if close(value, v, digits) and not close(v, expected, digits)]
     if reasons:
         why = "this is the value you get when " + "; or when ".join(reasons)
     elif expected == 0 or value == 0:
@@ -133,6 +144,11 @@ def check_derivative(
     at      the point; a formula is also tried at `n_random` random points near it.
     """
     what = f"∂f/∂{wrt}"
+    if not callable(f):
+        raise TypeError(f"check_derivative: f must be a function of named Values, got {type(f).__name__}")
+    if not isinstance(at, Mapping) or wrt not in at:
+        raise ValueError(f"check_derivative: wrt={wrt!r} must be one of the names of at, the point "
+                         f"({', '.join(map(repr, at)) if isinstance(at, Mapping) else at!r})")
     if _unanswered(answer):
         return Verdict(NOT_ANSWERED, f"replace the ... in the answer cell with your formula for {what}, then run the check again")
     if not callable(answer):
@@ -142,7 +158,10 @@ def check_derivative(
         answer = value
     try:
         table = hand_check(f, {wrt: answer}, at, n_random=n_random if callable(answer) else 0)
-    except (TypeError, ValueError) as err:  # e.g. the formula takes other argument names
+    except (TypeError, ValueError) as err:
+        if "the claim for" not in str(err):
+            raise  # the exercise itself is wrong (f, at), not the student's answer
+        # e.g. the formula takes other argument names, or returns something else than a number
         return Verdict(WRONG, f"your formula could not be checked: {err}")
     row = table.rows[0]
     point = ", ".join(f"{k} = {v:.6g}" for k, v in table.at.items())

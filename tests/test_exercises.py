@@ -75,6 +75,21 @@ def test_not_a_number_is_wrong_and_says_so(bad):
     assert verdict.status == WRONG and "δ_1" in verdict.why and "number" in verdict.why
 
 
+def test_a_mistake_in_the_exercise_itself_raises_and_names_the_argument():
+    with pytest.raises(ValueError, match="digits must be"):
+        check_answer(0.5, 0.5, digits=0)
+    with pytest.raises(TypeError, match="expected must be a finite number"):
+        check_answer(0.5, "0.5")
+    with pytest.raises(TypeError, match=r"mistakes\['slip'\] must be"):
+        check_answer(0.5, 0.5, mistakes={"slip": None})
+    with pytest.raises(ValueError, match="wrt='z' must be one of the names of at"):
+        check_derivative(f, lambda x, y: 1.0, {"x": 0.5, "y": 0.3}, "z")
+    with pytest.raises(TypeError, match="f must be a function"):
+        check_derivative(0.5, lambda x: 1.0, {"x": 0.5}, "x")
+    with pytest.raises(ValueError, match="not an argument of f"):  # at names an argument f does not take
+        check_derivative(lambda x: x * x, lambda x, y: 1.0, {"x": 0.5, "y": 1.0}, "x")
+
+
 def test_a_value_node_counts_as_its_number():
     assert check_answer(Value(0.5), 0.5).ok and check_answer(0.5, Value(0.5)).ok
 
