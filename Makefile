@@ -8,7 +8,8 @@
 #               the machine has one and never a newer CUDA build), scikit-learn (the digits set),
 #               playwright (the browser test's client; it drives the system Chromium, and never
 #               downloads a browser) and the WebAssembly Graphviz fallback; and, as root on
-#               Debian/Ubuntu, Graphviz's `dot` and Chromium.
+#               Debian/Ubuntu, Graphviz's `dot`, Chromium, and Node.js with npm (the playground's
+#               test builds the site with them).
 
 PYTHON      ?= python3
 VENV        := .venv
@@ -20,7 +21,7 @@ comma       := ,
 STAMP        = $(VENV)/.installed-$(subst $(comma),-,$(EXTRAS))
 PYTEST      := $(BIN)/python -m pytest -p no:cacheprovider --nbmake
 
-.PHONY: demo test bench images venv system-deps browser-deps clean
+.PHONY: demo test bench images venv system-deps browser-deps clean site
 
 demo: system-deps
 	@$(MAKE) --no-print-directory venv EXTRAS=$(DEMO_EXTRAS)
@@ -37,6 +38,12 @@ bench:
 images: system-deps browser-deps
 	@$(MAKE) --no-print-directory venv EXTRAS=$(DEMO_EXTRAS),browser
 	$(BIN)/python docs/make_images.py
+
+# The playground: deltagrad in the browser, a static folder site/ (git-ignored) served by
+# any static host, e.g. python -m http.server -d site 8000. Node.js and npm are needed to
+# build it (npm ci from playground/package-lock.json), never to use it.
+site:
+	$(PYTHON) playground/build.py --out site
 
 venv: $(STAMP)
 
@@ -58,15 +65,18 @@ system-deps:
 	    echo "note: Graphviz 'dot' not found; install it (apt install graphviz / brew install graphviz / conda install graphviz) to render pictures"; \
 	  fi; }
 
-# The browser test drives the system's Chromium at /usr/bin/chromium through playwright.
-# Installed here when we can (Debian/Ubuntu as root); otherwise that test skips and says why.
+# The browser tests drive the system's Chromium at /usr/bin/chromium through playwright;
+# the playground's test builds the site first, which needs Node.js and npm. Installed here
+# when we can (Debian/Ubuntu as root); otherwise those tests skip and say why.
 browser-deps:
-	@[ -x /usr/bin/chromium ] || { \
+	@need=""; [ -x /usr/bin/chromium ] || need="chromium"; \
+	command -v npm >/dev/null 2>&1 && command -v node >/dev/null 2>&1 || need="$$need nodejs npm"; \
+	[ -z "$$need" ] || { \
 	  if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
-	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
-	      || echo "note: could not install chromium; the browser test will skip"; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$need >/dev/null) \
+	      || echo "note: could not install$$need; the browser tests will skip"; \
 	  else \
-	    echo "note: no Chromium at /usr/bin/chromium (apt install chromium); the browser test will skip"; \
+	    echo "note: not found:$$need (apt install chromium nodejs npm); the browser tests will skip"; \
 	  fi; }
 
 clean:

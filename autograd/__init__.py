@@ -10,7 +10,7 @@ Nothing in this package knows about neurons; `nn` builds networks on top of it.
 """
 
 from autograd.check import GradReport, gradcheck, numeric_grad
-from autograd.draw import GraphvizNotFound, draw, render
+from autograd.draw import GraphvizNotFound, LayoutTimeout, draw, render
 from autograd.exercise import Verdict, check_answer, check_derivative
 from autograd.graph import downstream, pull_deltas, upstream
 from autograd.handcheck import HandCheck, hand_check
@@ -43,6 +43,6 @@ __all__ = [
     "RULES", "formula", "DomainError",
     "exp", "log", "tanh", "sigmoid", "relu", "leaky_relu", "elu", "softplus",
     "backward_steps", "Step", "Term", "Stepper", "hand_check", "HandCheck",
-    "draw", "render", "GraphvizNotFound",
+    "draw", "render", "GraphvizNotFound", "LayoutTimeout",
     "check_answer", "check_derivative", "Verdict",
 ]

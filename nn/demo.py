@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 
 import nn
-from autograd import Stepper, Value, draw, render
+from autograd import Stepper, Value, draw, render, topological_order
 from autograd.draw import GraphvizNotFound
 from autograd.files import write_atomic
 
@@ -92,8 +92,9 @@ def _pictures(out: Path, model, X, y) -> list[Path]:
         written = [render(diagram, out / "network.svg")]
         o = one_neuron()
         o.backward()
-        written.append(render(draw(o), out / "neuron.svg"))
-        written.append(Path(Stepper(one_neuron()).to_html(out / "stepper.html")))
+        params = [v for v in topological_order(o) if v.label in ("w1", "w2", "b")]  # the weights and bias
+        written.append(render(draw(o, parameters=params), out / "neuron.svg"))
+        written.append(Path(Stepper(o, parameters=params).to_html(out / "stepper.html")))
     except GraphvizNotFound as err:
         print(f"  (no pictures: {err})")
         return []

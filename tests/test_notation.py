@@ -16,6 +16,7 @@ import nn
 from nn import losses
 from nn.notation import NOTATIONS, get_notation
 from nn.teach import backprop_steps, textbook_backprop
+from support import needs_dot
 
 KEYS = ["webster", "bishop", "mlp", "hajij", "caltech"]
 NUMBER = re.compile(r"−?\d+(?:\.\d+)?(?:e[−+]?\d+)?")
@@ -180,7 +181,7 @@ def test_the_diagram_speaks_the_lecture_with_the_engines_numbers(key):
 
 def test_a_real_sized_diagram_in_every_notation():
     model = nn.MLP(2, [8, 8, 1], activation="tanh", seed=0)
-    sources = {key: nn.draw(model, [0.3, -0.2], [1.0], notation=key).source for key in KEYS}
+    sources = {key: nn.draw(model, [0.3, -0.2], [1.0], notation=key, edge_labels="all").source for key in KEYS}
     for key, source in sources.items():
         n = NOTATIONS[key]
         names = [n.weight_name(l, j, k, 3).text for l, w in ((1, 2), (2, 8), (3, 8))
@@ -194,3 +195,14 @@ def test_a_real_sized_diagram_in_every_notation():
     base = numbers(sources["bishop"])
     for key in KEYS:
         assert numbers(sources[key]) == base, key
+
+
+@needs_dot
+def test_the_unit_by_unit_page_speaks_the_lecture(tmp_path):
+    model = nn.MLP(2, [3, 1], activation="tanh", output="tanh", seed=0)
+    steps = backprop_steps(model, [1.0, -0.5], [0.5], losses.get("mse", reduction="sum"), notation="caltech")
+    page = (tmp_path / "steps.html")
+    steps.to_html(page)
+    text = page.read_text(encoding="utf-8")
+    assert "s₁⁽¹⁾" in text and "w₀₁⁽¹⁾" in text and "x₀⁽⁰⁾ = −1" in text
+    assert "δ₁⁽¹⁾ = φ′(s₁⁽¹⁾)" in text  # the step texts, in the handout's names
