@@ -11,6 +11,7 @@ Nothing in this package knows about neurons; `nn` builds networks on top of it.
 
 from autograd.check import GradReport, gradcheck, numeric_grad
 from autograd.draw import GraphvizNotFound, LayoutTimeout, draw, render
+from autograd.exercise import Verdict, check_answer, check_derivative
 from autograd.forward import ForwardStep, ForwardStepper, count_edges, forward_steps, forward_tangents, jacobian
 from autograd.graph import downstream, pull_deltas, upstream
 from autograd.handcheck import HandCheck, hand_check
@@ -45,4 +46,5 @@ __all__ = [
     "draw", "render", "GraphvizNotFound", "LayoutTimeout",
     "forward_tangents", "forward_steps", "ForwardStep", "ForwardStepper", "jacobian", "count_edges",
     "grad", "hessian", "hvp", "MissingDerivative",
+    "check_answer", "check_derivative", "Verdict",
 ]
