@@ -12,8 +12,11 @@ Nothing in this package knows about neurons; `nn` builds networks on top of it.
 from autograd.compile import Compiled, compile  # noqa: A004 - autograd.compile(root, inputs)
 from autograd.check import GradReport, gradcheck, numeric_grad
 from autograd.draw import GraphvizNotFound, LayoutTimeout, draw, render
+from autograd.exercise import Verdict, check_answer, check_derivative
+from autograd.forward import ForwardStep, ForwardStepper, count_edges, forward_steps, forward_tangents, jacobian
 from autograd.graph import downstream, pull_deltas, upstream
 from autograd.handcheck import HandCheck, hand_check
+from autograd.higher import MissingDerivative, grad, hessian, hvp
 from autograd.rules import RULES, DomainError, formula
 from autograd.steps import Step, Stepper, Term, backward_steps
 from autograd.value import Value, no_grad, topological_order, weighted_sum, zero_grad
@@ -42,6 +45,9 @@ __all__ = [
     *(name for name in rules.FUNCTIONS if name != "abs"),  # a star-import keeps Python's abs
     "backward_steps", "Step", "Term", "Stepper", "hand_check", "HandCheck",
     "draw", "render", "GraphvizNotFound", "LayoutTimeout", "Compiled",
+    "forward_tangents", "forward_steps", "ForwardStep", "ForwardStepper", "jacobian", "count_edges",
+    "grad", "hessian", "hvp", "MissingDerivative",
+    "check_answer", "check_derivative", "Verdict",
 ]
 # `autograd.compile` is left out of __all__: `from autograd import *` must not hide
 # Python's own compile().
