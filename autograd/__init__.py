@@ -12,7 +12,9 @@ Nothing in this package knows about neurons; `nn` builds networks on top of it.
 from autograd.check import GradReport, gradcheck, numeric_grad
 from autograd.draw import GraphvizNotFound, draw, render
 from autograd.graph import downstream, pull_deltas, upstream
-from autograd.handcheck import HandCheck, hand_check
+from autograd.handcheck import HandCheck, Tolerance, hand_check
+from autograd.grade import Gradebook, grade
+from autograd.slips import Slip, SlipFinder, name_slip
 from autograd.rules import RULES, DomainError, formula
 from autograd.steps import Step, Stepper, Term, backward_steps
 from autograd.value import Value, no_grad, topological_order, weighted_sum, zero_grad
@@ -41,6 +43,7 @@ __all__ = [
     "downstream", "upstream", "pull_deltas", "gradcheck", "numeric_grad", "GradReport",
     "RULES", "formula", "DomainError",
     "exp", "log", "tanh", "sigmoid", "relu", "leaky_relu", "elu", "softplus",
-    "backward_steps", "Step", "Term", "Stepper", "hand_check", "HandCheck",
+    "backward_steps", "Step", "Term", "Stepper", "hand_check", "HandCheck", "Tolerance",
+    "grade", "Gradebook", "Slip", "SlipFinder", "name_slip",
     "draw", "render", "GraphvizNotFound",
 ]
