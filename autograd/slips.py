@@ -57,6 +57,8 @@ class Slip:
     value: float  # ∂root/∂leaf as the slipped backward pass computes it
     node: str = ""  # j: the node whose sum or factor went wrong
     consumer: str = ""  # k: the consumer k ∈ ↓j on the edge that went wrong
+    parent_index: int = -1  # j is k.parents[parent_index] (-1 for "sign": no one edge)
+    local: float | None = None  # the slipped ∂k/∂j (0 for a left-out path)
 
     def __str__(self) -> str:
         return self.text
@@ -105,6 +107,8 @@ class SlipFinder:
         preference order (KINDS, then edges nearest the root first)."""
         if isinstance(leaf, str):
             leaf = self.leaf(leaf)
+        if leaf not in self.names:
+            return []  # not in the graph: ∂root/∂leaf = 0 whatever is slipped
         t = self.tangent(leaf)
         right = self.delta.get(leaf, 0.0)
         r, x = self.root_name, self.names[leaf]
@@ -124,7 +128,7 @@ class SlipFinder:
                 def slip(kind: str, new_local: float, text: str) -> None:
                     value = right + d_k * (new_local - local) * t[j]
                     if math.isfinite(value) and value != right:
-                        found[kind].append(Slip(kind, text, value, jn, kn))
+                        found[kind].append(Slip(kind, text, value, jn, kn, i, new_local))
 
                 if self.fan_out.get(j, 0) >= 2:
                     slip("missing_path", 0.0,
