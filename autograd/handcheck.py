@@ -159,7 +159,8 @@ class HandCheck:
         if self.random_points:
             notes.append(f"tried {self.random_points} random {points} near it for the claims given as functions")
         else:
-            notes.append("tried 0 random points: checked at this point only (n_random=… tries more)")
+            notes.append("tried 0 random points: checked at this point only "
+                         "(claims given as functions of the point, with n_random=…, are tried at more)")
         c = self.counterexample
         if c is not None:
             point = ", ".join(f"{k} = {_n(v):.6g}" for k, v in c.point.items())
