@@ -23,6 +23,7 @@ from nn.io import ModelFileError, load
 from nn.optim import SGD, Adam
 from nn.torch_bridge import from_torch, to_torch
 from nn.teach import backprop_steps, textbook_backprop
+from nn.exercise import Assignment, Exercise, assignment, exercise
 from nn.train import History, accuracy, fit, predict
 
 __all__ = [
@@ -30,4 +31,5 @@ __all__ = [
     "SGD", "Adam", "fit", "predict", "accuracy", "History",
     "load", "ModelFileError", "to_torch", "from_torch",
     "data", "losses", "optim", "teach", "draw", "textbook_backprop", "backprop_steps",
+    "exercise", "Exercise", "assignment", "Assignment",
 ]
