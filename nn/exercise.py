@@ -13,8 +13,10 @@ path matters), every bias as a multiple of 0.1 in [−0.5, 0.5], every input as 
 or ±1, and the target as a multiple of 0.5 (a 0/1 label for bce, a class index for
 the cross-entropies). It redraws until no unit saturates (|a_j| ≤ 2 for tanh and
 sigmoid: tanh'(2) = 0.07, σ'(2) = 0.10), no unit sits at the kink of relu & co.
-(|a_j| ≥ 0.1) and no relu unit is dead (a_j > 0), and the output misses its target by at least
-0.1, so every δ is worth computing. The draw depends on the seed only: one seed per
+(|a_j| ≥ 0.1), no relu unit is dead (a_j > 0) and the output misses its target by at
+least 0.1, so every δ is worth computing. For networks of hand size it also makes every classic slip at a
+hidden unit visible (`_slips_visible`): forgetting h'(a_j), taking it at z_j, or
+leaving out one term of δ_j's sum (of up to 3 terms) changes the answer by at least 2%. The draw depends on the seed only: one seed per
 student gives each their own variant, the same every time.
 
 The solution is computed twice — by the lectures' layer-by-layer delta rule
@@ -34,7 +36,7 @@ import autograd
 from autograd import Value
 from nn import losses
 from nn.module import MLP, check_activation
-from nn.teach import Textbook, textbook_backprop
+from nn.teach import Textbook, _h, _h_prime, textbook_backprop
 
 __all__ = ["exercise", "Exercise", "assignment", "Assignment", "student_seed", "OUTPUT_FOR_LOSS"]
 
@@ -52,6 +54,7 @@ MAX_A = 2.0  # |a_j| ≤ 2: tanh'(2) = 0.07, σ'(2) = 0.10 — still far from fl
 MIN_KINK = 0.1  # relu & co.: |a_j| ≥ 0.1, away from the kink at 0
 MIN_MISS = 0.1  # the output misses its target by at least this much
 AGREE = 1e-9  # textbook vs engine
+VISIBLE = 0.02  # a slip changes an answer by at least 2%: far beyond 3 significant figures
 
 
 def _grid(rng: random.Random, step: float, low: float, high: float, nonzero: bool = False) -> float:
@@ -178,7 +181,7 @@ def _draw(sizes, activation, output, loss, rng: random.Random, nice: bool):
     return model, x, target
 
 
-def _fine(book: Textbook, activation: str, output: str, target_list: list[float]) -> bool:
+def _fine(book: Textbook, activation: str, output: str, target_list: list[float], visible_slips: bool) -> bool:
     """No saturated unit, no unit at a kink, an output that misses its target."""
     for l, a in enumerate(book.a):
         h = output if l == len(book.a) - 1 else activation
@@ -191,14 +194,41 @@ def _fine(book: Textbook, activation: str, output: str, target_list: list[float]
         if h == "softmax" and max(a) - min(a) > 2 * MAX_A:
             return False  # a softmax saturates too: one output near 1, the rest near 0
     y = book.z[-1]
-    return max(abs(yk - tk) for yk, tk in zip(y, target_list)) >= MIN_MISS
+    if max(abs(yk - tk) for yk, tk in zip(y, target_list)) < MIN_MISS:
+        return False
+    return _slips_visible(book, activation) if visible_slips else True
+
+
+def _slips_visible(book: Textbook, activation: str) -> bool:
+    """Every classic slip at a hidden unit changes the answer by at least VISIBLE
+    (relative), so a grader can tell it from a right answer rounded to 3 figures:
+    h'(a) is not ≈ 1 (forgetting it shows), h'(z) is not ≈ h'(a) (taking it at z
+    shows), δ_j's terms do not cancel, and (for sums of up to 3 terms) no term
+w_kj δ_k is negligible (leaving it out shows)."""
+    for l in range(len(book.a) - 1):
+        for j, (a, z) in enumerate(zip(book.a[l], book.z[l])):
+            if activation in SATURATING:
+                hp = _h_prime(activation, a, z)
+                hp_at_z = _h_prime(activation, z, _h(activation, z))
+                if abs(1.0 - hp) < VISIBLE or abs(hp_at_z - hp) < VISIBLE * abs(hp):
+                    return False
+            terms = [book.weights[l + 1][k][j] * d for k, d in enumerate(book.delta[l + 1])]
+            total = math.fsum(terms)
+            if abs(total) < VISIBLE * sum(map(abs, terms)):
+                return False  # the terms cancel: δ_j ≈ 0 shows no slip
+            if 1 < len(terms) <= 3 and min(map(abs, terms)) < VISIBLE * abs(total):
+                return False  # (with more terms, some are bound to be small: not asked of wide layers)
+    return True
 
 
 def exercise(sizes: Sequence[int], activation: str = "tanh", loss: str = "half_sse", seed: int = 0,
-             nice: bool = True, output: str | None = None, max_tries: int = 10_000) -> Exercise:
+             nice: bool = True, output: str | None = None, visible_slips: bool | None = None,
+             max_tries: int = 10_000) -> Exercise:
     """A backprop exercise: an `nn.MLP` with layer widths `sizes` (input width first:
     [2, 2, 1] is a 2-2-1 network), hidden `activation`, the `loss`'s matched output
-    (OUTPUT_FOR_LOSS, or `output=`), an input and a target, drawn from `seed`."""
+    (OUTPUT_FOR_LOSS, or `output=`), an input and a target, drawn from `seed`.
+    `visible_slips` (default: when no hidden layer is wider than 4 units, the size of
+    a hand exercise) redraws until every classic slip shows in the answers."""
     sizes = tuple(sizes)
     if len(sizes) < 2 or any(isinstance(s, bool) or not isinstance(s, int) or s < 1 for s in sizes):
         raise ValueError(f"exercise: sizes must be the input width then each layer's width, "
@@ -213,15 +243,18 @@ def exercise(sizes: Sequence[int], activation: str = "tanh", loss: str = "half_s
         raise ValueError(f"exercise: {loss} with a {output} output needs at least 2 outputs, got {sizes[-1]}")
     if isinstance(seed, bool) or not isinstance(seed, int):
         raise TypeError(f"exercise: seed must be an int, got {seed!r}")
+    if visible_slips is None:
+        visible_slips = max(sizes[1:-1], default=0) <= 4
     rng = random.Random(seed)
     for _ in range(max_tries):
         model, x, target = _draw(sizes, activation, output, loss, rng, nice)
         book = textbook_backprop(model, x, target, loss)
-        if _fine(book, activation, output, book.target):
+        if _fine(book, activation, output, book.target, visible_slips):
             break
     else:
-        raise ValueError(f"exercise: no draw of {max_tries} for seed {seed} kept every unit unsaturated; "
-                         "try a smaller network or another activation")
+        raise ValueError(f"exercise: no draw of {max_tries} for seed {seed} kept every unit unsaturated"
+                         f"{' with every slip visible' if visible_slips else ''}; "
+                         "try a smaller network, another activation or visible_slips=False")
     ex = Exercise(sizes, activation, output, loss, seed, nice, model, x, target, book, book.E)
     _solve_with_engine(ex)
     return ex

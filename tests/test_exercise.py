@@ -119,3 +119,23 @@ def test_student_seeds_are_stable_and_distinct():
 
 def test_exported_from_nn():
     assert nn.exercise is exercise
+
+
+@settings(max_examples=20)
+@given(st.sampled_from([([2, 2, 2], "tanh", "half_sse"), ([2, 2, 1], "sigmoid", "bce"), ([2, 3, 3], "tanh", "cross_entropy")]),
+       st.integers(0, 10**6))
+def test_every_classic_hidden_slip_is_visible_at_three_figures(case, seed):
+    from autograd.handcheck import Tolerance
+    from nn.teach import _h, _h_prime
+
+    sizes, activation, loss = case
+    ex = exercise(sizes, activation, loss, seed=seed)
+    t, tol = ex.textbook, Tolerance.make(sig_figs=3)
+    for j, (a, z) in enumerate(zip(t.a[0], t.z[0])):
+        hp = _h_prime(activation, a, z)
+        terms = [t.weights[1][k][j] * d for k, d in enumerate(t.delta[1])]
+        right = hp * sum(terms)
+        slipped = [sum(terms), _h_prime(activation, z, _h(activation, z)) * sum(terms)]
+        if len(terms) > 1:
+            slipped += [hp * (sum(terms) - term) for term in terms]
+        assert not any(tol.agrees(float(f"{v:.4g}"), right) for v in slipped), (j, right, slipped)
