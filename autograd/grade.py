@@ -188,19 +188,20 @@ class Gradebook:
         if m.verdict == "right":
             return "right"
         if m.verdict == "wrong":
-            return f"wrong ({m.slip.kind})" if m.slip else "wrong"
+            return f"WRONG: {m.slip.kind}" if m.slip else "WRONG"
         return m.verdict
 
     def table(self) -> str:
-        """A text table: one row per student (score, then each derivative's verdict),
-        the slips named below it."""
+        """A text table: one row per student (score, then each derivative's verdict,
+        with the kind of slip), the slips in words below it."""
         width = max([len("student")] + [len(s) for s in self.students])
         cols = [f"∂{self.f_name}/∂{n}" for n in self.names]
-        cw = [max(len(c), 22) for c in cols]
-        lines = [f"{'student':<{width}}  score  " + "  ".join(f"{c:<{w}}" for c, w in zip(cols, cw))]
+        cells = {s: [self._cell(self.marks[(s, n)]) for n in self.names] for s in self.students}
+        cw = [max([len(c)] + [len(cells[s][i]) for s in self.students]) for i, c in enumerate(cols)]
+        lines = [f"{'student':<{width}}  score  " + "  ".join(f"{c:<{w}}" for c, w in zip(cols, cw)).rstrip()]
         for s in self.students:
-            cells = [self._cell(self.marks[(s, n)]) for n in self.names]
-            lines.append(f"{s:<{width}}  {self.score(s):>5.0%}  " + "  ".join(f"{c:<{w}}" for c, w in zip(cells, cw)))
+            lines.append(f"{s:<{width}}  {self.score(s):>5.0%}  "
+                         + "  ".join(f"{c:<{w}}" for c, w in zip(cells[s], cw)).rstrip())
         slips = [m for m in self.marks.values() if m.slip is not None]
         if slips:
             lines.append("slips:")

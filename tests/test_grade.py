@@ -160,9 +160,9 @@ def test_verdicts_scores_and_slips_of_a_small_class():
     assert [book.verdict("dee", n) for n in ("b", "x")] == ["missing", "unreadable"]
     assert book.slip_counts() == {"sign": 3, "missing_local": 3}
     text = book.table()
-    assert "wrong (sign)" in text and "∂E/∂w" in text and "took ∂" in text
+    assert "WRONG: sign" in text and "∂E/∂w" in text and "took ∂" in text
     page = book._repr_html_()
-    assert page.count("<tr>") == 1 + 4 and "wrong (missing_local)" in page
+    assert page.count("<tr>") == 1 + 4 and "WRONG: missing_local" in page
 
 
 def test_merge_needs_the_same_derivatives_and_tolerance():
@@ -237,3 +237,20 @@ def test_hand_check_sig_figs_accepts_rounded_claims():
 
 def test_grade_is_exported_from_autograd():
     assert autograd.grade is grade and callable(autograd.grade)
+
+
+def test_readme_instructor_example_prints_what_it_says(tmp_path, monkeypatch):
+    import contextlib
+    import io
+    import re
+    from pathlib import Path
+
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    block = next(b for b in re.findall(r"```python\n(.*?)```", readme, flags=re.S) if "ex.grade(" in b)
+    monkeypatch.chdir(tmp_path)
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        exec(compile(block, "README.md", "exec"), {})  # the README's own code
+    expected = [m.group(1) for m in re.finditer(r"^print\(.*\)\s+# (.*)$", block, flags=re.M)]
+    assert out.getvalue().splitlines() == expected
+    assert (tmp_path / "marks.csv").exists()
