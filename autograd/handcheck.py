@@ -77,6 +77,8 @@ class Tolerance:
             return True  # e.g. an engine value of 0 (or 1e-17, a rounding error away from 0)
         k = self.sig_figs
         rounded = float(f"{engine:.{k - 1}e}")  # the engine's value to k significant figures
+        if rounded == 0.0:
+            return False  # (engine 0 and claimed beyond atol)
         ulp = 10.0 ** (math.floor(math.log10(abs(rounded))) - k + 1)  # one unit in the k-th figure
         return abs(claimed - rounded) <= ulp * (1 + 1e-9)  # 1e-9: 0.1 + 0.2 ≠ 0.3 in floats
 

@@ -254,3 +254,9 @@ def test_readme_instructor_example_prints_what_it_says(tmp_path, monkeypatch):
     expected = [m.group(1) for m in re.finditer(r"^print\(.*\)\s+# (.*)$", block, flags=re.M)]
     assert out.getvalue().splitlines() == expected
     assert (tmp_path / "marks.csv").exists()
+
+
+def test_sig_figs_with_an_engine_value_of_zero():
+    tol = Tolerance.make(sig_figs=3)
+    assert tol.agrees(0.0, 0.0) and tol.agrees(5e-7, 0.0)
+    assert not tol.agrees(0.5, 0.0) and not tol.agrees(-0.001, 0.0)
