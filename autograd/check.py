@@ -3,11 +3,16 @@
     ∂f/∂x ≈ (f(x + ε) − f(x − ε)) / 2ε        (error O(ε²))
 
 `f` is re-run on perturbed copies of the inputs, so the check is independent of the
-graph the engine recorded.
+graph the engine recorded. Both x + ε and x − ε must lie in f's domain: near its edge
+(log at 1e-7 with ε = 1e-6) the step is shrunk until they do, and then ten times more,
+so that the O(ε²) error stays small next to the curvature there; the report records
+the step used. Where no step works, the error says so.
 """
 
 from __future__ import annotations
 
+import math
+import numbers
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
@@ -21,6 +26,7 @@ class GradRow:
     numeric: float
     error: float  # |engine − numeric|
     ok: bool
+    step: float = 0.0  # the ε of the central difference (smaller than asked near a domain edge)
 
 
 @dataclass(frozen=True)
@@ -51,12 +57,45 @@ def _evaluate(f: Callable, inputs: Sequence[float]) -> float:
     return out.data
 
 
+def check_eps(eps, who: str) -> float:
+    """The finite-difference step must be a positive finite number."""
+    if isinstance(eps, bool) or not isinstance(eps, numbers.Real) or not (math.isfinite(eps) and eps > 0):
+        raise ValueError(f"{who}: eps must be a small positive number such as 1e-6 (the finite-difference "
+                         f"step), got {eps!r}")
+    return float(eps)
+
+
+MAX_SHRINK = 12  # ε, ε/10, ..., ε/10¹²: enough for any point a float can separate from an edge
+
+
 def numeric_grad(f: Callable, point: Sequence[float], i: int, eps: float = 1e-6) -> float:
-    """Central difference of f at `point` along input i."""
-    up, down = list(point), list(point)
-    up[i] += eps
-    down[i] -= eps
-    return (_evaluate(f, up) - _evaluate(f, down)) / (2 * eps)
+    """Central difference of f at `point` along input i (see the module doc for the step)."""
+    return _central(f, point, i, check_eps(eps, "numeric_grad"))[0]
+
+
+def _central(f: Callable, point: Sequence[float], i: int, eps: float) -> tuple[float, float]:
+    """(central difference, step used) along input i."""
+    h, shrunk, first_error = eps, False, None
+    for _ in range(MAX_SHRINK + 1):
+        up, down = list(point), list(point)
+        up[i] += h
+        down[i] -= h
+        try:
+            fu, fd = _evaluate(f, up), _evaluate(f, down)
+        except (ArithmeticError, ValueError) as err:  # outside f's domain (log of a negative, ...)
+            first_error = first_error or err
+            h, shrunk = h / 10, True
+            continue
+        if not shrunk:
+            return (fu - fd) / (2 * h), h
+        h /= 10  # just inside the domain: one more factor, so O(h²) is small against the curvature
+        up[i], down[i] = point[i] + h, point[i] - h
+        return (_evaluate(f, up) - _evaluate(f, down)) / (2 * h), h
+    raise ValueError(
+        f"gradcheck: f is not defined on both sides of input {i} = {point[i]!r} for any step from "
+        f"{eps:g} down to {eps / 10**MAX_SHRINK:g} ({first_error}); the central difference needs "
+        "f(x + ε) and f(x − ε): check at a point inside f's domain"
+    )
 
 
 def gradcheck(
@@ -69,7 +108,9 @@ def gradcheck(
     """Compare the engine's ∂f/∂x_i with central differences for every input.
 
     `inputs` are Values or numbers; `f(*values)` must return a Value. A row is ok when
-    |engine − numeric| ≤ atol + rtol·|numeric|. The inputs' own `.grad` is untouched."""
+    |engine − numeric| ≤ atol + rtol·|numeric|. The inputs' own `.grad` is untouched.
+    `eps` is the step ε; near the edge of f's domain a smaller one is used (row.step)."""
+    eps = check_eps(eps, "gradcheck")
     point = [x.data if isinstance(x, Value) else float(x) for x in inputs]
     names = [(x.label if isinstance(x, Value) and x.label else f"x{i}") for i, x in enumerate(inputs)]
     fresh = [Value(x, name) for x, name in zip(point, names)]
@@ -79,7 +120,7 @@ def gradcheck(
     out.backward()
     rows = []
     for i, v in enumerate(fresh):
-        numeric = numeric_grad(f, point, i, eps)
+        numeric, step = _central(f, point, i, eps)
         error = abs(v.grad - numeric)
-        rows.append(GradRow(names[i], v.grad, numeric, error, error <= atol + rtol * abs(numeric)))
+        rows.append(GradRow(names[i], v.grad, numeric, error, error <= atol + rtol * abs(numeric), step))
     return GradReport(tuple(rows))

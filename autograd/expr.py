@@ -17,9 +17,12 @@ log(−1), an overflow — raises `ExprError` with one readable sentence.
 from __future__ import annotations
 
 import ast
+import io
 import keyword
 import math
 import operator
+import tokenize
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Iterable, Mapping
 
@@ -31,6 +34,10 @@ __all__ = ["ExprError", "FUNCTIONS", "parse", "parse_assignments", "build", "tra
 
 MAX_DEPTH = 200  # nested calls and unary minuses: far beyond any hand-written expression
 MAX_LENGTH = 10_000  # characters: a teaching trace of more nodes than this is unreadable anyway
+# binary operations (+ − * / **) in the whole expression. Python's parser builds a chain
+# a + b + c + ... as nested nodes and runs out of stack near 3,000 of them; below that
+# the trace is still far longer than anyone reads.
+MAX_OPERATIONS = 2_000
 
 # name → (fewest, most) arguments. The optional second argument is a constant.
 FUNCTIONS: dict[str, tuple[int, int]] = {
@@ -80,6 +87,10 @@ def parse(text: str) -> tuple[ast.Expression, list[str]]:
         raise ExprError("the expression is empty; write one such as \"tanh(w*x + b)\"")
     if len(text) > MAX_LENGTH:
         raise ExprError(f"the expression is {len(text)} characters long; at most {MAX_LENGTH} are traced")
+    operations = _binary_operations(text)
+    if operations > MAX_OPERATIONS:
+        raise ExprError(f"cannot parse {_short(text)!r}: it has {operations} operations (+ − * / **); "
+                        f"at most {MAX_OPERATIONS} are traced — split it into smaller expressions")
     try:
         tree = ast.parse(text.strip(), mode="eval")
     except SyntaxError as err:
@@ -87,7 +98,8 @@ def parse(text: str) -> tuple[ast.Expression, list[str]]:
         raise ExprError(f"cannot parse {_short(text)!r}{where}: {err.msg}") from None
     except (ValueError, RecursionError, MemoryError, OverflowError) as err:
         # null bytes, integers with too many digits, nesting beyond the parser's limits
-        reason = "it is nested too deeply" if isinstance(err, (RecursionError, MemoryError)) else str(err)
+        reason = ("it is nested too deeply for Python's parser (calls, parentheses and unary minuses "
+                  "inside one another)") if isinstance(err, (RecursionError, MemoryError)) else str(err)
         raise ExprError(f"cannot parse {_short(text)!r}: {reason}") from None
 
     names: list[str] = []
@@ -124,6 +136,25 @@ def parse(text: str) -> tuple[ast.Expression, list[str]]:
     return tree, names
 
 
+def _binary_operations(text: str) -> int:
+    """How many binary + − * / ** the text has (a + or − after an operand is binary).
+    Tokenizing is iterative, so this is safe on any text; text that does not tokenize
+    is left for the parser to report."""
+    count, after_operand = 0, False
+    try:
+        for tok in tokenize.generate_tokens(io.StringIO(text.strip()).readline):
+            if tok.type == tokenize.OP and tok.string in ("+", "-", "*", "/", "**"):
+                count += after_operand
+                after_operand = False
+            elif tok.type in (tokenize.NAME, tokenize.NUMBER, tokenize.STRING) or tok.string == ")":
+                after_operand = True
+            elif tok.type == tokenize.OP:
+                after_operand = False
+    except (tokenize.TokenError, SyntaxError, ValueError):  # (IndentationError is a SyntaxError)
+        pass
+    return count
+
+
 def _check_call(node: ast.Call) -> None:
     if not isinstance(node.func, ast.Name):
         raise ExprError(f"only the functions {', '.join(FUNCTIONS)} can be called, by name")
@@ -144,7 +175,8 @@ def parse_assignments(items: Iterable[str]) -> dict[str, float]:
     values: dict[str, float] = {}
     for item in items:
         name, sep, number = item.partition("=")
-        name = name.strip()
+        # the parser reads identifiers in NFKC form ("ﬁ" is "fi"): so must the values
+        name = unicodedata.normalize("NFKC", name.strip())
         if not sep:
             raise ExprError(f"{_short(item)!r} is not an assignment; write name=value, e.g. x=2")
         if not name.isidentifier() or keyword.iskeyword(name):
@@ -288,18 +320,20 @@ class Trace:
         for s in self.steps:
             rules_used = "; ".join(dict.fromkeys(t.formula for t in s.terms))
             lines.append(f"  [{s.index}] {s.text()}" + (f"      {rules_used}" if rules_used else ""))
-        lines += ["", "gradients:"]
-        lines += [f"  ∂{r}/∂{n} = {g:.10g}" for n, g in self.gradients.items()]
+        lines += ["", "gradients:"]  # each variable by its node's name, as in the steps
+        lines += [f"  ∂{r}/∂{names[self.leaves[n]]} = {g:.10g}" for n, g in self.gradients.items()]
         return "\n".join(lines)
 
 
 def trace(text: str, values: Mapping[str, float]) -> Trace:
-    """Build the graph, name every node (the output is "f", or "out" when f is a
-    variable; other nodes "n<i>"), and step through backprop. Raises ExprError,
-    also when a δ overflows (a finite forward pass can still have a huge gradient)."""
+    """Build the graph, name every node (the output is "f", or the first of "out",
+    "out2", "out3", ... that is not a variable; other nodes "n<i>"), and step through
+    backprop. Raises ExprError, also when a δ overflows (a finite forward pass can
+    still have a huge gradient)."""
     root, leaves = build(text, values)
     if root.parents:  # (a bare variable keeps its own name)
-        root.label = "out" if "f" in leaves else "f"
+        candidates = ["f", "out"] + [f"out{i}" for i in range(2, len(leaves) + 3)]
+        root.label = next(c for c in candidates if c not in leaves)
     # label every node with its stable name, so drawings and the printed steps agree
     for node, name in node_names(root).items():
         node.label = name

@@ -32,6 +32,7 @@ import random
 from dataclasses import dataclass
 from typing import Callable, Mapping
 
+from autograd.check import check_eps
 from autograd.slips import Slip, SlipFinder
 from autograd.value import Value
 
@@ -246,6 +247,7 @@ def hand_check(
     _check_names(f, claimed, point)
     if not isinstance(n_random, int) or n_random < 0:
         raise ValueError(f"hand_check: n_random must be a whole number ≥ 0, got {n_random!r}")
+    eps = check_eps(eps, "hand_check")
     tolerance = Tolerance.make(rtol, atol, sig_figs)
     f_name = function_name(f)
 

@@ -30,17 +30,24 @@ _grad_enabled = True  # switched off inside `no_grad()`
 class Value:
     """A scalar in a computation graph: its data, its gradient and how it was made."""
 
-    __slots__ = ("data", "grad", "label", "op", "parents", "local_grads")
+    __slots__ = ("data", "grad", "_label", "op", "parents", "local_grads")
 
     def __init__(self, data, label: str = ""):
-        if not isinstance(label, str):
-            raise TypeError(f"Value label must be a str, got {type(label).__name__} {label!r}")
         self.data = _as_float(data, "Value({!r})", data)
         self.grad = 0.0
-        self.label = label
+        self._label = _check_label(label, self)
         self.op = ""  # "" for a leaf (an input, a weight, a constant)
         self.parents: tuple[Value, ...] = ()  # ↑j, in argument order
         self.local_grads: tuple[float, ...] = ()  # ∂self/∂parent, same order
+
+    @property
+    def label(self) -> str:
+        """The node's name in drawings and steps; checked whenever it is set."""
+        return self._label
+
+    @label.setter
+    def label(self, label: str) -> None:
+        self._label = _check_label(label, self)
 
     def __repr__(self) -> str:
         label = f", label={self.label!r}" if self.label else ""
@@ -129,6 +136,9 @@ class Value:
         """Σ_k values_k as ONE node (∂sum/∂a_k = 1 for each Value a_k).
 
         Plain numbers among `values` are added into the data without becoming parents."""
+        if isinstance(values, (Value, str, bytes)) or not hasattr(values, "__iter__"):
+            raise TypeError(f"Value.sum: values must be a list of Values (and numbers), e.g. "
+                            f"Value.sum([a, b, c]); got {type(values).__name__} {values!r}")
         values = list(values)
         if set(map(type, values)) == {Value}:  # the usual case: Values only, one pass each
             total = sum([v.data for v in values])
@@ -257,7 +267,7 @@ def _node(data: float, op: str, parents: tuple, local_grads: tuple) -> Value:
     out = Value.__new__(Value)
     out.data = data
     out.grad = 0.0
-    out.label = ""
+    out._label = ""
     out.op = op
     if _grad_enabled:
         out.parents, out.local_grads = parents, local_grads
@@ -317,10 +327,42 @@ def _as_float(x, what: str, *what_args) -> float:
                 f"{what.format(*what_args)}: expected a real number (int or float), "
                 f"got {type(x).__name__} {x!r}"
             )
-    f = float(x)
+    try:
+        f = float(x)
+    except OverflowError:  # an int beyond ±1.8e308 (its repr may be too long to print)
+        shown = _Shown(f"<an integer of about {int(x.bit_length() * 0.30103) + 1} digits>")
+        raise ValueError(
+            f"{what.format(*[shown if a is x else a for a in what_args])}: too large for a float "
+            "(at most about 1.8e308)"
+        ) from None
     if not isfinite(f):
         raise ValueError(f"{what.format(*what_args)}: {f} is not a finite number")
     return f
+
+
+class _Shown(str):
+    """Text that an error message shows as it is, also where it formats with !r."""
+
+    __repr__ = str.__str__
+
+
+def _check_label(label, node: Value) -> str:
+    """A label must be text that can be drawn: a str with no NUL and no lone surrogate
+    (neither can be written to a file as UTF-8, so Graphviz and browsers never see them)."""
+    if type(label) is str and label.isascii() and "\x00" not in label:
+        return label  # the usual case, checked cheaply
+    if not isinstance(label, str):
+        problem = f"must be a str, got {type(label).__name__} {label!r}"
+    elif "\x00" in label:
+        problem = f"{label!r} contains a NUL character (\\x00), which cannot be drawn; remove it"
+    elif any("\ud800" <= ch <= "\udfff" for ch in label):
+        problem = f"{label!r} contains a lone surrogate, which is not a character and cannot be drawn"
+    else:
+        return label
+    # a node being made has its data but no op yet; a node being relabelled has both
+    where = f" (setting the label of {_name(node)})" if hasattr(node, "op") else f" (making Value({node.data!r}))"
+    raise TypeError(f"Value label {problem}{where}") if not isinstance(label, str) else \
+        ValueError(f"Value label {problem}{where}")
 
 
 def _const(x, op: str) -> float:

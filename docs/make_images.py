@@ -1,9 +1,12 @@
 """Regenerate the pictures in docs/images/ (run `make images`).
 
-    op_graph.svg / .png   one tanh neuron, op by op, after backward (micrograd's example)
-    network.svg / .png    a 2-3-1 tanh network on one example, after backward (Bishop's diagram)
-    stepper.png           the HTML stepper of the same neuron, three steps in, as Chromium shows
-                          it (needs Playwright and Debian's chromium; skipped otherwise)
+    op_graph.svg / .png         one tanh neuron, op by op, after backward (micrograd's example)
+    network.svg / .png          a 2-3-1 tanh network on one example, after backward (Bishop's diagram)
+    network_2881.svg / .png     a 2-8-8-1 network the same way: arrows labelled only where readable
+    network_ops.svg / .png      that 2-8-8-1 network op by op, each neuron and the loss one box
+    stepper.png                 the HTML stepper of the neuron, three steps in, as Chromium shows it
+    unit_stepper.png            the unit-level stepper of the 2-8-8-1 network, six units in
+                                (both need Playwright and Debian's chromium; skipped otherwise)
 
 The same program always writes the same DOT source, so the images change only when
 the drawing code or Graphviz does. PNG needs Graphviz's `dot`; SVG also works
@@ -12,7 +15,9 @@ through the WebAssembly fallback (`pip install "deltagrad[wasm]"`).
 
 from __future__ import annotations
 
+import os
 import sys
+import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -20,11 +25,12 @@ sys.path.insert(0, str(ROOT))  # run from a checkout without installing
 sys.path.insert(0, str(ROOT / "tests"))  # the browser launcher shared with the stepper test
 
 import nn  # noqa: E402
-from autograd import Value  # noqa: E402
+from autograd import Stepper, Value  # noqa: E402
 from autograd.draw import GraphvizNotFound, draw, render  # noqa: E402
 from nn.draw import draw_network  # noqa: E402
 
 OUT = ROOT / "docs" / "images"
+X, T = [0.5, -1.0], [1.0]  # the example of the 2-8-8-1 pictures
 
 
 def neuron_graph():
@@ -46,7 +52,7 @@ def neuron_graph():
     o = n.tanh()
     o.label = "o"
     o.backward()
-    return draw(o)
+    return draw(o, parameters=[w1, w2, b])
 
 
 def network_diagram():
@@ -55,10 +61,20 @@ def network_diagram():
     return draw_network(model, x=[2.0, -1.0], target=[1.0])
 
 
+def wide_model():
+    return nn.MLP(2, [8, 8, 1], activation="tanh", output="identity", seed=0)
+
+
+def pictures():
+    return (("op_graph", neuron_graph()), ("network", network_diagram()),
+            ("network_2881", draw_network(wide_model(), X, T)),
+            ("network_ops", nn.op_graph(wide_model(), X, T)))
+
+
 def main() -> int:
     OUT.mkdir(parents=True, exist_ok=True)
     failed = []
-    for name, graph in (("op_graph", neuron_graph()), ("network", network_diagram())):
+    for name, graph in pictures():
         for ext in (".svg", ".png"):
             try:
                 path = render(graph, OUT / (name + ext))
@@ -66,43 +82,50 @@ def main() -> int:
             except GraphvizNotFound as err:
                 failed.append(f"{name}{ext}")
                 print(f"skipped docs/images/{name}{ext}:\n{err}", file=sys.stderr)
-    return 1 if failed or not stepper_screenshot() else 0
+    shots = [screenshot("stepper.png", neuron_page, presses=3, size=(1200, 620)),
+             screenshot("unit_stepper.png", lambda folder: nn.backprop_steps(wide_model(), X, T)
+                        .to_html(folder / "units.html"), presses=5, size=(1100, 1500))]
+    return 1 if failed or not all(shots) else 0
 
 
-
-def stepper_screenshot() -> bool:
-    """Open the stepper page of the neuron in headless Chromium, press → three
-    times and save what it shows. Never downloads a browser."""
-    import os
-    import tempfile
-
-    from autograd import Stepper
-    from browser import CHROMIUM, launch
+def neuron_page(folder: Path) -> str:
+    """The stepper page of the demo's neuron, its weights and bias styled as parameters."""
+    from autograd import topological_order
     from nn.demo import one_neuron
+
+    o = one_neuron()
+    params = [v for v in topological_order(o) if v.label in ("w1", "w2", "b")]
+    return Stepper(o, parameters=params).to_html(folder / "steps.html")
+
+
+def screenshot(name: str, build, presses: int, size: tuple[int, int]) -> bool:
+    """Open the page `build(folder)` writes in headless Chromium, press → `presses` times
+    and save what it shows as docs/images/`name`. Never downloads a browser."""
+    from browser import CHROMIUM, launch
 
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
-        print("skipped docs/images/stepper.png: pip install 'deltagrad[browser]'", file=sys.stderr)
+        print(f"skipped docs/images/{name}: pip install 'deltagrad[browser]'", file=sys.stderr)
         return False
     if not os.path.exists(CHROMIUM):
-        print(f"skipped docs/images/stepper.png: no Chromium at {CHROMIUM}", file=sys.stderr)
+        print(f"skipped docs/images/{name}: no Chromium at {CHROMIUM}", file=sys.stderr)
         return False
     with tempfile.TemporaryDirectory() as tmp:
-        page_path = Stepper(one_neuron()).to_html(Path(tmp) / "steps.html")
+        page_path = build(Path(tmp))
         with sync_playwright() as p:
             browser = launch(p)
             try:
-                page = browser.new_page(viewport={"width": 1200, "height": 560})
+                page = browser.new_page(viewport={"width": size[0], "height": size[1]})
                 page.goto("file://" + os.path.abspath(page_path))
-                for _ in range(3):
+                for _ in range(presses):
                     page.keyboard.press("ArrowRight")
-                shot = Path(tmp) / "stepper.png"
-                page.screenshot(path=str(shot), full_page=True)
+                shot = Path(tmp) / name
+                page.screenshot(path=str(shot), full_page=False)
             finally:
                 browser.close()
-        os.replace(shot, OUT / "stepper.png")
-    print("wrote docs/images/stepper.png")
+        os.replace(shot, OUT / name)
+    print(f"wrote docs/images/{name}")
     return True
 
 

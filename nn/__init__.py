@@ -9,6 +9,7 @@
 
 from nn import data, losses, optim, teach
 from nn.draw import draw_network as draw  # nn.draw(model, x, target): the network diagram
+from nn.draw import op_graph, op_groups, op_stepper
 from nn.module import (
     ACTIVATIONS,
     MLP,
@@ -32,4 +33,5 @@ __all__ = [
     "load", "ModelFileError", "to_torch", "from_torch",
     "data", "losses", "optim", "teach", "draw", "textbook_backprop", "backprop_steps",
     "exercise", "Exercise", "assignment", "Assignment",
+    "op_graph", "op_groups", "op_stepper",
 ]

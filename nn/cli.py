@@ -5,13 +5,17 @@
 
 `trace` needs only the engine (`autograd`); it prints the forward values, every
 backward step δ_j = Σ_{k∈↓j} δ_k ∂k/∂j with its numbers, and the gradients. Any
-problem with the input ends with exit status 2 and one sentence on stderr.
+problem with the input, with a file or folder to write, or with standard output
+itself (closed, or a full device such as /dev/full) ends with exit status 2 and one
+sentence on stderr.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+from pathlib import Path
 from typing import TextIO
 
 TRACE_EPILOG = """\
@@ -67,7 +71,12 @@ def _write(stream: TextIO, text: str) -> None:
 
 
 def _fail(message: str) -> int:
-    _write(sys.stderr, f"deltagrad: error: {message}")
+    if sys.stderr is not None:  # (closed stderr: the exit status is all there is)
+        try:
+            _write(sys.stderr, f"deltagrad: error: {message}")
+            sys.stderr.flush()
+        except OSError:
+            pass
     return 2
 
 
@@ -106,11 +115,50 @@ def demo_command(out: str, epochs: int, progress: bool) -> int:
         from nn import demo
     except ImportError as err:
         return _fail(f"the demo is not available ({err})")
-    return demo.run(out, epochs, progress)
+    from autograd.files import writable_folder
+    from nn.io import ModelFileError
+
+    # the folder is checked before training, so a typo costs no training time
+    folder = Path(out)
+    if folder.exists() and not folder.is_dir():
+        return _fail(f"--out {out!r} is a file, not a folder; give the name of a folder to write the pictures into")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        return _fail(f"--out {out!r}: cannot create the folder ({(err.strerror or str(err)).lower()}); choose another place")
+    if not writable_folder(folder):
+        return _fail(f"--out {out!r} is a read-only folder; choose another place")
+    try:
+        return demo.run(out, epochs, progress)
+    except (OSError, ModelFileError) as err:  # a file the demo writes (disk full, ...)
+        return _fail(str(err))
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = sys.argv[1:] if argv is None else list(argv)
+    if sys.stdout is None:  # started with stdout closed (deltagrad ... >&-)
+        return _fail("standard output is closed; run deltagrad with its output going somewhere "
+                     "(a terminal, a file, or > /dev/null)")
+    try:
+        code = _main(sys.argv[1:] if argv is None else list(argv))
+        sys.stdout.flush()  # here, not at exit: a full disk or a closed pipe is reported
+    except OSError as err:
+        if getattr(sys.stdout, "fileno", None) is not None:
+            _silence_stdout()
+        return _fail(f"cannot write to standard output ({(err.strerror or str(err)).lower()})")
+    return code
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so that Python's own flush at exit has nothing to fail on."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):  # no real file descriptor (a test's captured stream)
+        pass
+
+
+def _main(args: list[str]) -> int:
     parser = _parser()
     try:
         ns = parser.parse_args(args)

@@ -48,10 +48,10 @@ def moons(n: int = 100, noise: float = 0.1, seed: int = 0, targets: str = "pm1")
         inner: (1 − cos θ, ½ − sin θ),                              → class 1 / +1
 
     plus Gaussian noise of standard deviation `noise`, in shuffled order."""
-    if not isinstance(n, int) or n < 2:
+    if not isinstance(n, int) or isinstance(n, bool) or n < 2:
         raise ValueError(f"moons: n must be an int ≥ 2, got {n!r}")
-    if noise < 0:
-        raise ValueError(f"moons: noise must be ≥ 0, got {noise!r}")
+    if isinstance(noise, bool) or not isinstance(noise, (int, float)) or not (math.isfinite(noise) and noise >= 0):
+        raise ValueError(f"moons: noise must be a finite number ≥ 0 (a standard deviation), got {noise!r}")
     lo, hi = _labels(targets, "moons")
     rng = random.Random(seed)
     n_out = n // 2
@@ -87,7 +87,7 @@ def bishop_curves(kind: str, n: int = 50, seed: int = 0) -> Data:
     kind "square" (x²), "sin" (sin x), "abs" (|x|), "heaviside" (H(x)); also "sin_pi"."""
     if kind not in _CURVES:
         raise ValueError(f"bishop_curves: unknown kind {kind!r}; choose one of {', '.join(_CURVES)}")
-    if not isinstance(n, int) or n < 1:
+    if not isinstance(n, int) or isinstance(n, bool) or n < 1:
         raise ValueError(f"bishop_curves: n must be a positive int, got {n!r}")
     rng = random.Random(seed)
     f = _CURVES[kind]
@@ -102,6 +102,8 @@ def digits(positive: int = 4, seed: int = 0, n: int | None = None, targets: str 
     Pixels (0..16) are scaled to [0, 1]; each row has 64 inputs. The order is
     shuffled by `seed`; `n` keeps only the first n examples (scalar autodiff is slow
     on 64 inputs, so a few hundred are plenty for a demo)."""
+    if n is not None and (not isinstance(n, int) or isinstance(n, bool) or n < 1):
+        raise ValueError(f"digits: n must be None (all 1797 examples) or a positive int, got {n!r}")
     try:
         from sklearn.datasets import load_digits
     except ImportError:

@@ -15,14 +15,16 @@ network diagram can be read, trained with full-batch momentum SGD.
 
 from __future__ import annotations
 
+import io
 import os
 import sys
 import time
 from pathlib import Path
 
 import nn
-from autograd import Stepper, Value, draw, render
+from autograd import Stepper, Value, draw, render, topological_order
 from autograd.draw import GraphvizNotFound
+from autograd.files import write_atomic
 
 
 def one_neuron() -> Value:
@@ -74,10 +76,9 @@ def _plots(out: Path, model, X, y, history) -> list[Path]:
 
 
 def _save_figure(fig, path: Path) -> Path:
-    tmp = path.with_name(f".{path.name}.tmp.png")
-    fig.savefig(tmp, dpi=120)
-    os.replace(tmp, path)  # atomic: a reader never sees half a file
-    return path
+    png = io.BytesIO()
+    fig.savefig(png, format="png", dpi=120)
+    return write_atomic(path, png.getvalue(), who="deltagrad demo")  # the one writer
 
 
 def _pictures(out: Path, model, X, y) -> list[Path]:
@@ -91,8 +92,9 @@ def _pictures(out: Path, model, X, y) -> list[Path]:
         written = [render(diagram, out / "network.svg")]
         o = one_neuron()
         o.backward()
-        written.append(render(draw(o), out / "neuron.svg"))
-        written.append(Path(Stepper(one_neuron()).to_html(out / "stepper.html")))
+        params = [v for v in topological_order(o) if v.label in ("w1", "w2", "b")]  # the weights and bias
+        written.append(render(draw(o, parameters=params), out / "neuron.svg"))
+        written.append(Path(Stepper(o, parameters=params).to_html(out / "stepper.html")))
     except GraphvizNotFound as err:
         print(f"  (no pictures: {err})")
         return []

@@ -20,12 +20,23 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 
 from autograd.files import write_atomic
 from nn.module import MLP
 
 FORMAT = "deltagrad-mlp"
 VERSION = 1
+
+# Bounds checked BEFORE anything is allocated, so a hostile or corrupted file costs
+# at most a read of MAX_FILE_BYTES, never the memory its claimed shape would take.
+# A scalar engine holds each parameter as a Python object (~100 bytes with its graph
+# slots) and trains at well under a million parameter updates a second: a model of
+# MAX_PARAMETERS is far past anything it can train, and its file is far below
+# MAX_FILE_BYTES (about 25 bytes a weight).
+MAX_PARAMETERS = 1_000_000
+MAX_FILE_BYTES = 64 * 2**20
+MAX_DIGITS = 30  # an integer of more digits is no architecture size and no sane weight
 
 
 class ModelFileError(ValueError):
@@ -54,9 +65,45 @@ def to_dict(model: MLP) -> dict:
     }
 
 
+def check_consistent(model: MLP, who: str = "save") -> None:
+    """Raise ModelFileError unless the model's recorded architecture (nin, sizes,
+    activations) matches its layers, so that what is written can be read back."""
+    if not isinstance(model, MLP):
+        raise TypeError(f"{who}: only nn.MLP models can be saved, got {type(model).__name__}")
+    problem = _architecture_problem(model)
+    if problem:
+        raise ModelFileError(f"{who}: the model is inconsistent ({problem}); nothing was written. "
+                             "Build a new nn.MLP rather than editing sizes or layers by hand")
+
+
+def _architecture_problem(model: MLP) -> str:
+    sizes = model.sizes
+    if not isinstance(sizes, list) or not all(isinstance(s, int) and not isinstance(s, bool) for s in sizes):
+        return f"sizes is {sizes!r}, not a list of ints"
+    if not isinstance(model.layers, list) or len(model.layers) != len(sizes):
+        return f"sizes {sizes} lists {len(sizes)} layers but the model has {len(model.layers)}"
+    width = model.nin
+    for l, (layer, size) in enumerate(zip(model.layers, sizes), start=1):
+        if layer.nin != width or layer.nout != size or len(layer.neurons) != size:
+            return (f"layer {l} maps {layer.nin} inputs to {len(layer.neurons)} units, but nin and sizes "
+                    f"say {width} to {size}")
+        for j, neuron in enumerate(layer.neurons, start=1):
+            if len(neuron.w) != width:
+                return f"layer {l} unit {j} has {len(neuron.w)} weights, not {width}"
+        expected = model.output if l == len(sizes) else model.activation
+        if layer.activation != expected:
+            return f"layer {l} has activation {layer.activation!r} but the model says {expected!r}"
+        width = size
+    return ""
+
+
 def save(model: MLP, path) -> None:
-    """Write `model` to `path` as JSON, atomically (the old file survives a failed write)."""
+    """Write `model` to `path` as JSON, atomically (the old file survives a failed write).
+
+    The model is checked first (its sizes agree with its layers, every weight is a
+    finite number), so a save never replaces a good file with one `load` refuses."""
     path = os.fspath(path)
+    check_consistent(model)
     try:
         text = json.dumps(to_dict(model), indent=1, allow_nan=False) + "\n"
     except (TypeError, ValueError) as err:  # a weight JSON cannot hold (nan, inf, not a number)
@@ -68,62 +115,160 @@ def _fail(path: str, problem: str) -> ModelFileError:
     return ModelFileError(f"{path}: {problem}")
 
 
-def _numbers(path: str, values, count: int, what: str) -> list[float]:
+class _BigInt(str):
+    """An integer literal of more than MAX_DIGITS digits, kept as its text: converting
+    it could be slow (or refused by Python's int-string limit) and is never needed."""
+
+
+def _parse_int(text: str):
+    return _BigInt(text) if len(text.lstrip("-")) > MAX_DIGITS else int(text)
+
+
+def _describe(v) -> str:
+    """A value for an error message, short whatever it is (never a deep repr)."""
+    if isinstance(v, _BigInt):
+        return f"an integer of {len(v.lstrip('-'))} digits"
+    if isinstance(v, (list, dict)):
+        return f"a {'list' if isinstance(v, list) else 'JSON object'} of {len(v)} items"
+    if isinstance(v, str):
+        return repr(v) if len(v) <= 40 else repr(v[:39] + "…")
+    return repr(v)
+
+
+def _numbers(path: str, values, count: int, what: str, key: str) -> list[float]:
     if not isinstance(values, list) or len(values) != count:
-        got = len(values) if isinstance(values, list) else type(values).__name__
-        raise _fail(path, f"{what} should be a list of {count} numbers, found {got}; the file is inconsistent")
-    for v in values:
-        if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
-            raise _fail(path, f"{what} contains {v!r}, which is not a finite number")
-    return [float(v) for v in values]
+        got = len(values) if isinstance(values, list) else _describe(values)
+        raise _fail(path, f"{what} should be a list of {count} numbers, found {got} (at {key}); the file is inconsistent")
+    out = []
+    for i, v in enumerate(values):
+        f = math.nan
+        if isinstance(v, float) or (isinstance(v, int) and not isinstance(v, bool)):
+            f = float(v)  # ints here have at most MAX_DIGITS digits: no overflow
+        if not math.isfinite(f):
+            raise _fail(path, f"{what} contains {_describe(v)}, which is not a finite number (at {key}[{i}])")
+        out.append(f)
+    return out
+
+
+def _size(path: str, v, key: str) -> int:
+    if isinstance(v, bool) or not isinstance(v, int) or v < 1:
+        raise _fail(path, f"bad architecture: {key} is {_describe(v)}, not a positive int")
+    return v
 
 
 def from_dict(doc, path: str = "<model>") -> MLP:
-    """Rebuild an MLP from a document made by `to_dict`, checking every part."""
+    """Rebuild an MLP from a document made by `to_dict`, checking every part.
+
+    Every shape is checked against the weights actually present, and the number of
+    parameters against MAX_PARAMETERS, before the model is built."""
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:
         raise _fail(path, f"not a deltagrad model file (expected \"format\": \"{FORMAT}\")")
     if doc.get("version") != VERSION:
-        raise _fail(path, f"file format version {doc.get('version')!r} is not supported (this deltagrad reads version {VERSION}); re-save the model with a matching deltagrad")
+        raise _fail(path, f"file format version {_describe(doc.get('version'))} is not supported (this deltagrad reads version {VERSION}); re-save the model with a matching deltagrad")
+    for key in ("nin", "sizes", "activation", "output"):
+        if key not in doc:
+            raise _fail(path, f"missing field {key!r}")
+    nin = _size(path, doc["nin"], "nin")
+    sizes = doc["sizes"]
+    if not isinstance(sizes, list) or not sizes:
+        raise _fail(path, f"bad architecture: sizes is {_describe(sizes)}, not a non-empty list of layer widths")
+    sizes = [_size(path, s, f"sizes[{l}]") for l, s in enumerate(sizes)]
+    widths = [nin] + sizes
+    count = sum((widths[l] + 1) * sizes[l] for l in range(len(sizes)))  # weights and biases
+    if count > MAX_PARAMETERS:
+        raise _fail(path, f"bad architecture: nin {nin} and sizes {_short_list(sizes)} mean {count:,} parameters, "
+                          f"more than this engine loads ({MAX_PARAMETERS:,}); the file is corrupted or not for deltagrad")
+    layers = doc.get("layers")
+    if not isinstance(layers, list) or len(layers) != len(sizes):
+        got = len(layers) if isinstance(layers, list) else "none"
+        raise _fail(path, f"expected {len(sizes)} layers (sizes {_short_list(sizes)}), found {got}; the file is inconsistent")
+    # shapes first, against what is present: nothing is allocated for a claim the file does not back
+    for l, entry in enumerate(layers):
+        if not isinstance(entry, dict):
+            raise _fail(path, f"layer {l + 1} (layers[{l}]) is {_describe(entry)}, not a JSON object")
+        weights = entry.get("weights")
+        if not isinstance(weights, list) or len(weights) != sizes[l]:
+            got = len(weights) if isinstance(weights, list) else "none"
+            raise _fail(path, f"layer {l + 1} should have {sizes[l]} rows of weights, found {got} (at layers[{l}].weights); the file is inconsistent")
+        for j, row in enumerate(weights):
+            if not isinstance(row, list) or len(row) != widths[l]:
+                got = len(row) if isinstance(row, list) else _describe(row)
+                raise _fail(path, f"layer {l + 1} unit {j + 1} weights should be a list of {widths[l]} numbers, "
+                                  f"found {got} (at layers[{l}].weights[{j}]); the file is inconsistent")
+    for key in ("activation", "output"):
+        if not isinstance(doc[key], str):
+            raise _fail(path, f"bad architecture: {key} is {_describe(doc[key])}, not an activation name")
     try:
-        model = MLP(doc["nin"], doc["sizes"], activation=doc["activation"], output=doc["output"])
-    except KeyError as err:
-        raise _fail(path, f"missing field {err.args[0]!r}") from None
+        model = MLP(nin, sizes, activation=doc["activation"], output=doc["output"])
     except (TypeError, ValueError) as err:
         raise _fail(path, f"bad architecture: {err}") from None
-    layers = doc.get("layers")
-    if not isinstance(layers, list) or len(layers) != len(model.layers):
-        got = len(layers) if isinstance(layers, list) else "none"
-        raise _fail(path, f"expected {len(model.layers)} layers (sizes {model.sizes}), found {got}; the file is inconsistent")
     for l, (layer, entry) in enumerate(zip(model.layers, layers), start=1):
-        if not isinstance(entry, dict):
-            raise _fail(path, f"layer {l} is not an object")
         if entry.get("activation") != layer.activation:
-            raise _fail(path, f"layer {l} has activation {entry.get('activation')!r} but the architecture says {layer.activation!r}")
-        weights = entry.get("weights")
-        if not isinstance(weights, list) or len(weights) != layer.nout:
-            got = len(weights) if isinstance(weights, list) else "none"
-            raise _fail(path, f"layer {l} should have {layer.nout} rows of weights, found {got}; the file is inconsistent")
-        biases = _numbers(path, entry.get("biases"), layer.nout, f"layer {l} biases")
-        for j, (neuron, row) in enumerate(zip(layer.neurons, weights), start=1):
-            row = _numbers(path, row, layer.nin, f"layer {l} unit {j} weights")
+            raise _fail(path, f"layer {l} has activation {_describe(entry.get('activation'))} but the architecture says {layer.activation!r}")
+        biases = _numbers(path, entry.get("biases"), layer.nout, f"layer {l} biases", f"layers[{l - 1}].biases")
+        for j, (neuron, row) in enumerate(zip(layer.neurons, entry["weights"]), start=1):
+            row = _numbers(path, row, layer.nin, f"layer {l} unit {j} weights", f"layers[{l - 1}].weights[{j - 1}]")
             for w, v in zip(neuron.w, row):
                 w.data = v
             neuron.b.data = biases[j - 1]
     return model
 
 
+def _short_list(sizes: list[int]) -> str:
+    return str(sizes) if len(sizes) <= 8 else f"[{', '.join(map(str, sizes[:8]))}, … ({len(sizes)} layers)]"
+
+
+# JSON tokens that matter for nesting: strings (maybe object keys) and brackets.
+_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"\s*:?|[\[\]{}]')
+
+
+def _too_deep(text: str, limit: int = 100) -> str:
+    """Where `text` first nests deeper than `limit`: the line and the last key before it.
+    (Only called once the JSON parser has given up, so its cost does not matter.)"""
+    depth, key = 0, None
+    for m in _TOKEN.finditer(text):
+        token = m.group()
+        if token[0] == '"':
+            if token.endswith(":"):
+                key = token[1 : token.rindex('"')]
+        elif token in "[{":
+            depth += 1
+            if depth > limit:
+                line = text.count("\n", 0, m.start()) + 1
+                where = f" inside {key!r}" if key is not None else ""
+                return f"at line {line}{where}"
+        else:
+            depth -= 1
+    return "somewhere"
+
+
 def load(path) -> MLP:
-    """Read a model written by `save` (or `model.save`); errors are `ModelFileError`s."""
+    """Read a model written by `save` (or `model.save`); errors are `ModelFileError`s.
+
+    A file larger than MAX_FILE_BYTES is refused before it is read."""
     path = os.fspath(path)
     try:
-        with open(path, encoding="utf-8") as f:
-            text = f.read()
+        with open(path, "rb") as f:
+            size = os.fstat(f.fileno()).st_size
+            if size > MAX_FILE_BYTES:
+                raise _fail(path, f"is {size:,} bytes, more than a model file of at most {MAX_PARAMETERS:,} "
+                                  f"parameters takes ({MAX_FILE_BYTES:,} bytes); it is not a deltagrad model")
+            chunks, total = [], 0
+            while chunk := f.read(2**20):  # a pipe or device has no size: read a bounded amount
+                chunks.append(chunk)
+                total += len(chunk)
+                if total > MAX_FILE_BYTES:
+                    raise _fail(path, f"holds more than {MAX_FILE_BYTES:,} bytes; it is not a deltagrad model")
+        text = b"".join(chunks).decode("utf-8")
     except FileNotFoundError:
         raise _fail(path, "no such file; check the path (models are saved with model.save(path))") from None
     except (OSError, UnicodeDecodeError) as err:
         raise _fail(path, f"cannot be read ({err})") from None
     try:
-        doc = json.loads(text)
+        doc = json.loads(text, parse_int=_parse_int)
     except json.JSONDecodeError as err:
         raise _fail(path, f"is not valid JSON (truncated or corrupted? {err.msg} at line {err.lineno}, column {err.colno})") from None
+    except (RecursionError, MemoryError):
+        raise _fail(path, f"nests lists or objects too deeply ({_too_deep(text)}); a model file nests 4 levels "
+                          "(file, layers, weights, rows) — it is corrupted or not a deltagrad model") from None
     return from_dict(doc, path)

@@ -115,6 +115,7 @@ def cross_entropy(outputs, target) -> Value:
 
 def log_softmax(logits: Sequence[Value]) -> list[Value]:
     """ln softmax(a)_k = a_k − lse(a), lse(a) = m + ln Σ_i exp(a_i − m), m = max a."""
+    logits = _outputs(logits, "log_softmax")
     m = max(v.data for v in logits)
     lse = Value.sum([(v - m).exp() for v in logits]).log() + m
     return [v - lse for v in logits]

@@ -24,6 +24,7 @@ A Neuron on its own labels its parameters w1..wn, b and its nodes a, z.
 from __future__ import annotations
 
 import math
+import numbers
 import random
 from dataclasses import dataclass
 from typing import Callable, Sequence
@@ -131,6 +132,12 @@ def softmax(a: Sequence[Value], labels: Sequence[str] | None = None, lse_label: 
     Subtracting the (constant) maximum m keeps every exp ≤ 1, so logits of ±1000 do
     not overflow; lse itself is one shared node, so δ flows through it as the
     lectures' ∂z_k/∂a_i = z_k(1[k=i] − z_i) (Webster)."""
+    a = list(a)
+    if not a:
+        raise ValueError("softmax: a is empty; give the list of pre-activation Values a_k to normalise")
+    for k, v in enumerate(a):
+        if not isinstance(v, Value):
+            raise TypeError(f"softmax: a[{k}] is a {type(v).__name__}, not a Value; pass the layer's a_k nodes")
     m = max(v.data for v in a)
     lse = Value.sum([(v - m).exp() for v in a]).log() + m
     lse.label = lse_label
@@ -206,9 +213,15 @@ class MLP(Module):
     ):
         if not isinstance(nin, int) or isinstance(nin, bool) or nin < 1:
             raise ValueError(f"MLP: nin must be a positive int (input width), got {nin!r}")
+        if isinstance(sizes, (str, bytes)) or not hasattr(sizes, "__iter__"):
+            hint = f" (one layer of {sizes} units is [{sizes}])" if isinstance(sizes, int) else ""
+            raise TypeError(f"MLP: sizes must be a list of layer widths, e.g. MLP(2, [4, 1]); got {sizes!r}{hint}")
         sizes = list(sizes)
         if not sizes:
             raise ValueError("MLP: sizes must list at least one layer width, e.g. MLP(2, [4, 1])")
+        for l, size in enumerate(sizes):
+            if not isinstance(size, int) or isinstance(size, bool) or size < 1:
+                raise ValueError(f"MLP: sizes[{l}] must be a positive int (a layer width), got {size!r}")
         self.nin, self.sizes, self.seed = nin, sizes, seed
         self.activation = check_activation(activation, "MLP activation", allow_softmax=False)
         self.output = check_activation(output, "MLP output")
@@ -293,6 +306,16 @@ class Perceptron:
         (a run of zeros once the data are separated)."""
         if len(X) != len(y):
             raise ValueError(f"Perceptron.fit: X has {len(X)} rows but y has {len(y)} labels")
+        if isinstance(lr, bool) or not isinstance(lr, (int, float)) or not (lr > 0 and math.isfinite(lr)):
+            raise ValueError(f"Perceptron.fit: lr must be a positive finite number, got {lr!r}")
+        if not isinstance(epochs, int) or isinstance(epochs, bool) or epochs < 1:
+            raise ValueError(f"Perceptron.fit: epochs must be a positive int, got {epochs!r}")
+        for i, x in enumerate(X):
+            if len(x) != self.nin:
+                raise ValueError(f"Perceptron.fit: X[{i}] has width {len(x)}, expected {self.nin}")
+            for k, xk in enumerate(x):
+                if isinstance(xk, bool) or not isinstance(xk, numbers.Real) or not math.isfinite(xk):
+                    raise ValueError(f"Perceptron.fit: X[{i}][{k}] is {xk!r}, not a finite number")
         labels = [t[0] if isinstance(t, (list, tuple)) else t for t in y]
         if any(t not in (-1, 1) for t in labels):
             raise ValueError("Perceptron.fit: labels y must be −1 or +1 (use nn.data targets='pm1')")

@@ -2,7 +2,8 @@
 
 Both change `.data` of the parameters in place and never build graph nodes. The
 learning rate `lr` is a number or a schedule, a function `lr(step_index) -> float`
-of the number of steps taken so far (0 for the first step).
+of the number of steps taken so far (0 for the first step). A constant lr must be
+positive; a schedule may reach 0 (cosine decay ends there) but never go below it.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ class Optimizer:
         for i, p in enumerate(self.params):
             if not isinstance(p, Value):
                 raise TypeError(f"{type(self).__name__}: params[{i}] is a {type(p).__name__}, not a Value")
-        if not callable(lr) and not (isinstance(lr, (int, float)) and lr > 0 and math.isfinite(lr)):
+        if not callable(lr) and not (_is_number(lr) and lr > 0 and math.isfinite(lr)):
             raise ValueError(f"{type(self).__name__}: lr must be a positive number or a function of the step, got {lr!r}")
         self.lr = lr
         self.steps = 0  # number of step() calls so far
@@ -32,8 +33,9 @@ class Optimizer:
     def current_lr(self) -> float:
         """η for the step about to be taken."""
         eta = self.lr(self.steps) if callable(self.lr) else self.lr
-        if not isinstance(eta, (int, float)) or not math.isfinite(eta):
-            raise ValueError(f"{type(self).__name__}: the lr schedule gave {eta!r} at step {self.steps}")
+        if not _is_number(eta) or not math.isfinite(eta) or eta < 0:
+            raise ValueError(f"{type(self).__name__}: the lr schedule gave {eta!r} at step {self.steps}; "
+                             "it must give a finite number ≥ 0 (a negative step would climb the loss)")
         return float(eta)
 
     def zero_grad(self) -> None:
@@ -41,6 +43,10 @@ class Optimizer:
 
     def step(self) -> None:  # pragma: no cover - abstract
         raise NotImplementedError
+
+
+def _is_number(x) -> bool:
+    return isinstance(x, (int, float)) and not isinstance(x, bool)
 
 
 class SGD(Optimizer):
@@ -52,8 +58,8 @@ class SGD(Optimizer):
 
     def __init__(self, params: Iterable[Value], lr: LearningRate, momentum: float = 0.0):
         super().__init__(params, lr)
-        if not 0.0 <= momentum < 1.0:
-            raise ValueError(f"SGD: momentum must be in [0, 1), got {momentum!r}")
+        if not _is_number(momentum) or not 0.0 <= momentum < 1.0:
+            raise ValueError(f"SGD: momentum must be a number in [0, 1), got {momentum!r}")
         self.momentum = momentum
         self.velocity = [0.0] * len(self.params)
 
@@ -75,9 +81,12 @@ class Adam(Optimizer):
 
     def __init__(self, params: Iterable[Value], lr: LearningRate = 1e-3, betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8):
         super().__init__(params, lr)
+        if not (isinstance(betas, (tuple, list)) and len(betas) == 2 and all(_is_number(b) and 0.0 <= b < 1.0 for b in betas)):
+            raise ValueError(f"Adam: betas must be two numbers in [0, 1), got {betas!r}")
         b1, b2 = betas
-        if not (0.0 <= b1 < 1.0 and 0.0 <= b2 < 1.0):
-            raise ValueError(f"Adam: betas must be in [0, 1), got {betas!r}")
+        # ε keeps the step finite where ŝ = 0 (a parameter with no gradient yet)
+        if not _is_number(eps) or not (eps > 0 and math.isfinite(eps)):
+            raise ValueError(f"Adam: eps must be a small positive number such as 1e-8, got {eps!r}")
         self.betas, self.eps = (b1, b2), eps
         self.m = [0.0] * len(self.params)
         self.s = [0.0] * len(self.params)

@@ -442,6 +442,18 @@ class BackpropSteps:
             options.setdefault("highlight", (step.layer, step.unit))
         return draw_network(self.model, self.x, self.target, self.result.loss, **options)
 
+    def to_html(self, path, title: str | None = None, **options) -> str:
+        """One page stepping unit by unit over the network diagram (`nn.unit_stepper`)."""
+        from nn.unit_stepper import to_html
+
+        return to_html(self, path, title, **options)
+
+    def widget(self, **options):
+        """The same in Jupyter: buttons, slider and zoom over the diagram drawn once."""
+        from nn.unit_stepper import widget
+
+        return widget(self, **options)
+
 
 def backprop_steps(model, x: Sequence[float], target, loss="half_sse") -> BackpropSteps:
     """The lectures' backward pass unit by unit: output units first (δ_k), then the

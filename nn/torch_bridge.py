@@ -10,7 +10,15 @@ imported only when these functions are called.
 
 from __future__ import annotations
 
+import math
+
 from nn.module import MLP
+
+# torch.nn.Softplus returns x itself once βx > threshold; the engine always computes
+# ln(1 + eˣ), which differs from x by ln(1 + e⁻ˣ) < e⁻ˣ. At torch's default threshold
+# 20 that is below 2.1e-9 (relative 1e-10): the same function to float64 checking
+# accuracy. A lower threshold makes a visible kink (threshold 1: 2.0 against 2.127).
+SOFTPLUS_MIN_THRESHOLD = 20.0
 
 
 def _torch():
@@ -32,7 +40,7 @@ def _activation_module(torch, name: str):
         "relu": lambda: torch.nn.ReLU(),
         "leaky_relu": lambda: torch.nn.LeakyReLU(0.01),  # engine slope 0.01
         "elu": lambda: torch.nn.ELU(alpha=1.0),
-        "softplus": lambda: torch.nn.Softplus(),  # beta 1; torch's threshold=20 is exact in float64 to ~1e-9
+        "softplus": lambda: torch.nn.Softplus(),  # beta 1, threshold 20: see SOFTPLUS_MIN_THRESHOLD
         "softmax": lambda: torch.nn.Softmax(dim=-1),
     }
     return modules[name]() if name in modules else None
@@ -69,7 +77,7 @@ def _activation_name(torch, module) -> str | None:
         return "leaky_relu"
     if isinstance(module, nn_.ELU) and module.alpha == 1.0:
         return "elu"
-    if isinstance(module, nn_.Softplus) and module.beta == 1.0:
+    if isinstance(module, nn_.Softplus) and module.beta == 1.0 and module.threshold >= SOFTPLUS_MIN_THRESHOLD:
         return "softplus"
     if isinstance(module, nn_.Softmax) and module.dim in (-1, 1):
         return "softmax"
@@ -96,7 +104,8 @@ def from_torch(seq) -> MLP:
         if name is None:
             raise ValueError(
                 f"from_torch: module {i} ({module!r}) is not supported; use Linear layers and "
-                "Sigmoid, Tanh, ReLU, LeakyReLU(0.01), ELU(1.0), Softplus(), Softmax(dim=-1) or Identity"
+                "Sigmoid, Tanh, ReLU, LeakyReLU(0.01), ELU(1.0), Softplus() (beta 1, threshold ≥ 20), "
+                "Softmax(dim=-1) or Identity — the engine computes exactly these"
             )
         if not linears or acts[-1] != "identity":
             raise ValueError(f"from_torch: module {i} ({module!r}) must directly follow a Linear layer")
@@ -108,6 +117,13 @@ def from_torch(seq) -> MLP:
         raise ValueError(f"from_torch: hidden layers use different activations {sorted(hidden)}; an nn.MLP has one hidden activation")
     if "softmax" in hidden:
         raise ValueError("from_torch: softmax is only supported on the output layer")
+    for i, lin in enumerate(linears):
+        for what, tensor in (("weight", lin.weight), ("bias", lin.bias)):
+            bad = (~torch.isfinite(tensor.detach())).nonzero().tolist()
+            if bad:
+                at = ", ".join(map(str, bad[0]))
+                raise ValueError(f"from_torch: Linear layer {i} has {what}[{at}] = "
+                                 f"{tensor.detach()[tuple(bad[0])].item()!r}; every weight must be a finite number")
     for i in range(1, len(linears)):
         if linears[i].in_features != linears[i - 1].out_features:
             raise ValueError(f"from_torch: Linear layer {i} takes {linears[i].in_features} inputs but the previous gives {linears[i - 1].out_features}")

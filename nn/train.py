@@ -14,6 +14,7 @@ epoch (the last batch may be smaller).
 from __future__ import annotations
 
 import math
+import numbers
 import random
 from dataclasses import dataclass, field
 from typing import Callable, Sequence
@@ -52,10 +53,11 @@ def correct(outputs: Sequence, target, kind: str) -> bool:
     argmax y = the target class (an index, or the argmax of a one-hot list)."""
     y = [v.data if isinstance(v, Value) else float(v) for v in outputs]
     if kind in ("bce", "hinge"):
-        t = [target] if isinstance(target, (int, float)) else list(target)
+        # a bare number (numpy's too: np.int64 is a numbers.Real) is a one-output target
+        t = [target] if isinstance(target, numbers.Real) else list(target)
         cut = 0.5 if kind == "bce" else 0.0
         return all((yk > cut) == (tk > cut) for yk, tk in zip(y, t))
-    cls = target if isinstance(target, int) else max(range(len(target)), key=lambda k: target[k])
+    cls = target if isinstance(target, numbers.Integral) else max(range(len(target)), key=lambda k: target[k])
     return max(range(len(y)), key=lambda k: y[k]) == cls
 
 
@@ -69,6 +71,39 @@ def _check_data(model, X, y, where: str) -> None:
         for i, x in enumerate(X):
             if len(x) != nin:
                 raise ValueError(f"{where}: X[{i}] has width {len(x)} but the model expects inputs of width {nin}")
+
+
+def _check_target(kind: str, n: int, target, i: int, where: str) -> None:
+    """The same target checks as the loss of that kind (width, class range), naming example i."""
+    try:
+        if kind in ("bce", "hinge"):
+            _losses._targets(target, n, kind)
+        else:
+            _losses._class_target(target, n, kind)
+    except (TypeError, ValueError) as err:
+        raise type(err)(f"{where}: example {i} (y[{i}] = {_short(target)}): {err}") from None
+
+
+def _short(x) -> str:
+    text = repr(x)
+    return text if len(text) <= 60 else text[:59] + "…"
+
+
+def _check_loss(model, X, y, loss_fn) -> None:
+    """Try the loss on example 0: it must return a Value computed from the model's outputs
+    (a loss that ignores them, or returns a float, would train nothing)."""
+    out = model(X[0])
+    try:
+        E = loss_fn(out, y[0])
+    except (TypeError, ValueError) as err:
+        raise type(err)(f"fit: example 0 (y[0] = {_short(y[0])}): {err}") from None
+    if not isinstance(E, Value):
+        raise TypeError(f"fit: the loss must return a Value built from the outputs, e.g. "
+                        f"(out[0] - t[0]) ** 2; it returned {type(E).__name__} {_short(E)}")
+    outputs = {id(v) for v in (out if isinstance(out, (list, tuple)) else [out])}
+    if not any(id(node) in outputs for node in autograd.topological_order(E)):
+        raise ValueError("fit: the loss does not depend on the model's outputs (its Value is not computed "
+                         "from them), so training would change nothing; build it from the outputs it is given")
 
 
 def predict(model, X: Sequence[Sequence[float]]) -> list[list[float]]:
@@ -85,6 +120,8 @@ def accuracy(model, X, y, loss) -> float:
         raise ValueError(f"accuracy: {loss!r} is not a classification loss; use one of {', '.join(sorted(_losses.CLASSIFICATION))}")
     _check_data(model, X, y, "accuracy")
     outputs = predict(model, X)
+    for i, (o, t) in enumerate(zip(outputs, y)):
+        _check_target(kind, len(o), t, i, "accuracy")
     return sum(correct(o, t, kind) for o, t in zip(outputs, y)) / len(X)
 
 
@@ -116,6 +153,7 @@ def fit(
         raise ValueError(f"fit: batch_size must be None (whole batch) or a positive int, got {batch_size!r}")
     if not (isinstance(l2, (int, float)) and l2 >= 0 and math.isfinite(l2)):
         raise ValueError(f"fit: l2 must be a non-negative number, got {l2!r}")
+    _check_loss(model, X, y, loss_fn)
     params = model.parameters()
     n = len(X)
     size = n if batch_size is None else min(batch_size, n)

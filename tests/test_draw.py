@@ -28,12 +28,14 @@ drawmod = importlib.import_module("autograd.draw")  # the module (autograd.draw 
 from support import needs_dot
 
 NODE = re.compile(r"^\t(\w+) \[label=(?:\"((?:[^\"\\]|\\.)*)\"|(\S+))(.*)\]$", re.M)
-EDGE = re.compile(r"^\t(\w+) -> (\w+)$", re.M)
+EDGE = re.compile(r"^\t(\w+) -> (\w+)(?: \[.*\])?$", re.M)
 
 
 def parse(source: str):
-    """{node id: (label, attribute text)} and the list of edges, from DOT source."""
-    nodes = {m[1]: (m[2] if m[2] is not None else m[3], m[4]) for m in NODE.finditer(source)}
+    """{node id: (label, attribute text)} and the list of edges, from DOT source
+    (the legend box left out)."""
+    nodes = {m[1]: (m[2] if m[2] is not None else m[3], m[4]) for m in NODE.finditer(source)
+             if m[1] != "legend"}
     edges = EDGE.findall(source)
     return nodes, edges
 
@@ -173,12 +175,39 @@ def test_every_node_shows_its_data_and_grad(program):
 def test_leaf_kinds_have_distinct_styles():
     w, x, c = Value(0.5, "w1"), Value(2.0, "x"), Value(3.0)
     y = w * x + c
-    nodes, _ = parse(draw(y).source)
+    nodes, _ = parse(draw(y, parameters=[w]).source)
     ids = {v: f"n{i}" for i, v in enumerate(topological_order(y))}
     assert f'fillcolor="{drawmod.PARAMETER_FILL}"' in nodes[ids[w]][1]
     assert f'fillcolor="{drawmod.INPUT_FILL}"' in nodes[ids[x]][1]
     assert "style=dashed" in nodes[ids[c]][1] and "fillcolor" not in nodes[ids[c]][1]
     assert "shape=record" in nodes[ids[y]][1] and "shape=Mrecord" in nodes[ids[w]][1]
+    assert f'fillcolor="{drawmod.OUTPUT_FILL}"' in nodes[ids[y]][1]  # the root: the output
+
+
+def test_parameters_are_what_the_caller_says_not_a_first_letter():
+    # the lectures' v_ji, u_ji and c are parameters; a w or b that is data is not
+    v, u, c, w, b = (Value(0.5, "v_ji"), Value(0.1, "u_ji"), Value(0.2, "c"), Value(1.0, "w"), Value(2.0, "b"))
+    y = v * w + u * b + c
+    for params in ([v, u, c], [w, b]):
+        nodes, _ = parse(draw(y, parameters=params).source)
+        ids = {val: f"n{i}" for i, val in enumerate(topological_order(y))}
+        for leaf in (v, u, c, w, b):
+            fill = drawmod.PARAMETER_FILL if leaf in params else drawmod.INPUT_FILL
+            assert f'fillcolor="{fill}"' in nodes[ids[leaf]][1], leaf.label
+    with pytest.raises(TypeError, match="parameters= must hold Values"):
+        draw(y, parameters=[1.0])
+
+
+def test_every_picture_has_a_legend_of_the_roles_it_shows():
+    w, x, c = Value(0.5, "w1"), Value(2.0, "x"), Value(3.0)
+    y = w * x + c
+    legend = re.search(r"^\tlegend \[label=<(.*)>.*\]$", draw(y, parameters=[w]).source, re.M)[1]
+    shown = re.findall(r'<TD ALIGN="LEFT">([^<]*)</TD>', legend)
+    assert shown == ["input", "parameter", "constant", "result of an op", "output"]
+    legend = re.search(r"^\tlegend \[label=<(.*)>.*\]$", draw(y, deltas={y: 1.0}, highlight=[y]).source, re.M)[1]
+    assert re.findall(r'<TD ALIGN="LEFT">([^<]*)</TD>', legend) == [
+        "input", "constant", "result of an op", "output", "current step", "not reached yet"]
+    assert "legend" not in draw(y, legend=False).source
 
 
 def test_highlight_marks_exactly_the_given_nodes():
@@ -200,11 +229,11 @@ def test_deltas_replace_grad_and_grey_out_the_rest():
     for node in topological_order(o):
         label, attrs = nodes[ids[node]]
         if node in done:
-            assert f"δ {fmt(done[node])}" in label and drawmod.GREY not in attrs
+            assert f"δ\u00a0{fmt(done[node])}" in label  # (a no-break space: see draw._field) and drawmod.GREY not in attrs
         else:
-            assert "δ ?" in label and f'color="{drawmod.GREY}"' in attrs
+            assert "δ\u00a0?" in label and f'color="{drawmod.GREY}"' in attrs
         assert "grad" not in label
-    assert "δ 0.5000" in nodes[ids[v["n"]]][0]  # 1 − tanh² = 1/2
+    assert "δ\u00a00.5000" in nodes[ids[v["n"]]][0]  # 1 − tanh² = 1/2
     assert drawmod.GREY not in nodes[ids[v["n"]] + "op"][1]  # the op of a done node
     product = next(k for k in topological_order(o) if k.op == "*")  # not reached yet
     assert f'color="{drawmod.GREY}"' in nodes[ids[product] + "op"][1]
@@ -360,3 +389,166 @@ def test_wasm_fallback_makes_svg_without_dot(no_dot, tmp_path):
     with pytest.raises(GraphvizNotFound, match="SVG only"):
         render(g, tmp_path / "a.png")
     assert [p.name for p in tmp_path.iterdir()] == ["a.svg"]
+
+
+# ---------------------------------------------------------------------------
+# Labels are drawn exactly as typed, and nothing a label holds crashes draw
+# ---------------------------------------------------------------------------
+@needs_dot
+@pytest.mark.parametrize("label", ["&amp;", "a & b", "&lt;b&gt;", "<b>x</b>", r"\N \G \l", "x|{y}", 'q"q'])
+def test_label_is_drawn_as_the_characters_typed(label, tmp_path):
+    x = Value(1.0, label)
+    y = x * 2
+    y.label = label + "!"
+    texts = svg_texts(render(draw(y), tmp_path / "a.svg").read_bytes())
+    assert f" {label} " in f" {texts} " and f" {label}! " in f" {texts} "
+
+
+def test_a_label_that_is_not_text_still_draws():
+    x = Value(1.0, "x")
+    y = x * 2
+    try:
+        y.label = 5  # the engine may refuse this where it is set...
+    except (TypeError, ValueError) as err:
+        assert "label" in str(err)
+        object.__setattr__(y, "label", 5)  # ...and draw must not crash on one that got through
+    nodes, _ = parse(draw(y).source)
+    assert nodes["n1"][0].startswith('{5 | data 2.000')
+
+
+@needs_dot
+def test_control_characters_are_shown_escaped(tmp_path):
+    x = Value(1.0, "x")
+    y = x * 2
+    object.__setattr__(y, "label", "a\x00b\ud800")  # past any check at the point of setting
+    texts = svg_texts(render(draw(y), tmp_path / "a.svg").read_bytes())
+    assert r"a\x00b\ud800" in texts
+
+
+@pytest.mark.parametrize("bad", [math.nan, math.inf, -math.inf])
+def test_color_by_grad_with_a_non_finite_grad(bad):
+    x, y = Value(1.0, "x"), Value(-2.0, "y")
+    z = x * y
+    z.backward()
+    x.grad = bad
+    nodes, _ = parse(draw(z, color_by_grad=True).source)
+    fill = re.search(r'fillcolor="(#\w+)"', nodes["n0"][1])[1]
+    assert fill == {"nan": "#d9d9d9", "inf": "#6969ff", "-inf": "#ff6969"}[str(bad)]
+    assert fmt(bad) in nodes["n0"][0]
+    # the finite gradients keep their scale: y's grad 1 is the largest finite one
+    assert re.search(r'fillcolor="(#\w+)"', nodes["n1"][1])[1] == "#6969ff"
+
+
+# ---------------------------------------------------------------------------
+# Layout that never hangs: nodes and edges bounded first, dot stopped after a time limit
+# ---------------------------------------------------------------------------
+def test_max_edges_refuses_before_any_layout(monkeypatch):
+    x = Value(0.5, "x")
+    y = Value.sum([x] * 3000)  # two nodes, 3001 edges
+    monkeypatch.setattr(drawmod, "pipe", lambda *a, **k: pytest.fail("layout attempted"))
+    with pytest.raises(ValueError, match=r"3001 edges.*max_edges=2000.*collapse"):
+        draw(y)
+    assert len(parse(draw(y, max_edges=3001).source)[1]) == 3001
+    with pytest.raises(ValueError, match="max_edges"):
+        draw(y, max_edges=0)
+
+
+@pytest.fixture
+def slow_dot(tmp_path, monkeypatch):
+    """A `dot` that never finishes: it records its process id and sleeps."""
+    folder = tmp_path / "bin"
+    folder.mkdir()
+    script = folder / "dot"
+    script.write_text(f"#!/bin/sh\necho $$ > {tmp_path / 'dot.pid'}\nexec sleep 60\n")
+    script.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{folder}{os.pathsep}{os.environ.get('PATH', '')}")
+    return tmp_path / "dot.pid"
+
+
+def test_dot_is_stopped_after_the_time_limit(slow_dot, tmp_path):
+    o, _ = tanh_neuron()
+    g = draw(o, timeout=0.5)
+    with pytest.raises(drawmod.LayoutTimeout) as info:
+        render(g, tmp_path / "a.svg")
+    message = str(info.value)
+    for advice in ("0.5 s", "collapse", "max_nodes", "graph.source", "timeout="):
+        assert advice in message
+    pid = int(slow_dot.read_text())
+    with pytest.raises(ProcessLookupError):  # killed and reaped: no dot left running
+        os.kill(pid, 0)
+    assert not (tmp_path / "a.svg").exists()
+    # a notebook shows the message, not a traceback
+    assert "collapse" in g._repr_mimebundle_()["text/plain"]
+    assert isinstance(info.value, RuntimeError)  # the CLI reports RuntimeErrors in one line
+    with pytest.raises(ValueError, match="timeout"):
+        draw(o, timeout=0)
+
+
+def shared_sums(levels: int = 60) -> Value:
+    """The pathological graph of the bug report: 121 nodes, two per level, each a sum
+    reusing the previous two nodes."""
+    nodes = [Value(1.0, "x")]
+    nodes.append(nodes[0] + nodes[0])
+    while len(nodes) < 2 * levels + 1:
+        nodes.append(nodes[-1] + nodes[-2])
+    nodes[-1].backward()
+    return nodes[-1]
+
+
+@needs_dot
+def test_the_sixty_level_chain_of_shared_sums_is_drawn_within_the_limit(tmp_path):
+    root = shared_sums()
+    assert len(topological_order(root)) == 121
+    try:
+        out = render(draw(root), tmp_path / "sums.svg")
+    except drawmod.LayoutTimeout:  # refused after the limit is an acceptable outcome...
+        return
+    texts = svg_texts(out.read_bytes())  # ...drawn is the other one
+    assert f"data {fmt(root.data)}" in texts
+
+
+# ---------------------------------------------------------------------------
+# Collapsed groups
+# ---------------------------------------------------------------------------
+def test_a_group_is_one_box_with_its_outputs_and_inputs():
+    o, v = tanh_neuron()
+    n = v["n"]
+    inner = [k for k in topological_order(o) if k.op and k is not n and k is not o]  # the products and sum
+    group = ("pre-activation", inner + [n])
+    src = draw(o, collapse=[group]).source
+    nodes, edges = parse(src)
+    ids = {val: f"n{i}" for i, val in enumerate(topological_order(o))}
+    for k in inner + [n]:
+        assert ids[k] not in nodes and ids[k] + "op" not in nodes  # not drawn on their own
+    label = nodes["g0"][0]
+    assert label.startswith('{pre-activation | n = 0.8814 | grad 0.5000')  # output n, its value and δ
+    # one edge from each outside node it reads, and from the box to the tanh
+    assert sorted(a for a, b in edges if b == "g0") == sorted(ids[v[k]] for k in ("x1", "w1", "x2", "w2", "b"))
+    assert ("g0", ids[o] + "op") in edges
+    # highlighting a member highlights its box
+    nodes, _ = parse(draw(o, collapse={"pre-activation": inner + [n]}, highlight=[inner[0]]).source)
+    assert "penwidth=3" in nodes["g0"][1]
+
+
+def test_bad_groups_are_named():
+    o, v = tanh_neuron()
+    with pytest.raises(ValueError, match="two groups"):
+        draw(o, collapse=[("a", [v["n"]]), ("b", [v["n"], v["o"]])])
+    with pytest.raises(ValueError, match="not part of this graph"):
+        draw(o, collapse=[("a", [Value(1.0, "stranger")])])
+    with pytest.raises(ValueError, match="has no nodes"):
+        draw(o, collapse=[("a", [])])
+    with pytest.raises(TypeError, match="pairs"):
+        draw(o, collapse=[v["n"]])
+
+
+def test_the_picture_names_every_node_as_the_steps_do():
+    from autograd.steps import node_names
+
+    x = Value(1.0, "x")
+    other = Value(2.0, "x")  # two nodes labelled "x": the steps call them x#0 and x#1
+    y = (x * other + 3).tanh()
+    nodes, _ = parse(draw(y).source)
+    ids = {v: f"n{i}" for i, v in enumerate(topological_order(y))}
+    for v, name in node_names(y).items():
+        assert nodes[ids[v]][0].startswith(f"{{{name} | data"), name

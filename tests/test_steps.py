@@ -176,7 +176,7 @@ def test_latex_has_the_same_numbers():
     step = next(s for s in backward_steps(o) if s.name == "x1")
     latex = step._repr_latex_()
     assert latex.startswith("$") and latex.endswith("$")
-    assert r"\delta_{\text{x1}} = \delta_{\text{n2}}\,\frac{\partial \text{n2}}{\partial \text{x1}}" in latex
+    assert r"\delta_{x_{1}} = \delta_{n_{2}}\,\frac{\partial n_{2}}{\partial x_{1}}" in latex
     assert latex.endswith("= (0.5)(-3) = -1.5$")
     # special characters of a label are escaped for LaTeX
     weird = Value(1.0, "w_1{x}")
@@ -225,3 +225,76 @@ def test_deep_chain_needs_no_recursion(depth):
         y = y * 1.0001
     steps = backward_steps(y)
     assert steps[-1].delta == pytest.approx(1.0001**depth)
+
+
+def test_latex_names_a_network_node_as_the_text_does():
+    """One name per node: the label a[2]_1 is the name in the text and, typeset, in LaTeX."""
+    import nn
+    from nn.draw import name_of
+    from nn.losses import half_sse
+
+    model = nn.MLP(2, [2, 1], seed=0)
+    E = half_sse(model([0.5, -1.0]), [1.0])
+    steps = {s.name: s for s in backward_steps(E)}
+    assert name_of("a", 2, 1) in steps and name_of("w", 2, 1, 2) in steps
+    assert r"\delta_{a^{[2]}_{1}}" in steps[name_of("a", 2, 1)].latex()
+    assert r"\partial w^{[2]}_{1,2}" in steps[name_of("w", 2, 1, 2)].latex()
+    assert r"\partial z^{[1]}_{2}" in steps[name_of("z", 1, 2)].latex()
+
+
+def test_step_numbers_out_of_range_name_the_range():
+    o, _ = neuron()
+    s = Stepper(o)
+    n = len(s)
+    for call in (lambda: s.draw(99), lambda: s.deltas(99), lambda: s.goto(-n - 1)):
+        with pytest.raises(IndexError, match=rf"there are {n} steps, numbered 0 to {n - 1}"):
+            call()
+    with pytest.raises(TypeError, match="must be an int"):
+        s.draw("2")
+
+
+def test_negative_steps_count_from_the_end_everywhere():
+    o, _ = neuron()
+    s = Stepper(o)
+    assert s.deltas(-1) == s.deltas(len(s) - 1) and len(s.deltas(-1)) == len(s)
+    assert s.deltas(-2) == s.deltas(len(s) - 2)
+    assert s.draw(-1).source == s.draw(len(s) - 1).source
+    s.goto(-1)
+    assert s.deltas() == s.deltas(-1)
+
+
+@given(programs())
+def test_a_collapsed_stepper_steps_the_boxes_in_a_consistent_order(program):
+    """Groups of a random DAG: every node is finished exactly once; each box comes after
+    the consumers of its nodes, so every δ a step prints is already known."""
+    leaves, instructions = program
+    values = [Value(x, f"x{i}") for i, x in enumerate(leaves)]
+    root = run(instructions, values)
+    order = topological_order(root)
+    # contiguous runs of a topological order are convex: no path leaves one and comes back
+    interior = [v for v in order if v.op]
+    groups = [(f"g{m}", interior[m * 3:m * 3 + 3]) for m in range(len(interior) // 3 + 1) if interior[m * 3:m * 3 + 3]]
+    s = Stepper(root, collapse=groups)
+    assert len(s) == len(order) - len(interior) + len(groups)
+    seen: dict = {}
+    for step in s:
+        for member in getattr(step, "members", (step,)):
+            for t in member.terms:
+                assert t.consumer in seen or t.consumer in getattr(step, "nodes", ()), "a δ used before its step"
+            assert member.node not in seen
+            seen[member.node] = member.delta
+    assert seen == {st.node: st.delta for st in backward_steps(root)}
+    assert s.deltas(-1) == seen
+
+
+def test_a_group_that_a_path_leaves_and_reenters_cannot_be_one_step():
+    x = Value(1.0, "x")
+    a = x * 2
+    a.label = "a"
+    b = a.tanh()
+    b.label = "b"
+    c = a + b
+    c.label = "c"
+    with pytest.raises(ValueError, match="'a and c'.*node 'b' is computed from the group and feeds it again"):
+        Stepper(c, collapse=[("a and c", [a, c])])
+    assert len(Stepper(c, collapse=[("a, b and c", [a, b, c])])) == 2  # the box and x

@@ -1,0 +1,94 @@
+"""The lectures' backward pass, one unit per step, on the network diagram.
+
+    steps = nn.backprop_steps(model, x, target, "half_sse")
+    steps.to_html("units.html")     # one page: the diagram drawn once, one step per unit
+    steps.widget()                  # the same in Jupyter
+
+Each step is one unit j: δ_k at the outputs, then δ_j = h'(a_j) Σ_k w_kj δ_k layer by
+layer (Bishop (5.56)), with ∂E/∂w_jk = δ_j z_k for its incoming arrows (Bishop (5.53)).
+The unit is outlined in red, and so are the arrows j → k that carry the terms w_kj δ_k of
+its sum (for an output unit, its arrow into E). Units not reached yet are greyed out and
+show "δ = ?", as do the ∂E/∂w of their arrows. A 2-8-8-1 network takes 17 steps.
+
+The page and the widget are built as the op-level stepper's (`autograd.steps.Frames`):
+the diagram is laid out once by `nn.draw`, and each step only restyles it.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+
+from autograd.files import write_atomic
+from autograd.steps import Frame, Frames, _clean_svg, _tag_deltas, html_page, restyling_widget
+
+__all__ = ["unit_frames", "to_html", "widget"]
+
+INTRO_HTML = ("One unit per step, output units first: δ<sub>k</sub> = ∂E/∂a<sub>k</sub>, then "
+              "δ<sub>j</sub> = h'(a<sub>j</sub>) Σ<sub>k</sub> w<sub>kj</sub> δ<sub>k</sub> layer by layer, "
+              "and ∂E/∂w<sub>jk</sub> = δ<sub>j</sub> z<sub>k</sub> on the arrows into j.\n"
+              "Use the buttons or the ← and → keys.")
+
+
+def _unit_id(layer: int, unit: int) -> str:
+    return f"z{layer}_{unit}"  # the node ids of nn.draw
+
+
+def unit_frames(steps, **options) -> Frames:
+    """The diagram of `steps` (a `nn.teach.BackpropSteps`) drawn once, and per step the
+    unit and the arrows to restyle. `options` go to `nn.draw` (edge_labels=, max_units=...)."""
+    from nn.draw import draw_network
+
+    if "highlight" in options:
+        raise TypeError("unit_frames: each step highlights its own unit; highlight= cannot be given")
+    if options.get("legend", True):
+        options["legend"] = "steps"
+    drawing = draw_network(steps.model, steps.x, steps.target, steps.result.loss, **options)
+    layout = drawing.layout
+    drawn = set(layout.deltas)  # every unit and arrow drawn (elided ones are not)
+    L = len(steps.result.delta)
+    rank: dict[str, int] = {}
+    frames = []
+    for s in steps.steps:
+        unit = _unit_id(s.layer, s.unit)
+        current = [unit] if unit in drawn else []
+        for element in current:
+            rank[element] = s.index
+            for edge in drawn:  # the arrows into j carry ∂E/∂w_jk = δ_j z_k, known from this step
+                if edge.endswith("--" + unit):
+                    rank[edge] = s.index
+        if s.layer == L:
+            terms = [f"{unit}--E"] if unit in drawn or f"{unit}--E" in drawn else []
+        else:  # the arrows j → k whose w_kj δ_k are the terms of δ_j
+            terms = [f"{unit}--{_unit_id(s.layer + 1, k)}" for k, _, _ in s.downstream]
+        frames.append(Frame(s.index, s.text(), s.explain(), tuple(current), tuple(terms)))
+    svg = _tag_deltas(_clean_svg(drawing.pipe(format="svg").decode("utf-8")), layout.deltas)
+    return Frames(svg, rank, frames)
+
+
+def to_html(steps, path, title: str | None = None, **options) -> str:
+    """Write the unit-by-unit page for `steps`; returns the path (written atomically)."""
+    if title is None:
+        title = "Backpropagation, unit by unit"
+    if not isinstance(title, str):
+        raise TypeError(f"to_html: title must be a str (or None), got {type(title).__name__} {title!r}")
+    page = html_page(title, INTRO_HTML, unit_frames(steps, **options))
+    return os.fspath(write_atomic(path, page, who="backprop_steps(...).to_html"))
+
+
+def widget(steps, **options):
+    """◀ / ▶ buttons, a slider, zoom and the legend switch over the diagram drawn once."""
+    try:
+        import ipywidgets as widgets
+    except ImportError:
+        raise ImportError(
+            "backprop_steps(...).widget needs ipywidgets; install the notebook extra: "
+            "pip install 'deltagrad[notebook]'"
+        ) from None
+    frames = unit_frames(steps, **options)
+
+    def show(i: int) -> tuple[str, str]:
+        s = steps.steps[i]
+        return (f"<p>{html.escape(s.text())}</p><p>${s.latex()}$</p>", frames.svg_at(i))
+
+    return restyling_widget(widgets, len(steps.steps), show)

@@ -1,0 +1,303 @@
+"""The one writer, autograd.files.write_atomic: what it does to every kind of path.
+
+Regular files are replaced atomically keeping their mode; symlinks are followed;
+hard links are kept; read-only files are refused; character devices and FIFOs are
+written into as open(path, "w") would; sockets and folders are refused. Every error
+names the user's path, never the temporary file. All on a temporary folder (plus the
+system's /dev/null and /dev/full, which are safe to write)."""
+
+import errno
+import os
+import socket
+import stat
+import threading
+import time
+
+import pytest
+
+import nn
+from autograd.files import write_atomic
+
+IS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
+posix_only = pytest.mark.skipif(os.name != "posix", reason="FIFOs, sockets, modes and devices are POSIX")
+
+
+def _only(folder):
+    """The folder's entries: no temporary file may be left behind."""
+    return sorted(os.listdir(folder))
+
+
+# ---------------------------------------------------------------------------
+# Regular files
+# ---------------------------------------------------------------------------
+def test_new_file_written_and_no_temporary_left(tmp_path):
+    path = tmp_path / "a.txt"
+    assert write_atomic(path, "δ = 1\n") == path
+    assert path.read_text(encoding="utf-8") == "δ = 1\n"
+    assert _only(tmp_path) == ["a.txt"]
+
+
+@posix_only
+@pytest.mark.parametrize("mode", [0o600, 0o640, 0o755])
+def test_existing_file_keeps_its_mode(tmp_path, mode):
+    path = tmp_path / "secret.json"
+    path.write_text("old")
+    os.chmod(path, mode)
+    write_atomic(path, "new")
+    assert path.read_text() == "new"
+    assert stat.S_IMODE(os.stat(path).st_mode) == mode
+
+
+@posix_only
+def test_symlink_is_followed_and_stays_a_link(tmp_path):
+    real = tmp_path / "real.svg"
+    real.write_text("old")
+    link = tmp_path / "link.svg"
+    link.symlink_to(real)
+    write_atomic(link, "new")
+    assert link.is_symlink() and os.readlink(link) == str(real)
+    assert real.read_text() == "new"
+    assert _only(tmp_path) == ["link.svg", "real.svg"]
+
+
+@posix_only
+def test_dangling_symlink_creates_its_target(tmp_path):
+    link = tmp_path / "link.json"
+    link.symlink_to(tmp_path / "later.json")
+    write_atomic(link, "new")
+    assert link.is_symlink()
+    assert (tmp_path / "later.json").read_text() == "new"
+
+
+@posix_only
+def test_hard_link_is_kept(tmp_path):
+    a, b = tmp_path / "a.json", tmp_path / "b.json"
+    a.write_text("old old old")
+    os.link(a, b)
+    inode = os.stat(a).st_ino
+    write_atomic(a, "new")
+    assert os.stat(a).st_ino == os.stat(b).st_ino == inode and os.stat(a).st_nlink == 2
+    assert b.read_text() == "new"  # the other name sees the new bytes (and nothing of the old)
+    assert _only(tmp_path) == ["a.json", "b.json"]
+
+
+@posix_only
+def test_hard_link_failed_write_restores_old_bytes(tmp_path, monkeypatch):
+    a, b = tmp_path / "a.json", tmp_path / "b.json"
+    a.write_text("old contents")
+    os.link(a, b)
+
+    def full(fd):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", full)
+    with pytest.raises(OSError, match=r"save: cannot write '.*a\.json': no space left") as info:
+        write_atomic(a, "much longer new contents", who="save")
+    assert info.value.errno == errno.ENOSPC
+    assert b.read_text() == "old contents"
+
+
+@posix_only
+def test_read_only_file_is_refused_and_unchanged(tmp_path):
+    # Root passes os.access for every file, so the writer also looks at the mode:
+    # a file with no write bit at all is refused for everybody (as chmod a-w means).
+    path = tmp_path / "m.json"
+    path.write_text("old")
+    os.chmod(path, 0o444)
+    with pytest.raises(PermissionError, match=r"save: '.*m\.json' is read-only \(mode -r--r--r--\)") as info:
+        write_atomic(path, "new", who="save")
+    assert path.read_text() == "old"
+    assert _only(tmp_path) == ["m.json"]
+
+
+@posix_only
+@pytest.mark.skipif(IS_ROOT, reason="root bypasses permission bits, so a file only others may write is writable to root")
+def test_file_the_user_may_not_write_is_refused(tmp_path):
+    path = tmp_path / "m.json"
+    path.write_text("old")
+    os.chmod(path, 0o466)  # others may write, the owner may not: os.access says no
+    with pytest.raises(PermissionError, match="is read-only"):
+        write_atomic(path, "new")
+    assert path.read_text() == "old"
+
+
+def test_failure_names_the_path_not_the_temporary_and_keeps_old_file(tmp_path, monkeypatch):
+    path = tmp_path / "m.json"
+    path.write_text("old")
+
+    def full(fd):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", full)
+    with pytest.raises(OSError) as info:
+        write_atomic(path, "new", who="save")
+    message = str(info.value)
+    assert message.startswith(f"save: cannot write {str(path)!r}: no space left on device")
+    assert ".tmp" not in message
+    assert info.value.errno == errno.ENOSPC
+    assert path.read_text() == "old"
+    assert _only(tmp_path) == ["m.json"]
+
+
+def test_unwritable_folder_error_names_the_path(tmp_path, monkeypatch):
+    real_open = os.open
+
+    def refuse(p, flags, mode=0o777):
+        if str(p).endswith(".tmp"):
+            raise PermissionError(errno.EACCES, "Permission denied", str(p))
+        return real_open(p, flags, mode)
+
+    monkeypatch.setattr(os, "open", refuse)
+    path = tmp_path / "m.json"
+    with pytest.raises(PermissionError) as info:
+        write_atomic(path, "new", who="save")
+    assert str(info.value) == f"save: cannot write {str(path)!r}: permission denied; the folder is not writable — choose another place"
+
+
+def test_empty_path_is_refused_by_name():
+    with pytest.raises(FileNotFoundError, match="save: the file name is empty"):
+        write_atomic("", "x", who="save")
+
+
+def test_folder_is_refused(tmp_path):
+    with pytest.raises(IsADirectoryError, match=r"is a folder; give a file name inside it"):
+        write_atomic(tmp_path, "x")
+    assert tmp_path.is_dir()
+
+
+def test_missing_folder(tmp_path):
+    with pytest.raises(FileNotFoundError, match=r"render: the folder '.*nope' does not exist"):
+        write_atomic(tmp_path / "nope" / "g.svg", "x", who="render")
+
+
+# ---------------------------------------------------------------------------
+# Devices, FIFOs, sockets
+# ---------------------------------------------------------------------------
+@posix_only
+@pytest.mark.skipif(not os.path.exists("/dev/null"), reason="needs /dev/null")
+def test_character_device_is_written_into_not_replaced(tmp_path):
+    before = os.stat("/dev/null")
+    write_atomic("/dev/null", "to nowhere")
+    after = os.stat("/dev/null")
+    assert stat.S_ISCHR(after.st_mode) and after.st_rdev == before.st_rdev and after.st_ino == before.st_ino
+    link = tmp_path / "null"
+    link.symlink_to("/dev/null")  # through a link too
+    write_atomic(link, "to nowhere")
+    assert link.is_symlink() and stat.S_ISCHR(os.stat("/dev/null").st_mode)
+    assert _only(tmp_path) == ["null"]
+
+
+@posix_only
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full (Linux)")
+def test_full_device_error_names_it():
+    with pytest.raises(OSError) as info:
+        write_atomic("/dev/full", "x" * 10, who="Stepper.to_html")
+    assert info.value.errno == errno.ENOSPC
+    assert str(info.value).startswith("Stepper.to_html: cannot write '/dev/full': no space left on device")
+    assert stat.S_ISCHR(os.stat("/dev/full").st_mode)
+
+
+@posix_only
+def test_fifo_is_written_into(tmp_path):
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    received = []
+    ready = threading.Event()
+
+    def reader():
+        fd = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)  # opens at once, without a writer
+        ready.set()
+        chunks = []
+        while True:  # until the writer has written something and closed its end
+            try:
+                chunk = os.read(fd, 65536)
+            except BlockingIOError:  # a writer is there, nothing to read yet
+                chunk = None
+            if chunk == b"" and chunks:
+                break
+            if chunk:
+                chunks.append(chunk)
+            else:
+                time.sleep(0.001)  # no writer yet (b"") or nothing yet (None)
+        os.close(fd)
+        received.append(b"".join(chunks))
+
+    t = threading.Thread(target=reader, daemon=True)
+    t.start()
+    ready.wait(5)
+    data = "x" * 200_000  # more than a pipe's buffer
+    write_atomic(fifo, data)
+    t.join(10)
+    assert received == [data.encode()]
+    assert stat.S_ISFIFO(os.stat(fifo).st_mode)
+    assert _only(tmp_path) == ["pipe"]
+
+
+@posix_only
+def test_fifo_without_reader_is_refused_not_waited_on(tmp_path):
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    with pytest.raises(OSError, match=r"render: '.*pipe' is a named pipe \(FIFO\) that no program is reading"):
+        write_atomic(fifo, "x", who="render")
+    assert stat.S_ISFIFO(os.stat(fifo).st_mode)
+
+
+@posix_only
+def test_socket_is_refused_and_kept(tmp_path):
+    path = tmp_path / "s.sock"
+    sock = socket.socket(socket.AF_UNIX)
+    try:
+        sock.bind(str(path))
+        with pytest.raises(OSError, match=r"save: '.*s\.sock' is a socket; refusing to write to it"):
+            write_atomic(path, "x", who="save")
+        assert stat.S_ISSOCK(os.stat(path).st_mode)
+    finally:
+        sock.close()
+
+
+# ---------------------------------------------------------------------------
+# The callers share it
+# ---------------------------------------------------------------------------
+@posix_only
+def test_model_save_through_symlink_keeps_link_and_mode(tmp_path):
+    real = tmp_path / "real.json"
+    real.write_text("{}")
+    os.chmod(real, 0o600)
+    link = tmp_path / "m.json"
+    link.symlink_to(real)
+    model = nn.MLP(2, [3, 1])
+    model.save(link)
+    assert link.is_symlink() and stat.S_IMODE(os.stat(real).st_mode) == 0o600
+    assert nn.predict(nn.load(real), [[1.0, 2.0]]) == nn.predict(model, [[1.0, 2.0]])
+
+
+def test_model_save_to_empty_path_names_it():
+    with pytest.raises(FileNotFoundError, match="save: the file name is empty"):
+        nn.MLP(2, [1]).save("")
+
+
+@posix_only
+def test_read_only_folder_is_refused_and_left_empty(tmp_path):
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    os.chmod(folder, 0o555)  # refused for root too: no write bit means read-only on purpose
+    try:
+        with pytest.raises(PermissionError) as info:
+            write_atomic(folder / "m.json", "x", who="save")
+        assert os.listdir(folder) == []
+    finally:
+        os.chmod(folder, 0o755)
+    assert str(info.value) == (f"save: cannot write {str(folder / 'm.json')!r}: the folder {str(folder)!r} "
+                               "is read-only; choose another place")
+
+
+@posix_only
+def test_symlink_loop_is_named(tmp_path):
+    a, b = tmp_path / "a", tmp_path / "b"
+    a.symlink_to(b)
+    b.symlink_to(a)
+    with pytest.raises(OSError) as info:
+        write_atomic(a, "x", who="render")
+    assert info.value.errno == errno.ELOOP
+    assert str(info.value) == f"render: cannot write {str(a)!r}: too many levels of symbolic links"
+    assert a.is_symlink() and b.is_symlink()
