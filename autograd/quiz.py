@@ -1,8 +1,8 @@
 """Quiz mode for the stepper pages: the student computes each δ before seeing it.
 
-`Stepper(root).to_html(path, quiz=True)` and the unit-by-unit network page
-(`nn.backprop_steps(...).to_html(path, quiz=True)`) show each step's chain-rule sum
-with its result left blank ("= ?"). The student types δ; the page reads the answer
+`Stepper(root).to_html(path, quiz=True)`, and any other page built by
+`autograd.steps.html_page` with a `Quiz`, show each step's chain-rule sum with its
+result left blank ("= ?"). The student types δ; the page reads the answer
 with the same pattern as `autograd.grade` ("-0.25", "−1/4", "0,25"; never evaluated)
 and checks it with the same tolerance (`autograd.handcheck.Tolerance`; by default 3
 significant figures, since the terms on the page are shown to 4). A right answer, or
