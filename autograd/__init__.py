@@ -10,7 +10,7 @@ Nothing in this package knows about neurons; `nn` builds networks on top of it.
 """
 
 from autograd.check import GradReport, gradcheck, numeric_grad
-from autograd.draw import GraphvizNotFound, draw, render
+from autograd.draw import GraphvizNotFound, LayoutTimeout, draw, render
 from autograd.graph import downstream, pull_deltas, upstream
 from autograd.handcheck import HandCheck, Tolerance, hand_check
 from autograd.grade import Gradebook, grade
@@ -45,5 +45,5 @@ __all__ = [
     "exp", "log", "tanh", "sigmoid", "relu", "leaky_relu", "elu", "softplus",
     "backward_steps", "Step", "Term", "Stepper", "hand_check", "HandCheck", "Tolerance",
     "grade", "Gradebook", "Slip", "SlipFinder", "name_slip",
-    "draw", "render", "GraphvizNotFound",
+    "draw", "render", "GraphvizNotFound", "LayoutTimeout",
 ]

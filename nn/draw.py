@@ -33,7 +33,8 @@ import numbers
 from typing import Callable, Sequence
 
 from autograd import Value
-from autograd.draw import GREY, HIGHLIGHT, INPUT_FILL, OUTPUT_FILL, Drawing, Layout, fmt, label_escape, legend_node
+from autograd.draw import (GREY, HIGHLIGHT, INPUT_FILL, MAX_EDGES, OUTPUT_FILL, Drawing, Layout, fmt, label_escape,
+                           legend_node)
 
 __all__ = ["draw_network", "name_of", "op_groups", "op_graph", "op_stepper"]
 
@@ -80,6 +81,7 @@ def draw_network(
     highlight: tuple[int, int] | None = None,
     edge_labels: str = "auto",
     legend: bool = True,
+    max_edges: int = MAX_EDGES,
 ) -> Drawing:
     """The neuron-level diagram of an `nn.MLP` as a `graphviz.Digraph` (a `Drawing`).
 
@@ -99,6 +101,7 @@ def draw_network(
                  everything between two columns joined by at most 10 arrows, elsewhere
                  only the highlighted arrows — labels only where they can be read.
     legend       add the small legend box ("steps": also the styles a stepper gives it).
+    max_edges    refuse a diagram that would need more arrows than this (before any layout).
 
     The model's `.grad`s are left as they were: the backward pass that fills the
     diagram saves them first and restores them afterwards.
@@ -124,6 +127,15 @@ def draw_network(
     if target is not None and x is None:
         raise ValueError("nn.draw: a target needs an input x too (the loss compares the output for x with it)")
 
+    widths = [model.nin] + [len(layer.neurons) for layer in layers]
+    shown = [_shown_units(n, max_units) for n in widths]  # per column: unit numbers, None for "⋯"
+    arrows = sum((len(shown[l - 1]) + show_bias) * len(shown[l]) for l in range(1, len(widths)))
+    if arrows > max_edges:  # bound the layout before it starts, as autograd.draw does
+        raise ValueError(
+            f"nn.draw: this diagram needs {arrows} arrows, more than max_edges={max_edges}; laying that "
+            "out is slow and unreadable. Draw fewer units per column (a smaller max_units), draw a "
+            "smaller network, or pass a larger max_edges."
+        )
     traces = model.trace(x) if x is not None else None
     E = None
     weight_grads: dict[Value, float] = {}
@@ -132,8 +144,6 @@ def draw_network(
     backward_done = E is not None
 
     L = len(layers)
-    widths = [model.nin] + [len(layer.neurons) for layer in layers]
-    shown = [_shown_units(n, max_units) for n in widths]  # per column: unit numbers, None for "⋯"
     g = Drawing(name="network", format="svg")
     g.layout = layout = Layout()  # the ids a page restyles per step (nn.unit_stepper)
     g.attr(rankdir="LR", nodesep="0.25", ranksep="1.2")

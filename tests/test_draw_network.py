@@ -238,6 +238,13 @@ def test_auto_labels_only_where_they_can_be_read():
         {("z1_4", f"z2_{k}") for k in range(1, 9)}  # the highlighted unit's arrows are labelled anyway
 
 
+def test_deep_networks_are_bounded_before_layout():
+    model = nn.MLP(2, [12] * 16 + [1], seed=0)  # 16 columns of 12 units: 2,389 arrows
+    with pytest.raises(ValueError, match=r"arrows, more than max_edges=2000.*max_units"):
+        draw_network(model)
+    assert draw_network(model, max_units=6).source  # 6 units per column: 655 arrows
+
+
 def test_wide_layers_are_elided_not_refused():
     model = nn.MLP(3, [30, 5, 2], seed=0)
     units, edges = parse(draw_network(model, [1.0, 2.0, 3.0], [0.0, 1.0], max_units=12).source)
