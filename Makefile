@@ -8,7 +8,7 @@ EXTRAS ?= test
 comma  := ,
 STAMP  := $(VENV)/.installed-$(subst $(comma),-,$(EXTRAS))
 
-.PHONY: demo test bench images venv system-deps clean
+.PHONY: demo test bench images venv system-deps clean site
 
 demo: venv system-deps
 	$(BIN)/deltagrad demo
@@ -22,6 +22,12 @@ bench: venv
 
 images: venv system-deps
 	$(BIN)/python docs/make_images.py
+
+# The playground: deltagrad in the browser, a static folder site/ (git-ignored) served by
+# any static host, e.g. python -m http.server -d site 8000. Node.js and npm are needed to
+# build it (npm ci from playground/package-lock.json), never to use it.
+site:
+	$(PYTHON) playground/build.py --out site
 
 venv: $(STAMP)
 

@@ -30,7 +30,7 @@ from autograd import rules
 from autograd.steps import Step, backward_steps, node_expression, node_names, fmt
 from autograd.value import Value, topological_order
 
-__all__ = ["ExprError", "FUNCTIONS", "parse", "parse_assignments", "build", "trace", "Trace"]
+__all__ = ["ExprError", "FUNCTIONS", "parse", "parse_assignments", "build", "function", "trace", "Trace"]
 
 MAX_DEPTH = 200  # nested calls and unary minuses: far beyond any hand-written expression
 MAX_LENGTH = 10_000  # characters: a teaching trace of more nodes than this is unreadable anyway
@@ -78,9 +78,10 @@ def _short(text: str, limit: int = 60) -> str:
 # ---------------------------------------------------------------------------
 # Parsing
 # ---------------------------------------------------------------------------
-def parse(text: str) -> tuple[ast.Expression, list[str]]:
+def parse(text: str, *, need_variables: bool = True) -> tuple[ast.Expression, list[str]]:
     """Parse and whitelist-check `text`; return the tree and its variable names
-    (in order of first appearance, left to right)."""
+    (in order of first appearance, left to right). An expression without variables
+    is an error unless `need_variables` is False (a number typed as a derivative)."""
     if not isinstance(text, str):
         raise ExprError(f"the expression must be text, got {type(text).__name__}")
     if not text.strip():
@@ -130,7 +131,7 @@ def parse(text: str) -> tuple[ast.Expression, list[str]]:
         # a unary minus nests like a call; a chain of + or * is flat however long
         inner = depth + 1 if isinstance(node, ast.UnaryOp) else depth
         nodes.extend((kid, inner) for kid in reversed(list(ast.iter_child_nodes(node))))
-    if not names:
+    if not names and need_variables:
         raise ExprError("the expression has no variables, so there is nothing to differentiate; "
                         "use names such as x in it and give their values (x=2)")
     return tree, names
@@ -221,6 +222,33 @@ def build(text: str, values: Mapping[str, float]) -> tuple[Value, dict[str, Valu
     if not isinstance(root, Value):  # variables only multiplied by 0 are still variables
         raise ExprError("the expression does not depend on its variables")
     return root, leaves
+
+
+def function(text: str):
+    """`text` as a Python function of its variables, called by keyword: f(x=Value(2.0, "x"))
+    gives the graph's root (a Value), f(x=2.0) a plain float. The same parser and
+    whitelist as `build`, but an expression without variables is allowed (a constant).
+    `hand_check` takes it as its f, and a derivative typed as an expression is evaluated
+    at a point with it. Extra keywords are ignored, so one point can be passed to
+    several functions. Domain errors raise ExprError."""
+    tree, names = parse(text, need_variables=False)
+
+    def f(**point):
+        missing = [n for n in names if n not in point]
+        if missing:
+            raise ExprError(f"no value given for {', '.join(missing)} in {_short(text)!r}")
+        try:
+            return _evaluate(tree.body, {n: point[n] for n in names})
+        except ExprError:
+            raise
+        except OverflowError as err:
+            raise ExprError(f"cannot compute {_short(text)!r}: a number grows too large for a float ({err})") from None
+        except (ArithmeticError, ValueError) as err:
+            raise ExprError(f"cannot compute {_short(text)!r}: {err}") from None
+
+    f.__name__ = "expression"
+    f.variables = tuple(names)
+    return f
 
 
 def _evaluate(body: ast.AST, leaves: Mapping[str, Value]):

@@ -120,11 +120,11 @@ _INDEXED = re.compile(r"^([A-Za-z])(\d+)$")  # x1, w2, n7
 
 def _latex_name(name: str) -> str:
     """A node name as LaTeX, the same name the text shows: the engine's network labels
-    as math (a[1]_2 → a^{[1]}_{2}, w[2]_{1,3} → w^{[2]}_{1,3}, x1 → x_{1}); any other
-    name as \\text{...} with the special characters escaped."""
+    as math, the layer as the lectures' superscript (a[1]_2 → a^{(1)}_{2}, w[2]_{1,3} →
+    w^{(2)}_{1,3}, x1 → x_{1}); any other name as \\text{...} with the special characters escaped."""
     m = _SCRIPTED.match(name)
     if m:
-        return rf"{m[1]}^{{[{m[2]}]}}_{{{m[3] or m[4]}}}"
+        return rf"{m[1]}^{{({m[2]})}}_{{{m[3] or m[4]}}}"
     m = _INDEXED.match(name)
     if m:
         return rf"{m[1]}_{{{m[2]}}}"
@@ -296,7 +296,8 @@ class GroupStep:
         return self.index == 0 and self.members[0].is_root
 
     def text(self) -> str:
-        return f"{self.name}: " + "; ".join(s.text() for s in self.members)
+        """The box's name, then one line per node: δ[j] = Σ δ[k]·∂k/∂j = ... ."""
+        return f"{self.name}:\n" + "\n".join(s.text() for s in self.members)
 
     def explain(self) -> str:
         return f"{self.name}, {len(self.members)} node(s):\n" + "\n".join(s.explain() for s in self.members)

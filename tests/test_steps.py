@@ -237,9 +237,9 @@ def test_latex_names_a_network_node_as_the_text_does():
     E = half_sse(model([0.5, -1.0]), [1.0])
     steps = {s.name: s for s in backward_steps(E)}
     assert name_of("a", 2, 1) in steps and name_of("w", 2, 1, 2) in steps
-    assert r"\delta_{a^{[2]}_{1}}" in steps[name_of("a", 2, 1)].latex()
-    assert r"\partial w^{[2]}_{1,2}" in steps[name_of("w", 2, 1, 2)].latex()
-    assert r"\partial z^{[1]}_{2}" in steps[name_of("z", 1, 2)].latex()
+    assert r"\delta_{a^{(2)}_{1}}" in steps[name_of("a", 2, 1)].latex()
+    assert r"\partial w^{(2)}_{1,2}" in steps[name_of("w", 2, 1, 2)].latex()
+    assert r"\partial z^{(1)}_{2}" in steps[name_of("z", 1, 2)].latex()
 
 
 def test_step_numbers_out_of_range_name_the_range():

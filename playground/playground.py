@@ -1,0 +1,157 @@
+"""The Python side of the playground page: deltagrad's own code, run by Pyodide.
+
+The page (playground.js) calls four functions:
+
+    variables_json(expr)                   the expression's variables, or the CLI's error
+    trace_json(expr, assignments)          `deltagrad trace` itself: its report or its one-line
+                                           error, and every backward Step (JSON)
+    dot(i)                                 the op graph at step i, as DOT source
+    check_json(expr, assignments, claims)  `hand_check` of derivatives typed by a student
+
+Nothing here parses or differentiates on its own: the report and the error are what
+`nn.cli.main(["trace", ...])` prints, the steps are `autograd.expr.trace`'s, the drawing
+is `autograd.draw`'s DOT source (laid out in the page by Graphviz compiled to
+WebAssembly), and the verdicts are `autograd.hand_check`'s. The same file runs under
+CPython, which is how the tests compare it with the command line.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import math
+
+from autograd import draw, hand_check
+from autograd.expr import ExprError, function, parse, parse_assignments, trace
+from nn import cli
+
+MAX_DRAWN = 500  # nodes: draw()'s own limit; beyond it the page shows the report without a picture
+N_RANDOM = 20  # random points for derivatives typed as expressions (hand_check's n_random)
+
+_current: dict = {}  # the last successful trace: its root and steps, for dot(i)
+
+
+def _error(message: str) -> str:
+    """One line, as the CLI prints it."""
+    return "deltagrad: error: " + " ".join(str(message).splitlines())
+
+
+def _run_cli(argv: list[str]) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = cli.main(argv)
+    return code, out.getvalue(), err.getvalue()
+
+
+def variables_json(expr: str) -> str:
+    """{"variables": [...]} in order of first appearance, or {"error": "deltagrad: error: ..."}."""
+    try:
+        return json.dumps({"variables": parse(expr)[1]})
+    except Exception as err:  # ExprError; anything else still one line, never a traceback
+        return json.dumps({"error": _error(err)})
+
+
+def trace_json(expr: str, assignments_json: str) -> str:
+    """Trace `expr` with the name=value texts in `assignments_json` (a JSON list), exactly
+    as `deltagrad trace -- EXPR name=value ...` does.
+
+    {"ok": true, "report": <the CLI's stdout>, "root": "f", "variables": [...],
+     "gradients": {name: ∂f/∂name}, "steps": [{"index", "name", "delta", "text", "explain"}],
+     "drawable": bool, "draw_error": str}
+    or {"ok": false, "error": <the CLI's one-line error>}."""
+    _current.clear()
+    try:
+        assignments = [str(a) for a in json.loads(assignments_json)]
+        # "--": an expression starting with "-" is the expression, not an option
+        code, out, err = _run_cli(["trace", "--", expr, *assignments])
+        if code != 0:
+            # the CLI's own line (as it is, spaces and all); one line even if it ever printed more
+            return json.dumps({"ok": False, "error": " ".join(err.strip().splitlines()) or _error("the trace failed")})
+        result = trace(expr, parse_assignments(assignments))  # the same call the CLI made
+    except Exception as err:  # never a traceback in the page: one line that says what happened
+        return json.dumps({"ok": False, "error": _error(f"{type(err).__name__}: {err}")})
+    steps = result.steps
+    _current.update(root=result.root, steps=steps)
+    drawable, draw_error = True, ""
+    if len(steps) > MAX_DRAWN:
+        drawable = False
+        try:
+            draw(result.root)
+        except ValueError as err:
+            draw_error = str(err)
+    return json.dumps({
+        "ok": True,
+        "report": out.rstrip("\n"),
+        "root": result.root.label,
+        "variables": list(result.leaves),
+        "gradients": {n: _number(g) for n, g in result.gradients.items()},
+        "steps": [{"index": s.index, "name": s.name, "delta": _number(s.delta),
+                   "text": s.text(), "explain": s.explain()} for s in steps],
+        "drawable": drawable,
+        "draw_error": draw_error,
+    })
+
+
+def dot(index: int) -> str:
+    """DOT source of the op graph at backward step `index` of the last trace: the nodes
+    finished so far show their δ, the current one is highlighted, the rest are grey."""
+    steps = _current["steps"]
+    i = max(0, min(int(index), len(steps) - 1))
+    deltas = {s.node: s.delta for s in steps[: i + 1]}
+    return draw(_current["root"], deltas=deltas, highlight=(steps[i].node,), max_nodes=MAX_DRAWN).source
+
+
+def check_json(expr: str, assignments_json: str, claims_json: str) -> str:
+    """A student's derivatives {name: text} checked by `hand_check` at the traced point.
+
+    A claim is a number or an expression in the same language as the function
+    (e.g. "x*(1 - tanh(w*x + b)**2)"); an expression is also tried at N_RANDOM random
+    points near the point. Blank claims are skipped.
+    {"ok": bool, "table": str(HandCheck), "rows": [{"name", "verdict"}]} or {"error": "..."}."""
+    try:
+        point = parse_assignments([str(a) for a in json.loads(assignments_json)])
+        f = function(expr)
+        root = "out" if "f" in f.variables else "f"
+        claims = {}
+        for name, text in json.loads(claims_json).items():
+            text = str(text).strip()
+            if not text:
+                continue
+            if name not in f.variables:
+                raise ExprError(f"{name} is not a variable of the expression "
+                                f"(the variables are {', '.join(f.variables)})")
+            claims[name] = _claim(root, name, text, f.variables)
+        if not claims:
+            raise ExprError(f"type at least one derivative, e.g. ∂{root}/∂{f.variables[0]}")
+        table = hand_check(f, claims, at=point, n_random=N_RANDOM)
+    except Exception as err:  # ExprError, hand_check's ValueError/TypeError, a domain error
+        return json.dumps({"error": _error(err)})
+    text = str(table)
+    if root != "f":  # hand_check calls the function f; the trace calls it out when f is a variable
+        text = text.replace("∂f/∂", f"∂{root}/∂")
+    return json.dumps({"ok": table.ok, "table": text,
+                       "rows": [{"name": r.name, "verdict": r.verdict} for r in table.rows]})
+
+
+def _claim(root: str, name: str, text: str, variables):
+    """A typed derivative: a float, or a function of the point (the expression language)."""
+    try:
+        return float(text)
+    except ValueError:
+        pass
+    try:
+        g = function(text)
+    except ExprError as err:
+        raise ExprError(f"∂{root}/∂{name}: {err}") from None
+    if not g.variables:  # a constant expression such as "1 - 0.5**2"
+        return float(g())
+    unknown = [v for v in g.variables if v not in variables]
+    if unknown:
+        raise ExprError(f"∂{root}/∂{name} uses {', '.join(unknown)}, which the expression does not have")
+    return g
+
+
+def _number(x: float):
+    """JSON has no inf/nan; the trace refuses them anyway, but never send invalid JSON."""
+    return x if math.isfinite(x) else str(x)
