@@ -35,6 +35,7 @@ from typing import Iterable, Mapping, Sequence
 import autograd
 from autograd import Value
 from nn import losses
+from nn.draw import name_of  # the one name of each quantity
 from nn.module import MLP, check_activation
 from nn.teach import Textbook, _h, _h_prime, textbook_backprop
 
@@ -99,14 +100,14 @@ class Exercise:
         values: dict[str, float] = {}
         for l, (a, z) in enumerate(zip(self.textbook.a, self.textbook.z), start=1):
             for j, (a_j, z_j) in enumerate(zip(a, z), start=1):
-                values[f"a[{l}]_{j}"] = a_j
-                values[f"z[{l}]_{j}"] = z_j
+                values[name_of("a", l, j)] = a_j
+                values[name_of("z", l, j)] = z_j
         values["E"] = self.E
         return values
 
     def deltas(self) -> dict[str, float]:
         """δ[l]_j = ∂E/∂a[l]_j of every unit, from the textbook pass."""
-        return {f"δ[{l}]_{j}": d + 0.0 for l, layer in enumerate(self.textbook.delta, start=1)
+        return {name_of("δ", l, j): d + 0.0 for l, layer in enumerate(self.textbook.delta, start=1)
                 for j, d in enumerate(layer, start=1)}
 
     def solution(self) -> dict[str, float]:
@@ -115,8 +116,8 @@ class Exercise:
         for l, (dw, db) in enumerate(zip(self.textbook.dE_dw, self.textbook.dE_db), start=1):
             for j, (row, d) in enumerate(zip(dw, db), start=1):
                 for k, g in enumerate(row, start=1):
-                    out[f"w[{l}]_{{{j},{k}}}"] = g + 0.0  # + 0.0: never a −0
-                out[f"b[{l}]_{j}"] = d + 0.0
+                    out[name_of("w", l, j, k)] = g + 0.0  # + 0.0: never a −0
+                out[name_of("b", l, j)] = d + 0.0
         return {n: out[n] for n in self.names}  # model order
 
     def loss_function(self):
@@ -267,7 +268,7 @@ def _solve_with_engine(ex: Exercise) -> None:
     E = losses.get(ex.loss)(traces[-1].z, ex.target)
     E.backward()
     ex.engine_grads = {p.label: p.grad for p in ex.model.parameters()}
-    ex.engine_deltas = {f"δ[{l}]_{j}": a.grad for l, t in enumerate(traces, start=1) for j, a in enumerate(t.a, start=1)}
+    ex.engine_deltas = {name_of("δ", l, j): a.grad for l, t in enumerate(traces, start=1) for j, a in enumerate(t.a, start=1)}
     ex.model.zero_grad()
     pairs = [(E.data, ex.E, "E")]
     pairs += [(ex.engine_grads[n], g, f"∂E/∂{n}") for n, g in ex.solution().items()]

@@ -13,8 +13,8 @@ students' copy). The LaTeX source has its own TikZ drawing of the network and a
 switch, \\solutionstrue / \\solutionsfalse, at the top.
 
 Names are the model's labels (w[l]_{j,k}, b[l]_j, a[l]_j, z[l]_j, δ[l]_j) written
-as the lectures write them: `latex_name("w[1]_{2,1}")` is `w^{(1)}_{21}` and
-`html_name` gives w<sup>(1)</sup><sub>21</sub>.
+as the lectures write them: `latex_name("w[1]_{2,1}")` is `w^{(1)}_{2,1}` (as in the
+steppers' LaTeX) and `html_name` gives w<sup>(1)</sup><sub>2,1</sub>.
 """
 
 from __future__ import annotations
@@ -28,7 +28,9 @@ import tempfile
 from pathlib import Path
 
 from autograd.files import write_atomic
+from autograd.steps import _latex_name as _steps_latex_name
 from autograd.steps import fmt
+from nn.draw import name_of  # the one name of each quantity
 
 __all__ = ["latex_name", "html_name", "handout_html", "handout_latex", "write_handout", "print_pdf", "CHROMIUM"]
 
@@ -36,35 +38,23 @@ CHROMIUM = "/usr/bin/chromium"
 _TWO = re.compile(r"(.+)\[(\d+)\]_\{(\d+),(\d+)\}")  # w[1]_{2,1}
 _ONE = re.compile(r"(.+)\[(\d+)\]_(\d+)")  # b[1]_2, a[1]_2, δ[1]_2
 _INPUT = re.compile(r"([a-z])(\d+)")  # x1
-_LATEX_BASE = {"δ": r"\delta"}
-
-
-def _pair(j: str, k: str) -> str:
-    """Two indices as the lectures write them: 21, or 12,3 once one has two digits."""
-    return f"{j}{k}" if len(j) == 1 and len(k) == 1 else f"{j},{k}"
 
 
 def latex_name(label: str) -> str:
-    """A node's label as LaTeX math: w[1]_{2,1} → w^{(1)}_{21}, δ[2]_1 → \\delta^{(2)}_{1}, x1 → x_{1}."""
-    if m := _TWO.fullmatch(label):
-        base, l, j, k = m.groups()
-        return f"{_LATEX_BASE.get(base, base)}^{{({l})}}_{{{_pair(j, k)}}}"
-    if m := _ONE.fullmatch(label):
-        base, l, j = m.groups()
-        return f"{_LATEX_BASE.get(base, base)}^{{({l})}}_{{{j}}}"
-    if m := _INPUT.fullmatch(label):
-        return f"{m.group(1)}_{{{m.group(2)}}}"
+    """A quantity's name (`nn.draw.name_of`) as LaTeX math, as the steppers write it
+    (`autograd.steps`): w[1]_{2,1} → w^{(1)}_{2,1}, δ[2]_1 → \\delta^{(2)}_{1}, x1 → x_{1}."""
+    if label.startswith("δ"):  # δ[l]_j is no node's label: written like a[l]_j, with \delta
+        return r"\delta" + _steps_latex_name("d" + label[1:])[1:]
     if re.fullmatch(r"[A-Za-z]", label):
-        return label
-    escaped = "".join("\\" + ch if ch in "{}_#$%&" else ch for ch in label)
-    return rf"\mathrm{{{escaped}}}"
+        return label  # E
+    return _steps_latex_name(label)
 
 
 def html_name(label: str) -> str:
-    """A node's label as HTML: w[1]_{2,1} → w<sup>(1)</sup><sub>21</sub>."""
+    """A quantity's name as HTML: w[1]_{2,1} → w<sup>(1)</sup><sub>2,1</sub>."""
     if m := _TWO.fullmatch(label):
         base, l, j, k = m.groups()
-        return f"<i>{html.escape(base)}</i><sup>({l})</sup><sub>{_pair(j, k)}</sub>"
+        return f"<i>{html.escape(base)}</i><sup>({l})</sup><sub>{j},{k}</sub>"
     if m := _ONE.fullmatch(label):
         base, l, j = m.groups()
         return f"<i>{html.escape(base)}</i><sup>({l})</sup><sub>{j}</sub>"
@@ -105,7 +95,7 @@ def _diagram_svg(ex, solved: bool) -> str:
 
 
 def _given_html(ex) -> str:
-    x = ", ".join(f"{html_name(f'x{k}')} = {fmt(v)}" for k, v in enumerate(ex.x, start=1))
+    x = ", ".join(f"{html_name(name_of('x', j=k))} = {fmt(v)}" for k, v in enumerate(ex.x, start=1))
     t = ", ".join(f"<i>t</i><sub>{k}</sub> = {fmt(v)}" for k, v in enumerate(_targets(ex), start=1))
     weights = "".join(f"<tr><td>{html_name(n)}</td><td>{fmt(v)}</td></tr>" for n, v in ex.at().items())
     return (f"<p>Input: {x}. Target: {t}.</p>"
@@ -116,8 +106,8 @@ def _forward_html(ex) -> str:
     rows = []
     for l, j in _units(ex):
         a, z = ex.textbook.a[l - 1][j - 1], ex.textbook.z[l - 1][j - 1]
-        rows.append(f"<tr><td>{l}</td><td>{j}</td><td>{html_name(f'a[{l}]_{j}')} = {fmt(a)}</td>"
-                    f"<td>{html_name(f'z[{l}]_{j}')} = {fmt(z)}</td></tr>")
+        rows.append(f"<tr><td>{l}</td><td>{j}</td><td>{html_name(name_of('a', l, j))} = {fmt(a)}</td>"
+                    f"<td>{html_name(name_of('z', l, j))} = {fmt(z)}</td></tr>")
     return (f"<table class='values'><tr><th>layer</th><th>unit</th><th>a</th><th>z = h(a)</th></tr>{''.join(rows)}"
             f"</table><p>E = {fmt(ex.E)}</p>")
 
@@ -191,8 +181,8 @@ _PAGE = """<!DOCTYPE html>
 def _tikz(ex) -> str:
     """The network as a TikZ picture: inputs on the left, one column per layer, each
     arrow labelled with its weight."""
-    columns = [[f"x{k}" for k in range(1, ex.sizes[0] + 1)]]
-    columns += [[f"z[{l}]_{j}" for j in range(1, n + 1)] for l, n in enumerate(ex.sizes[1:], start=1)]
+    columns = [[name_of("x", j=k) for k in range(1, ex.sizes[0] + 1)]]
+    columns += [[name_of("z", l, j) for j in range(1, n + 1)] for l, n in enumerate(ex.sizes[1:], start=1)]
     lines = [r"\begin{tikzpicture}[x=3.4cm, y=1.6cm, >=stealth, unit/.style={circle, draw, minimum size=9mm}]"]
     ids = {}
     for c, column in enumerate(columns):
@@ -205,7 +195,7 @@ def _tikz(ex) -> str:
             for k, w in enumerate(neuron.w, start=1):
                 src = columns[l - 1][k - 1]
                 lines.append(rf"  \draw[->] ({ids[src]}) -- node[pos=0.3, fill=white, inner sep=1pt, font=\scriptsize]"
-                             rf" {{${_latex_number(w.data)}$}} ({ids[f'z[{l}]_{j}']});")
+                             rf" {{${_latex_number(w.data)}$}} ({ids[name_of('z', l, j)]});")
     lines.append(r"\end{tikzpicture}")
     return "\n".join(lines)
 
@@ -218,8 +208,8 @@ def handout_latex(ex, *, solutions: bool = True, title: str | None = None) -> st
     t = ", ".join(f"t_{{{k}}} = {_latex_number(v)}" for k, v in enumerate(_targets(ex), start=1))
     weights = " \\\\\n".join(f"${latex_name(n)}$ & ${_latex_number(v)}$" for n, v in ex.at().items())
     forward = " \\\\\n".join(
-        f"{l} & {j} & ${latex_name(f'a[{l}]_{j}')} = {_latex_number(ex.textbook.a[l - 1][j - 1])}$ & "
-        f"${latex_name(f'z[{l}]_{j}')} = {_latex_number(ex.textbook.z[l - 1][j - 1])}$"
+        f"{l} & {j} & ${latex_name(name_of('a', l, j))} = {_latex_number(ex.textbook.a[l - 1][j - 1])}$ & "
+        f"${latex_name(name_of('z', l, j))} = {_latex_number(ex.textbook.z[l - 1][j - 1])}$"
         for l, j in _units(ex))
     blanks = " \\\\ \\hline\n".join(
         [f"${latex_name(n)}$ & \\rule{{0pt}}{{1.4em}}" for n in ex.deltas()]

@@ -17,16 +17,23 @@ from support import needs_dot
 
 
 @pytest.mark.parametrize("label,latex", [
-    ("w[1]_{2,1}", "w^{(1)}_{21}"), ("w[2]_{12,3}", "w^{(2)}_{12,3}"), ("b[1]_2", "b^{(1)}_{2}"),
+    ("w[1]_{2,1}", "w^{(1)}_{2,1}"), ("w[2]_{12,3}", "w^{(2)}_{12,3}"), ("b[1]_2", "b^{(1)}_{2}"),
     ("a[2]_1", "a^{(2)}_{1}"), ("z[1]_3", "z^{(1)}_{3}"), ("δ[1]_2", r"\delta^{(1)}_{2}"), ("x1", "x_{1}"),
-    ("E", "E"), ("lse[2]", r"\mathrm{lse[2]}"), ("my_node", r"\mathrm{my\_node}"),
+    ("E", "E"), ("lse[2]", r"\text{lse[2]}"), ("my_node", r"\text{my\_node}"),
 ])
 def test_latex_names(label, latex):
     assert latex_name(label) == latex
 
 
+def test_latex_names_are_the_steppers():
+    from autograd.steps import _latex_name
+
+    for label in ["w[1]_{2,1}", "b[2]_1", "a[1]_2", "z[2]_3", "x2"]:
+        assert latex_name(label) == _latex_name(label)  # one name per quantity, in every view
+
+
 def test_html_names():
-    assert html_name("w[1]_{2,1}") == "<i>w</i><sup>(1)</sup><sub>21</sub>"
+    assert html_name("w[1]_{2,1}") == "<i>w</i><sup>(1)</sup><sub>2,1</sub>"
     assert html_name("x2") == "<i>x</i><sub>2</sub>"
     assert html_name("<b>") == "<i>&lt;b&gt;</i>"
 
