@@ -29,6 +29,7 @@ import inspect
 import math
 import numbers
 import random
+import sys
 from dataclasses import dataclass
 from typing import Callable, Mapping
 
@@ -81,7 +82,9 @@ class Tolerance:
         if rounded == 0.0:
             return False  # (engine 0 and claimed beyond atol)
         ulp = 10.0 ** (math.floor(math.log10(abs(rounded))) - k + 1)  # one unit in the k-th figure
-        return abs(claimed - rounded) <= ulp * (1 + 1e-9)  # 1e-9: 0.1 + 0.2 ≠ 0.3 in floats
+        # + the rounding error of the floats themselves (0.1 + 0.2 ≠ 0.3; 65536.001 − 65536 ≠ 0.001)
+        slack = 1e-9 * ulp + 4 * sys.float_info.epsilon * max(abs(claimed), abs(rounded))
+        return abs(claimed - rounded) <= ulp + slack
 
     def describe(self) -> str:
         if self.sig_figs is None:
@@ -204,9 +207,14 @@ def agrees(claimed: float, engine: float, rtol: float = RTOL, atol: float = ATOL
 
 
 def function_name(f) -> str:
-    """The name a table gives f in ∂f/∂x: its own name (E for `def E(...)`), else "f"."""
+    """The name a table gives f in ∂f/∂x: the name it was defined with (E for
+    `def E(...)`), else "f" — for a lambda, a callable object, or a function renamed
+    after it was made (such as autograd.expr's, which the trace calls f)."""
     name = getattr(f, "__name__", "")
-    return name if isinstance(name, str) and name.isidentifier() else "f"
+    code = getattr(f, "__code__", None)
+    if isinstance(name, str) and name.isidentifier() and code is not None and code.co_name == name:
+        return name
+    return "f"
 
 
 def hand_check(

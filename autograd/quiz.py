@@ -116,7 +116,8 @@ _SCRIPT = r"""
     if (Math.abs(c - e) <= tol.atol) return true;
     var k = tol.sig_figs, r = Number(e.toExponential(k - 1));
     var ulp = Math.pow(10, Math.floor(Math.log10(Math.abs(r))) - k + 1);
-    return Math.abs(c - r) <= ulp * (1 + 1e-9);
+    var slack = 1e-9 * ulp + 4 * Number.EPSILON * Math.max(Math.abs(c), Math.abs(r));
+    return Math.abs(c - r) <= ulp + slack;
   }
   function step() { return Number(document.body.getAttribute("data-step") || 0); }
   function deltaTexts(el) {  // the δ's an element of the drawing shows ("δ 0.5", "δ0.5", tagged dg-delta)

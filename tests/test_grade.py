@@ -260,3 +260,15 @@ def test_sig_figs_with_an_engine_value_of_zero():
     tol = Tolerance.make(sig_figs=3)
     assert tol.agrees(0.0, 0.0) and tol.agrees(5e-7, 0.0)
     assert not tol.agrees(0.5, 0.0) and not tol.agrees(-0.001, 0.0)
+
+
+def test_function_name_is_the_name_a_function_was_defined_with():
+    from autograd.expr import function
+    from autograd.handcheck import function_name
+
+    def E(w):
+        return w
+
+    assert function_name(E) == "E" and function_name(lambda w: w) == "f"
+    assert function_name(function("tanh(w*x)")) == "f"  # renamed after it was made: the trace's f
+    assert function_name(max) == "f"
