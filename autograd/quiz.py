@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import html
 import json
-import math
 from dataclasses import dataclass
 from typing import Sequence
 

@@ -14,7 +14,6 @@ from autograd import Value, hand_check, topological_order
 from autograd.handcheck import Tolerance
 from autograd.slips import KINDS, SlipFinder, name_slip
 from dags import programs, run
-from nn import losses
 from nn.exercise import exercise
 
 
