@@ -20,29 +20,27 @@ from autograd.steps import Step, Stepper, Term, backward_steps
 from autograd.value import Value, no_grad, topological_order, weighted_sum, zero_grad
 
 
-def _unary(name: str):
-    def apply(x, *args):
-        return getattr(x if isinstance(x, Value) else Value(x), name)(*args)
+from autograd import rules
 
-    apply.__name__ = name
-    apply.__doc__ = f"{name}(x) for a Value or a number (a number becomes a leaf Value)."
-    return apply
+# Every function of the derivative table, for a float (giving a float) or a Value
+# (giving a node): exp, log, tanh, sin, sqrt, atan2, maximum, clamp, ... and the
+# NumPy spellings arcsin, arccos, ... (`rules.FUNCTIONS`; `rules.define` adds more).
+globals().update(rules.FUNCTIONS)
+define = rules.define
 
 
-exp = _unary("exp")
-log = _unary("log")
-tanh = _unary("tanh")
-sigmoid = _unary("sigmoid")
-relu = _unary("relu")
-leaky_relu = _unary("leaky_relu")
-elu = _unary("elu")
-softplus = _unary("softplus")
+def __getattr__(name: str):
+    # ops an instructor defined after this package was imported: autograd.swish
+    if name in rules.FUNCTIONS:
+        return rules.FUNCTIONS[name]
+    raise AttributeError(f"module 'autograd' has no attribute {name!r}")
+
 
 __all__ = [
     "Value", "weighted_sum", "topological_order", "zero_grad", "no_grad",
     "downstream", "upstream", "pull_deltas", "gradcheck", "numeric_grad", "GradReport",
-    "RULES", "formula", "DomainError",
-    "exp", "log", "tanh", "sigmoid", "relu", "leaky_relu", "elu", "softplus",
+    "RULES", "formula", "DomainError", "define",
+    *(name for name in rules.FUNCTIONS if name != "abs"),  # a star-import keeps Python's abs
     "backward_steps", "Step", "Term", "Stepper", "hand_check", "HandCheck", "Tolerance",
     "grade", "Gradebook", "Slip", "SlipFinder", "name_slip",
     "draw", "render", "GraphvizNotFound", "LayoutTimeout",

@@ -3,9 +3,10 @@
     deltagrad trace "tanh(w1*x1 + w2*x2 + b)" x1=2 x2=0 w1=-3 w2=1 b=6.88
 
 The text is parsed by Python's `ast` module and then checked against a whitelist:
-numbers, variable names, + − * / **, unary minus and plus, and calls of the
-engine's functions exp, log, tanh, sigmoid, relu, softplus (one argument),
-leaky_relu(x, slope) and elu(x, alpha) (the second argument optional, a number).
+numbers, variable names, + − * / ** %, unary minus and plus, and calls of the
+functions of the engine's derivative table: exp, log, tanh, sin, sqrt, ... (one
+argument), atan2(y, x), hypot, maximum, minimum (two), and leaky_relu(x, slope),
+elu(x, alpha), clamp(x, lo, hi), whose constants are optional numbers.
 Nothing is ever passed to `eval`. Every variable becomes ONE labelled leaf Value
 (x*x uses the same leaf twice); arithmetic on plain numbers only is done in
 floats first, so `2*3*x` is one node `x·6`.
@@ -39,14 +40,18 @@ MAX_LENGTH = 10_000  # characters: a teaching trace of more nodes than this is u
 # the trace is still far longer than anyone reads.
 MAX_OPERATIONS = 2_000
 
-# name → (fewest, most) arguments. The optional second argument is a constant.
-FUNCTIONS: dict[str, tuple[int, int]] = {
-    "exp": (1, 1), "log": (1, 1), "tanh": (1, 1), "sigmoid": (1, 1), "relu": (1, 1),
-    "softplus": (1, 1), "leaky_relu": (1, 2), "elu": (1, 2),
-}
-_SECOND = {"leaky_relu": "slope", "elu": "alpha"}
+# The whitelist: every function of the derivative table (and its NumPy spelling),
+# name → (fewest, most) arguments. Arguments after the operands are constants.
+_OPERANDS = {1: ("x",), 2: ("a", "b")}
+_SIGNATURE: dict[str, str] = {}  # name → "x, slope": how the call is written
+FUNCTIONS: dict[str, tuple[int, int]] = {}
+for _name in rules.FUNCTIONS:
+    _rule = rules.RULES[rules.ALIASES.get(_name, _name)]
+    _SIGNATURE[_name] = ", ".join(("y", "x") if _rule.name == "atan2" else
+                                  _OPERANDS.get(_rule.arity, ()) + _rule.params)
+    FUNCTIONS[_name] = (_rule.arity + len(_rule.params) - len(_rule.defaults), _rule.arity + len(_rule.params))
 
-_BINARY = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**"}
+_BINARY = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**", ast.Mod: "%"}
 _UNARY = {ast.USub: "-", ast.UAdd: "+"}
 _ALLOWED = (ast.Expression, ast.BinOp, ast.UnaryOp, ast.Call, ast.Name, ast.Constant, ast.Load,
             *_BINARY, *_UNARY)
@@ -59,7 +64,7 @@ _FORBIDDEN = {
     ast.JoinedStr: "f-strings", ast.ListComp: "comprehensions", ast.GeneratorExp: "generators",
     ast.SetComp: "comprehensions", ast.DictComp: "comprehensions", ast.Await: "await",
     ast.Yield: "yield", ast.YieldFrom: "yield", ast.Slice: "slices",
-    ast.FloorDiv: "// (use /)", ast.Mod: "% (remainder)", ast.MatMult: "@",
+    ast.FloorDiv: "// (use /)", ast.MatMult: "@",
     ast.BitAnd: "&", ast.BitOr: "|", ast.BitXor: "^ (for a power write **)",
     ast.LShift: "<<", ast.RShift: ">>", ast.Invert: "~", ast.Not: "not",
 }
@@ -144,7 +149,7 @@ def _binary_operations(text: str) -> int:
     count, after_operand = 0, False
     try:
         for tok in tokenize.generate_tokens(io.StringIO(text.strip()).readline):
-            if tok.type == tokenize.OP and tok.string in ("+", "-", "*", "/", "**"):
+            if tok.type == tokenize.OP and tok.string in ("+", "-", "*", "/", "**", "%"):
                 count += after_operand
                 after_operand = False
             elif tok.type in (tokenize.NAME, tokenize.NUMBER, tokenize.STRING) or tok.string == ")":
@@ -163,12 +168,12 @@ def _check_call(node: ast.Call) -> None:
     if name not in FUNCTIONS:
         raise ExprError(f"unknown function {_short(name)!r}; the functions are {', '.join(FUNCTIONS)}")
     if node.keywords:
-        raise ExprError(f"{name}() takes its arguments by position, e.g. "
-                        + (f"{name}(x, 0.1)" if name in _SECOND else f"{name}(x)"))
+        raise ExprError(f"{name}() takes its arguments by position: {name}({_SIGNATURE[name]})")
     low, high = FUNCTIONS[name]
     if not low <= len(node.args) <= high:
-        wanted = "one argument" if high == 1 else f"one or two arguments (x, {_SECOND[name]})"
-        raise ExprError(f"{name}() takes {wanted}, got {len(node.args)}")
+        count = {1: "one argument", 2: "two arguments", 3: "three arguments"}
+        wanted = count[high] if low == high else f"{count[low].split()[0]} to {count[high]}"
+        raise ExprError(f"{name}() takes {wanted} ({_SIGNATURE[name]}), got {len(node.args)}")
 
 
 def parse_assignments(items: Iterable[str]) -> dict[str, float]:
@@ -286,7 +291,8 @@ def _number(x) -> float:
     return f
 
 
-_ARITHMETIC = {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv, "**": operator.pow}
+_ARITHMETIC = {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv, "**": operator.pow,
+               "%": operator.mod}
 
 
 def _binary(op: str, a, b):
@@ -308,15 +314,17 @@ def _binary(op: str, a, b):
 
 
 def _call(name: str, args: list):
-    x, consts = args[0], args[1:]
-    if any(isinstance(c, Value) for c in consts):
-        raise ExprError(f"the {_SECOND[name]} of {name}() must be a number, not depend on variables")
-    if isinstance(x, Value):
-        return getattr(x, name)(*consts)
+    rule = rules.RULES[rules.ALIASES.get(name, name)]
+    operands, consts = args[: rule.arity], args[rule.arity :]
+    for param, c in zip(rule.params, consts):
+        if isinstance(c, Value):
+            raise ExprError(f"the {param} of {name}() must be a number, not depend on variables")
+    if any(isinstance(x, Value) for x in operands):
+        return rules.FUNCTIONS[name](*args)  # a node (its errors are reported by `build`)
     try:
-        return rules.UNARY[name](x, *consts)[0]  # a constant: fold it
+        return rules.FUNCTIONS[name](*args)  # numbers only: fold it into a number
     except (ArithmeticError, ValueError) as err:
-        raise ExprError(f"cannot compute {name}({fmt(x)}): {err}") from None
+        raise ExprError(f"cannot compute {name}({', '.join(map(fmt, args))}): {err}") from None
 
 
 # ---------------------------------------------------------------------------

@@ -72,7 +72,7 @@ def node_names(root: Value) -> dict[Value, str]:
     return names
 
 
-_SYMBOL = {"+": "+", "-": "−", "*": "·", "/": "/", "**": "^"}
+_SYMBOL = {"+": "+", "-": "−", "*": "·", "/": "/", "**": "^", "%": "mod"}
 
 
 def node_expression(node: Value, names: Mapping[Value, str]) -> str:
@@ -94,8 +94,10 @@ def node_expression(node: Value, names: Mapping[Value, str]) -> str:
         n = len(p) // 2
         terms = [f"{w}·{z}" for w, z in zip(p[:n], p[n : 2 * n])]
         return " + ".join(terms + p[2 * n :]) or "0"
-    if op in rules.UNARY:
-        return f"{op}({p[0]})"
+    rule = rules.rule_for(op)
+    if rule is not None and rules.is_function(rule):  # "tanh(n3)", "atan2(y, x)", "clamp(n3, −1, 1)"
+        constants = rules.parse_op(op)[1]
+        return f"{rule.name}({', '.join(p + [fmt(c) for c in constants])})"
     folded = rules.split_constant(op)
     if folded is not None and len(p) == 1:
         rule = folded[0]

@@ -20,11 +20,26 @@ import numbers
 import operator
 from math import isfinite
 from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Iterable, Iterator, Sequence
 
 from autograd import rules
 
-_grad_enabled = True  # switched off inside `no_grad()`
+# Whether new nodes record their parents: switched off inside `no_grad()`, for the
+# current thread (and asyncio task) only — a context variable, not a global.
+_grad_enabled: ContextVar[bool] = ContextVar("deltagrad_grad_enabled", default=True)
+_GRAD = operator.attrgetter("grad")
+
+
+def _comparison(compare):
+    """A comparison of Values by their data, with a Value or a real number; a plain bool."""
+
+    def method(self, other):
+        other = _compared(other)
+        return NotImplemented if other is NotImplemented else compare(self.data, other)
+
+    method.__name__ = f"__{compare.__name__}__"
+    return method
 
 
 class Value:
@@ -104,53 +119,46 @@ class Value:
     def __neg__(self):
         return _apply("neg", rules.neg, (self,), (self.data,))
 
-    # -- functions of one variable (derivatives in rules.py)
-    def exp(self):
-        return _apply("exp", rules.exp, (self,), (self.data,))
+    # Python's floor-mod; a plain number on either side becomes a constant leaf
+    def __mod__(self, other):
+        other = _as_value(other, "%")
+        return _apply("%", rules.RULES["%"].fn, (self, other), (self.data, other.data))
 
-    def log(self):
-        return _apply("log", rules.log, (self,), (self.data,))
+    def __rmod__(self, other):
+        return _as_value(other, "%") % self
 
-    def tanh(self):
-        return _apply("tanh", rules.tanh, (self,), (self.data,))
+    # -- functions of one or two variables: exp, sin, atan2, leaky_relu, ... are
+    #    generated from the table after the class (see `_method`); abs(x) is x.abs().
+    def __abs__(self):
+        return self.abs()
 
-    def sigmoid(self):
-        return _apply("sigmoid", rules.sigmoid, (self,), (self.data,))
+    # -- comparisons look at the data only and give a plain bool (no node, no
+    #    gradient), so `if z > 0:` works. == compares data too, as PyTorch compares
+    #    values; hashing stays by identity, so equal Values are still distinct keys.
+    __lt__, __le__, __gt__, __ge__, __eq__, __ne__ = map(
+        _comparison, (operator.lt, operator.le, operator.gt, operator.ge, operator.eq, operator.ne)
+    )
+    __hash__ = object.__hash__  # by identity: a graph's nodes are dict keys and set members
 
-    def relu(self):
-        return _apply("relu", rules.relu, (self,), (self.data,))
-
-    def leaky_relu(self, slope: float = 0.01):
-        s = _const(slope, "leaky_relu")
-        return _apply("leaky_relu", rules.leaky_relu, (self,), (self.data, s))
-
-    def elu(self, alpha: float = 1.0):
-        alpha = _const(alpha, "elu")
-        return _apply("elu", rules.elu, (self,), (self.data, alpha))
-
-    def softplus(self):
-        return _apply("softplus", rules.softplus, (self,), (self.data,))
+    def detach(self) -> "Value":
+        """A new leaf with the same data and no parents (PyTorch's detach): gradients
+        stop here."""
+        return Value(self.data)
 
     @staticmethod
     def sum(values: Iterable) -> "Value":
         """Σ_k values_k as ONE node (∂sum/∂a_k = 1 for each Value a_k).
 
-        Plain numbers among `values` are added into the data without becoming parents."""
+        A plain number among `values` becomes a constant leaf, so every term is a
+        parent and the node is recomputed from its parents alone (`rules.parse_op`)."""
         if isinstance(values, (Value, str, bytes)) or not hasattr(values, "__iter__"):
             raise TypeError(f"Value.sum: values must be a list of Values (and numbers), e.g. "
                             f"Value.sum([a, b, c]); got {type(values).__name__} {values!r}")
         values = list(values)
-        if set(map(type, values)) == {Value}:  # the usual case: Values only, one pass each
-            total = sum([v.data for v in values])
-            return _node(_finite(total, "sum", values), "sum", tuple(values), (1.0,) * len(values))
-        parents, total = [], 0.0
-        for v in values:
-            if isinstance(v, Value):
-                parents.append(v)
-                total += v.data
-            else:
-                total += _const(v, "sum")
-        return _node(_finite(total, "sum", parents), "sum", tuple(parents), (1.0,) * len(parents))
+        if set(map(type, values)) != {Value}:  # the usual case is Values only
+            values = [_as_value(v, "sum") for v in values]
+        total = sum([v.data for v in values])  # as rules "sum" computes it
+        return _node(_finite(total, "sum", values), "sum", tuple(values), (1.0,) * len(values))
 
     # -- the backward pass
     def backward(self, grad: float = 1.0) -> None:
@@ -165,8 +173,9 @@ class Value:
         if not self.parents:  # a leaf: ∂self/∂self = 1, nothing upstream
             self.grad += seed
             return
+        order = topological_order(self)
         # Leaves pass nothing on, so the loops below visit the interior nodes only.
-        interior = [node for node in topological_order(self) if node.parents]
+        interior = [node for node in order if node.parents]
         for node in interior:
             node.grad = 0.0
         self.grad = seed
@@ -174,39 +183,38 @@ class Value:
             delta = node.grad
             for parent, local in zip(node.parents, node.local_grads):
                 parent.grad += local * delta  # δ_j += δ_k · ∂k/∂j
+        # A δ that overflowed (or met an infinite local derivative) reaches every node
+        # upstream of it as inf or nan, so one sum over all the grads notices it
+        # (at C speed); only then are the nodes searched, to name the culprit.
+        if not isfinite(sum(map(_GRAD, order))):
+            _raise_if_not_finite(order)
 
 
 def weighted_sum(weights: Sequence, inputs: Sequence, bias=None) -> Value:
     """a = Σ_k w_k z_k + b as ONE node, the pre-activation a_j of the lectures.
 
-    Parents are the weights, then the inputs, then the bias (those that are Values;
-    plain numbers are folded in), with local derivatives ∂a/∂w_k = z_k,
-    ∂a/∂z_k = w_k and ∂a/∂b = 1."""
+    Parents are the weights, then the inputs, then the bias, with local derivatives
+    ∂a/∂w_k = z_k, ∂a/∂z_k = w_k and ∂a/∂b = 1. A plain number among them becomes a
+    constant leaf, so the node is recomputed from its parents alone (`rules.parse_op`)."""
     if len(weights) != len(inputs):
         raise ValueError(
             f"weighted_sum: {len(weights)} weights but {len(inputs)} inputs; "
             "give one weight per input"
         )
+    if set(map(type, weights)) != {Value} or set(map(type, inputs)) != {Value}:
+        # (the usual case, a layer of a network, has Values only: no checks needed)
+        weights = [_as_value(x, "weighted_sum weight") for x in weights]
+        inputs = [_as_value(x, "weighted_sum input") for x in inputs]
     parents = [*weights, *inputs]
-    if set(map(type, parents)) == {Value}:
-        # The usual case (a layer of a network): every w_k and z_k is a Value,
-        # so no number checks and no filtering are needed.
-        w = [x.data for x in weights]
-        z = [x.data for x in inputs]
-        local = [*z, *w]  # ∂a/∂w_k = z_k, ∂a/∂z_k = w_k
-    else:
-        w = [_data(x, "weighted_sum weight") for x in weights]
-        z = [_data(x, "weighted_sum input") for x in inputs]
-        parents = [x for x in weights if isinstance(x, Value)]
-        local = [zk for x, zk in zip(weights, z) if isinstance(x, Value)]
-        parents += [x for x in inputs if isinstance(x, Value)]
-        local += [wk for x, wk in zip(inputs, w) if isinstance(x, Value)]
-    total = sum(map(operator.mul, w, z))
+    w = [x.data for x in weights]
+    z = [x.data for x in inputs]
+    local = [*z, *w]  # ∂a/∂w_k = z_k, ∂a/∂z_k = w_k
+    total = sum(map(operator.mul, w, z))  # as rules "wsum" computes it
     if bias is not None:
-        total += _data(bias, "weighted_sum bias")
-        if isinstance(bias, Value):
-            parents.append(bias)
-            local.append(1.0)
+        bias = _as_value(bias, "weighted_sum bias")
+        total += bias.data
+        parents.append(bias)
+        local.append(1.0)
     return _node(_finite(total, "wsum", parents), "wsum", tuple(parents), tuple(local))
 
 
@@ -250,13 +258,16 @@ def zero_grad(values: Iterable[Value]) -> None:
 @contextmanager
 def no_grad() -> Iterator[None]:
     """Inside this block new Values record no parents: nothing to backpropagate
-    through, nothing kept alive (use it for evaluation and for parameter updates)."""
-    global _grad_enabled
-    previous, _grad_enabled = _grad_enabled, False
+    through, nothing kept alive (use it for evaluation and for parameter updates).
+
+    The switch is per thread: a `no_grad` in one thread never affects another. Graphs
+    may be built and backpropagated in several threads at once, each its own graph;
+    one graph must not be backpropagated from two threads at the same time."""
+    token = _grad_enabled.set(False)
     try:
         yield
     finally:
-        _grad_enabled = previous
+        _grad_enabled.reset(token)
 
 
 # ---------------------------------------------------------------------------
@@ -268,11 +279,10 @@ def _node(data: float, op: str, parents: tuple, local_grads: tuple) -> Value:
     out.data = data
     out.grad = 0.0
     out._label = ""
-    out.op = op
-    if _grad_enabled:
-        out.parents, out.local_grads = parents, local_grads
-    else:
-        out.parents = out.local_grads = ()
+    if _grad_enabled.get():
+        out.op, out.parents, out.local_grads = op, parents, local_grads
+    else:  # under no_grad: a constant, recorded like a leaf
+        out.op, out.parents, out.local_grads = "", (), ()
     return out
 
 
@@ -373,6 +383,81 @@ def _data(x, what: str) -> float:
     return x.data if isinstance(x, Value) else _as_float(x, what)
 
 
-def _fmt(f: float) -> str:
-    """A number as it appears in an op name: 2.0 → "2", 0.5 → "0.5"."""
-    return str(int(f)) if f.is_integer() and abs(f) < 1e15 else repr(f)
+def _compared(x):
+    """What a Value is compared with: a Value's data or a real number (else NotImplemented,
+    so Python falls back to its own answer: `Value(1) == "1"` is False)."""
+    if isinstance(x, Value):
+        return x.data
+    if isinstance(x, numbers.Real) and not isinstance(x, bool):
+        return x
+    return NotImplemented
+
+
+def _as_value(x, op: str) -> Value:
+    """x itself if it is a Value, else a constant leaf holding the number x."""
+    return x if isinstance(x, Value) else Value(_const(x, op))
+
+
+def _raise_if_not_finite(order: list) -> None:
+    """Name the node nearest the root whose δ is inf or nan, and the term that made it."""
+    for node in reversed(order):
+        if not isfinite(node.grad):
+            break
+    else:
+        return  # all finite: only their sum overflowed
+    what = f"backward: the δ (∂root/∂j) of the {_name(node)} is {node.grad!r}, not a finite number"
+    for k in order:  # the consumers k of node: their δ_k are finite (nearer the root)
+        for parent, local in zip(k.parents, k.local_grads):
+            if parent is node and not isfinite(local * k.grad):
+                operands = ", ".join(repr(p.data) for p in k.parents)
+                raise OverflowError(
+                    f"{what}: its term from the {_name(k)} ({k.op!r} of {operands}) is "
+                    f"δ_k·∂k/∂j = {k.grad!r}·({local!r}). Rescale the inputs or rewrite the "
+                    "expression so that no derivative overflows"
+                )
+    raise OverflowError(f"{what}: the sum of its terms overflows. Rescale the inputs")
+
+
+_fmt = rules.number_text
+
+
+# ---------------------------------------------------------------------------
+# The functions of the table as methods — x.sin(), x.leaky_relu(0.1), y.atan2(x) —
+# made from the rows, so a new op is a row of rules.py and nothing here.
+# ---------------------------------------------------------------------------
+def _method(rule: rules.Rule):
+    """The Value method of a row: run rule.fn on the parents' data, record a node."""
+    name, fn = rule.name, rule.fn
+    if rule.arity == 1 and not rule.params:
+
+        def method(self):
+            return _apply(name, fn, (self,), (self.data,))
+
+    elif rule.arity == 1:  # constants (a slope, clamp's bounds) are written into the op
+
+        def method(self, *given, **named):
+            consts = rules.constants(rule, given, named, lambda c: _const(c, name))
+            return _apply(rules.spell(name, consts), fn, (self,), (self.data, *consts))
+
+    else:  # several parents; a plain number among them becomes a constant leaf
+
+        def method(self, *others):
+            if len(others) != rule.arity - 1:
+                raise TypeError(f"{name} takes {rule.arity} operands, got {len(others) + 1}")
+            parents = (self, *[_as_value(x, name) for x in others])
+            return _apply(name, fn, parents, tuple([p.data for p in parents]))
+
+    method.__name__ = method.__qualname__ = name
+    method.__doc__ = f"{rule.expression}.  " + ";  ".join(rule.derivatives)
+    return method
+
+
+def install(rule: rules.Rule) -> None:
+    """Make `rule` (and its NumPy-style aliases) a method of Value."""
+    for alias in [rule.name] + [a for a, target in rules.ALIASES.items() if target == rule.name]:
+        setattr(Value, alias, _method(rule))
+
+
+for _rule in rules.RULES.values():
+    if rules.is_function(_rule):
+        install(_rule)

@@ -83,10 +83,14 @@ def test_weighted_sum_is_one_node_with_the_lectures_local_derivatives():
     assert [p.grad for p in w] == [3.0, 1.0] and b.grad == 1.0
 
 
-def test_weighted_sum_folds_plain_numbers():
+def test_weighted_sum_makes_plain_numbers_constant_leaves():
+    """A number among the weights or inputs becomes a leaf, so the node is recomputed
+    from its parents alone (rules.parse_op)."""
     w = [Value(0.5, "w1"), Value(-2.0, "w2")]
     a = weighted_sum(w, [3.0, 1.0])
-    assert a.parents == tuple(w) and a.local_grads == (3.0, 1.0)
+    assert a.parents[:2] == tuple(w) and [p.data for p in a.parents[2:]] == [3.0, 1.0]
+    assert all(not p.parents for p in a.parents[2:])
+    assert a.local_grads == (3.0, 1.0, 0.5, -2.0)
     assert a.data == -0.5
     with pytest.raises(ValueError, match="2 weights but 3 inputs"):
         weighted_sum(w, [1.0, 2.0, 3.0])
@@ -95,7 +99,7 @@ def test_weighted_sum_folds_plain_numbers():
 def test_sum_of_a_node_twice_counts_it_twice():
     x = Value(1.0, "x")
     s = Value.sum([x, x, 2.0])
-    assert s.data == 4.0 and s.parents == (x, x)
+    assert s.data == 4.0 and s.parents[:2] == (x, x) and s.parents[2].data == 2.0
     s.backward()
     assert x.grad == 2.0
 
@@ -126,10 +130,11 @@ def test_repr_shows_data_grad_and_label():
 
 
 def test_module_level_functions_accept_numbers_and_values():
-    assert autograd.tanh(0.5).data == math.tanh(0.5)
+    """A number gives a number (so one formula serves floats and Values), a Value a node."""
+    assert autograd.tanh(0.5) == math.tanh(0.5) and type(autograd.tanh(0.5)) is float
     x = Value(0.3)
     y = autograd.exp(x)
-    assert y.parents == (x,)
+    assert y.parents == (x,) and y.parents[0] is x
 
 
 def test_every_rule_has_a_formula_for_each_parent():
