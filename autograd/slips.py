@@ -43,9 +43,6 @@ __all__ = ["Slip", "SlipFinder", "name_slip", "KINDS"]
 
 KINDS = ("sign", "local_at_output", "missing_local", "missing_path")  # preference order
 
-# One-argument ops whose rule is a function of the operand alone: their derivative
-# can be evaluated "at the output" by a slip (relu & co. are piecewise: no such slip).
-_AT_OUTPUT = ("exp", "log", "tanh", "sigmoid", "softplus")
 
 
 @dataclass(frozen=True)
@@ -131,16 +128,21 @@ class SlipFinder:
                         found[kind].append(Slip(kind, text, value, jn, kn, i, new_local))
 
                 if self.fan_out.get(j, 0) >= 2:
+                    uses = k.parents.count(j)  # x·x: each use of x is its own term
+                    which = f" (one of the {uses} uses of {jn} in {kn})" if uses > 1 else ""
                     slip("missing_path", 0.0,
-                         f"left out the path through {kn}: the term δ[{kn}]·∂{kn}/∂{jn} of the sum for δ[{jn}]")
+                         f"left out the path through {kn}: the term δ[{kn}]·∂{kn}/∂{jn}{which} "
+                         f"of the sum for δ[{jn}]")
                 if local != 1.0:
                     slip("missing_local", 1.0,
                          f"took ∂{kn}/∂{jn} as 1 instead of {fmt(local)} ({why}): a factor of the chain rule left out")
-                if k.op in _AT_OUTPUT:
+                if len(k.parents) == 1 and k.op in rules.UNARY:  # a function of one operand
                     try:
                         _, (at_output,) = rules.UNARY[k.op](k.data)
-                    except (ArithmeticError, ValueError):
-                        continue  # e.g. log's derivative at a negative output: no such slip
+                    except (ArithmeticError, ValueError, TypeError):
+                        # e.g. log's derivative at a negative output, or a rule that also
+                        # takes a constant (elu's α): no such slip
+                        continue
                     slip("local_at_output", at_output,
                          f"evaluated ∂{kn}/∂{jn} ({why}) at the output {kn} = {fmt(k.data)} "
                          f"instead of the input {jn} = {fmt(j.data)}: {fmt(at_output)} instead of {fmt(local)}")

@@ -214,3 +214,18 @@ def test_softmax_cross_entropy_output_slips_cover_the_lse_paths():
     # the classic slip: δ_c = −1 (only the direct path: −t_c) instead of y_c − t_c
     slip = finder.explain(f"b[2]_{c}", -1.0)
     assert slip.kind == "missing_path" and slip.node == f"a[2]_{c}"
+
+
+def test_slips_on_the_calculus_ops_and_a_node_used_twice():
+    # E = sin(x)²: sin'(x) taken at sin(x), and one of the two uses of y = sin(x) in y·y
+    x = Value(0.7, "x")
+    y = x.sin()
+    y.label = "y"
+    E = y * y
+    E.label = "E"
+    finder = SlipFinder(E)
+    at_output = 2 * math.sin(0.7) * math.cos(math.sin(0.7))
+    assert finder.explain("x", at_output).kind == "local_at_output"
+    one_use = math.sin(0.7) * math.cos(0.7)  # the product rule with one term forgotten
+    slip = finder.explain("x", one_use)
+    assert slip.kind == "missing_path" and "one of the 2 uses of y in E" in slip.text
