@@ -1,26 +1,42 @@
 # The two commands a newcomer needs:  make demo   and   make test
 # Both set everything up on a fresh machine with only python3 and make.
+#
+#   make demo   the light install: the package with pytest, Jupyter's kernel and matplotlib
+#               (the `test` extra); nothing heavy.
+#   make test   everything the full suite uses, so that it skips nothing it could run:
+#               the oracle PyTorch 2.13.0 (CPU; pinned exactly, so pip takes the CPU file where
+#               the machine has one and never a newer CUDA build), scikit-learn (the digits set),
+#               playwright (the browser test's client; it drives the system Chromium, and never
+#               downloads a browser) and the WebAssembly Graphviz fallback; and, as root on
+#               Debian/Ubuntu, Graphviz's `dot`, Chromium, and Node.js with npm (the playground's
+#               test builds the site with them).
 
-PYTHON ?= python3
-VENV   := .venv
-BIN    := $(VENV)/bin
-EXTRAS ?= test
-comma  := ,
-STAMP  := $(VENV)/.installed-$(subst $(comma),-,$(EXTRAS))
+PYTHON      ?= python3
+VENV        := .venv
+BIN         := $(VENV)/bin
+DEMO_EXTRAS := test
+TEST_EXTRAS := test,torch,digits,browser,wasm
+EXTRAS      ?= $(DEMO_EXTRAS)
+comma       := ,
+STAMP        = $(VENV)/.installed-$(subst $(comma),-,$(EXTRAS))
+PYTEST      := $(BIN)/python -m pytest -p no:cacheprovider --nbmake
 
-.PHONY: demo test bench images venv system-deps clean site
+.PHONY: demo test bench images venv system-deps browser-deps clean site
 
-demo: venv system-deps
+demo: system-deps
+	@$(MAKE) --no-print-directory venv EXTRAS=$(DEMO_EXTRAS)
 	$(BIN)/deltagrad demo
 
-test: venv system-deps
-	$(BIN)/python -m pytest -p no:cacheprovider --nbmake
+test: system-deps browser-deps
+	@$(MAKE) --no-print-directory venv EXTRAS=$(TEST_EXTRAS)
+	$(PYTEST)
 
-bench: venv
-	$(BIN)/pip install -q -e '.[bench]'
+bench:
+	@$(MAKE) --no-print-directory venv EXTRAS=$(DEMO_EXTRAS),bench
 	$(BIN)/python -m bench
 
-images: venv system-deps
+images: system-deps browser-deps
+	@$(MAKE) --no-print-directory venv EXTRAS=$(DEMO_EXTRAS),browser
 	$(BIN)/python docs/make_images.py
 
 # The playground: deltagrad in the browser, a static folder site/ (git-ignored) served by
@@ -31,7 +47,8 @@ site:
 
 venv: $(STAMP)
 
-$(STAMP): pyproject.toml
+# One stamp per set of extras: `make test` after `make demo` installs only what is missing.
+$(VENV)/.installed-%: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -e '.[$(EXTRAS)]'
@@ -42,10 +59,24 @@ $(STAMP): pyproject.toml
 system-deps:
 	@command -v dot >/dev/null 2>&1 || { \
 	  if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
-	    (apt-get update -qq && apt-get install -y -qq graphviz >/dev/null) \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq graphviz >/dev/null) \
 	      || echo "note: could not install graphviz; rendering tests will skip"; \
 	  else \
 	    echo "note: Graphviz 'dot' not found; install it (apt install graphviz / brew install graphviz / conda install graphviz) to render pictures"; \
+	  fi; }
+
+# The browser tests drive the system's Chromium at /usr/bin/chromium through playwright;
+# the playground's test builds the site first, which needs Node.js and npm. Installed here
+# when we can (Debian/Ubuntu as root); otherwise those tests skip and say why.
+browser-deps:
+	@need=""; [ -x /usr/bin/chromium ] || need="chromium"; \
+	command -v npm >/dev/null 2>&1 && command -v node >/dev/null 2>&1 || need="$$need nodejs npm"; \
+	[ -z "$$need" ] || { \
+	  if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$need >/dev/null) \
+	      || echo "note: could not install$$need; the browser tests will skip"; \
+	  else \
+	    echo "note: not found:$$need (apt install chromium nodejs npm); the browser tests will skip"; \
 	  fi; }
 
 clean:

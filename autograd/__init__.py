@@ -11,9 +11,12 @@ Nothing in this package knows about neurons; `nn` builds networks on top of it.
 
 from autograd.check import GradReport, gradcheck, numeric_grad
 from autograd.draw import GraphvizNotFound, LayoutTimeout, draw, render
+from autograd.exercise import Verdict, check_answer, check_derivative
+from autograd.forward import ForwardStep, ForwardStepper, count_edges, forward_steps, forward_tangents, jacobian
 from autograd.graph import downstream, pull_deltas, upstream
 from autograd.handcheck import HandCheck, Tolerance, hand_check
 from autograd.grade import Gradebook, grade
+from autograd.higher import MissingDerivative, grad, hessian, hvp
 from autograd.slips import Slip, SlipFinder, name_slip
 from autograd.rules import RULES, DomainError, formula
 from autograd.steps import Step, Stepper, Term, backward_steps
@@ -44,4 +47,7 @@ __all__ = [
     "backward_steps", "Step", "Term", "Stepper", "hand_check", "HandCheck", "Tolerance",
     "grade", "Gradebook", "Slip", "SlipFinder", "name_slip",
     "draw", "render", "GraphvizNotFound", "LayoutTimeout",
+    "forward_tangents", "forward_steps", "ForwardStep", "ForwardStepper", "jacobian", "count_edges",
+    "grad", "hessian", "hvp", "MissingDerivative",
+    "check_answer", "check_derivative", "Verdict",
 ]

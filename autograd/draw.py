@@ -430,6 +430,7 @@ def draw(
     names: Mapping[Value, str] | None = None,
     legend: bool = True,
     timeout: float = LAYOUT_TIMEOUT,
+    tangents: Mapping[Value, float] | None = None,
 ) -> Drawing:
     """The graph that computed `root`, as a `graphviz.Digraph` (a `Drawing`).
 
@@ -442,6 +443,8 @@ def draw(
                    those numbers are shown as δ instead of `.grad`; nodes missing from
                    the mapping are greyed out ("not reached yet").
     color_by_grad  fill boxes by the sign (blue +, red −) and size of the shown gradient.
+    tangents       {Value: ṫ} from forward mode (`autograd.forward_tangents`, or a partial
+                   pass of the `ForwardStepper`): shown as ṫ like `deltas` shows δ.
     parameters     the leaves to style as parameters (weights and biases).
     collapse       groups to draw as one box each: (name, nodes) pairs or {name: nodes}.
     names          {Value: name} shown in the boxes (default: `autograd.steps.node_names`, the
@@ -458,6 +461,11 @@ def draw(
             raise ValueError(f"draw: {arg}={value!r} must be a positive int")
     if not _is_number(timeout) or not timeout > 0:
         raise ValueError(f"draw: timeout={timeout!r} must be a positive number of seconds")
+    tangent_name = None
+    if tangents is not None:
+        if deltas is not None:
+            raise ValueError("draw: give deltas= (reverse mode) or tangents= (forward mode), not both")
+        deltas, tangent_name = tangents, "ṫ"  # drawn exactly like a partial backward pass
     order = topological_order(root)
     if len(order) > max_nodes:
         raise ValueError(
@@ -510,7 +518,7 @@ def draw(
     g.attr("edge", arrowsize="0.7")
     # Record fields run across the box; "{...}" flips them, which is what LR needs.
     flip = rankdir in ("LR", "RL")
-    grad_name = "δ" if deltas is not None else "grad"
+    grad_name = tangent_name or ("δ" if deltas is not None else "grad")
     with_grad = deltas is not None or show_grad
     used_roles = set()
 

@@ -488,8 +488,8 @@ class Stepper:
         with the graph, not with its square."""
         from autograd.draw import draw
 
-        full = self.deltas(len(self.steps) - 1)
-        drawing = draw(self.root, deltas=full, **self._draw_options(options))
+        # every node finished: the δ of the whole pass (or ṫ, for the ForwardStepper)
+        drawing = draw(self.root, **self._marks(len(self.steps) - 1), **self._draw_options(options))
         layout = drawing.layout
         rank: dict[str, int] = {}
         frames = []

@@ -21,6 +21,7 @@ from nn.module import (
     softmax,
 )
 from nn.io import ModelFileError, load
+from nn.notation import NOTATIONS, Notation
 from nn.optim import SGD, Adam
 from nn.torch_bridge import from_torch, to_torch
 from nn.teach import backprop_steps, textbook_backprop
@@ -34,4 +35,5 @@ __all__ = [
     "data", "losses", "optim", "teach", "draw", "textbook_backprop", "backprop_steps",
     "exercise", "Exercise", "assignment", "Assignment",
     "op_graph", "op_groups", "op_stepper",
+    "NOTATIONS", "Notation",
 ]

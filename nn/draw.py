@@ -25,6 +25,9 @@ labels `nn.MLP` gives its Values, so the diagram, the op-level steppers, LaTeX a
 `deltagrad trace` all say the same. The op-level view of the same computation is
 `op_graph` (each neuron, softmax layer and the loss collapsed to one box) and its
 stepper `op_stepper`; the lectures' unit-by-unit stepper is `nn.backprop_steps`.
+
+`notation="caltech"` (or another key of `nn.NOTATIONS`) writes the diagram in one
+lecture's names instead: s₁⁽¹⁾, x₁⁽¹⁾, w₀₁⁽¹⁾ from x₀ = −1, ... (nn/notation.py).
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ from typing import Callable, Sequence
 from autograd import Value
 from autograd.draw import (GREY, HIGHLIGHT, INPUT_FILL, MAX_EDGES, OUTPUT_FILL, Drawing, Layout, fmt, label_escape,
                            legend_node)
+from nn.notation import get_notation
 
 __all__ = ["draw_network", "name_of", "op_groups", "op_graph", "op_stepper"]
 
@@ -82,6 +86,7 @@ def draw_network(
     edge_labels: str = "auto",
     legend: bool = True,
     max_edges: int = MAX_EDGES,
+    notation=None,
 ) -> Drawing:
     """The neuron-level diagram of an `nn.MLP` as a `graphviz.Digraph` (a `Drawing`).
 
@@ -102,6 +107,10 @@ def draw_network(
                  only the highlighted arrows — labels only where they can be read.
     legend       add the small legend box ("steps": also the styles a stepper gives it).
     max_edges    refuse a diagram that would need more arrows than this (before any layout).
+    notation     a key of nn.NOTATIONS ("webster", "bishop", "mlp", "hajij", "caltech"): label
+                 every quantity in that lecture's names. The numbers are the same; a bias drawn
+                 as the weight of a bias input x₀ = −1 shows −b_j and −δ_j, as that lecture's
+                 weight w_0j is.
 
     The model's `.grad`s are left as they were: the backward pass that fills the
     diagram saves them first and restores them afterwards.
@@ -136,6 +145,7 @@ def draw_network(
             "out is slow and unreadable. Draw fewer units per column (a smaller max_units), draw a "
             "smaller network, or pass a larger max_edges."
         )
+    names = _Names(get_notation(notation), len(layers))
     traces = model.trace(x) if x is not None else None
     E = None
     weight_grads: dict[Value, float] = {}
@@ -161,14 +171,16 @@ def draw_network(
         col.attr(rank="same")
         col.node("caption0", "inputs", shape="plaintext", fontcolor="#555555")
         if show_bias:
-            col.node("x0", _text([name_of("x", j=0) + " = 1"]), shape="circle", style="filled", fillcolor=BIAS_FILL)
+            col.node("x0", _text([names.bias_input(1, name_of("x", j=0) + " = 1")]), shape="circle", style="filled",
+                     fillcolor=BIAS_FILL)
         for i in shown[0]:
             if i is None:
                 col.node("x_more", "⋯", shape="circle", style="dashed", color=GREY)
                 continue
-            lines = [name_of("x", j=i)]
+            lines = [names.input(i, name_of("x", j=i))]
             if traces is not None:
-                lines[0] = f"{_label(traces[0].inputs[i - 1], lines[0])} = {fmt(traces[0].inputs[i - 1].data)}"
+                name = names.input(i, _label(traces[0].inputs[i - 1], lines[0]))
+                lines[0] = f"{name} = {fmt(traces[0].inputs[i - 1].data)}"
             col.node(f"x{i}", _text(lines), shape="circle", style="filled", fillcolor=INPUT_FILL)
         _keep_order(col, ["caption0"] + (["x0"] if show_bias else []) + [unit_id(0, i) for i in shown[0]])
 
@@ -178,11 +190,11 @@ def draw_network(
         with g.subgraph(name=f"layer{l}") as col:
             col.attr(rank="same")
             kind = "output" if last else "hidden"
-            col.node(f"caption{l}", f"layer {l}: {kind}\\nh = {layer.activation}", shape="plaintext",
+            col.node(f"caption{l}", f"layer {l}: {kind}\\n{names.fn(l)} = {layer.activation}", shape="plaintext",
                      fontcolor="#555555")
             if show_bias and not last:
-                col.node(f"z{l}_0", _text([name_of("z", l, 0) + " = 1"]), shape="circle", style="filled",
-                         fillcolor=BIAS_FILL)
+                col.node(f"z{l}_0", _text([names.bias_input(l + 1, name_of("z", l, 0) + " = 1")]), shape="circle",
+                         style="filled", fillcolor=BIAS_FILL)
             for j in shown[l]:
                 if j is None:
                     col.node(unit_id(l, None), "⋯", shape="circle", style="dashed", color=GREY)
@@ -190,9 +202,9 @@ def draw_network(
                 attrs = {"style": "filled", "fillcolor": OUTPUT_FILL} if last else {}
                 if highlight == (l, j):
                     attrs.update(color=HIGHLIGHT, penwidth="3")
-                lines = _unit_lines(layer, l, j, traces, backward_done)
+                lines = _unit_lines(layer, l, j, traces, backward_done, names)
                 col.node(unit_id(l, j), _text(lines), shape="circle", margin="0.02", id=unit_id(l, j), **attrs)
-                layout.deltas[unit_id(l, j)] = [t for t in lines if t.startswith("δ = ")]
+                layout.deltas[unit_id(l, j)] = [t for t in lines if t.startswith("δ")]
             _keep_order(col, [f"caption{l}"] + ([f"z{l}_0"] if show_bias and not last else [])
                         + [unit_id(l, j) for j in shown[l]])
 
@@ -209,10 +221,11 @@ def draw_network(
                 continue
             neuron = layer.neurons[j - 1]
             if show_bias:
-                lines = _weight_lines(neuron.b, name_of("b", l, j), weight_grads, gap_labels, False)
+                lines = _weight_lines(neuron.b, name_of("b", l, j), weight_grads, gap_labels, False,
+                                      names, names.bias_name(l, j), bias=True)
                 g.edge(unit_id(l - 1, 0), head, _text(lines), id=f"{unit_id(l - 1, 0)}--{head}",
                        color=GREY, fontcolor="#666666", style="dashed")
-                layout.deltas[f"{unit_id(l - 1, 0)}--{head}"] = [t for t in lines if t.startswith("∂E/∂")]
+                layout.deltas[f"{unit_id(l - 1, 0)}--{head}"] = [t for t in lines if t.startswith("∂")]
             for k in shown[l - 1]:
                 if k is None:
                     g.edge(unit_id(l - 1, None), head, color=GREY, style="dashed", arrowhead="none")
@@ -220,15 +233,16 @@ def draw_network(
                 w = neuron.w[k - 1]
                 term = highlight == (l - 1, k)
                 attrs = {"color": HIGHLIGHT, "penwidth": "2", "fontcolor": HIGHLIGHT} if term else {}
-                lines = _weight_lines(w, name_of("w", l, j, k), weight_grads, gap_labels, term)
+                lines = _weight_lines(w, name_of("w", l, j, k), weight_grads, gap_labels, term,
+                                      names, names.weight(l, j, k))
                 g.edge(unit_id(l - 1, k), head, _text(lines), id=f"{unit_id(l - 1, k)}--{head}", **attrs)
-                layout.deltas[f"{unit_id(l - 1, k)}--{head}"] = [t for t in lines if t.startswith("∂E/∂")]
+                layout.deltas[f"{unit_id(l - 1, k)}--{head}"] = [t for t in lines if t.startswith("∂")]
 
     # -- the loss E, fed by every output y_k
     if E is not None:
         roles.append("loss")
         targets = _as_list(target, len(traces[-1].z))
-        g.node("E", _text([f"E = {fmt(E.data)}", "δ = 1"]), shape="doublecircle", style="filled",
+        g.node("E", _text([f"{names.loss} = {fmt(E.data)}", "δ = 1"]), shape="doublecircle", style="filled",
                fillcolor=LOSS_FILL)
         for k in shown[L]:
             if k is None:
@@ -236,8 +250,8 @@ def draw_network(
             z = traces[-1].z[k - 1]
             lines = []
             if k - 1 < len(targets):
-                lines.append(f"t{k} = {fmt(targets[k - 1])}")
-            lines.append(f"∂E/∂{_label(z, name_of('z', L, k))} = {fmt(z.grad)}")
+                lines.append(f"{names.target(k, f't{k}')} = {fmt(targets[k - 1])}")
+            lines.append(f"∂{names.loss}/∂{names.act(L, k, _label(z, name_of('z', L, k)))} = {fmt(z.grad)}")
             term = {"color": HIGHLIGHT, "penwidth": "2"} if highlight == (L, k) else {}
             g.edge(unit_id(L, k), "E", _text(lines), id=f"{unit_id(L, k)}--E", **term)
     if highlight is not None:
@@ -272,32 +286,84 @@ def _keep_order(col, ids: list[str]) -> None:
         col.edge(upper, lower, style="invis")
 
 
-def _unit_lines(layer, l: int, j: int, traces, backward_done: bool) -> list[str]:
+class _Names:
+    """A lecture's names for the diagram (nn/notation.py); without a notation each method
+    returns its `default`, the engine's one name (`name_of`, a Value's label)."""
+
+    def __init__(self, notation, L: int):
+        self.n, self.L = notation, L
+        self.loss = notation.name("loss").text if notation else "E"
+
+    def input(self, i: int, default: str) -> str:
+        return self.n.inp(i).text if self.n else default
+
+    def bias_input(self, l: int, default: str) -> str:
+        if self.n is None:
+            return default
+        if self.n.bias_value is None:  # the lecture writes b_j: the arrow's constant input is just 1
+            return "1"
+        return f"{self.n.bias_input(l).text} = {self.n.bias_value:g}".replace("-", "−")
+
+    def fn(self, l: int) -> str:
+        """The activation function's letter: h, σ, φ; the MLP lecture's f (hidden) and g (output)."""
+        return self.n.h_prime(l, 1, self.L).text.split("′")[0] if self.n else "h"
+
+    def pre(self, l: int, j: int, default: str) -> str:
+        return self.n.pre_name(l, j, self.L).text if self.n else default
+
+    def act(self, l: int, j: int, default: str) -> str:
+        return self.n.act_name(l, j, self.L).text if self.n else default
+
+    def delta(self, l: int, j: int) -> str:
+        return self.n.delta(l, j, self.L).text if self.n else "δ"
+
+    def weight(self, l: int, j: int, k: int) -> str | None:
+        return self.n.weight_name(l, j, k, self.L).text if self.n else None
+
+    def bias_name(self, l: int, j: int) -> str | None:
+        return self.n.bias(l, j, self.L).text if self.n else None
+
+    def target(self, k: int, default: str) -> str:
+        return self.n.name("target", j=k).text if self.n else default
+
+    def bias_numbers(self, b: float, grad: float | None) -> tuple[float, float | None]:
+        """b_j and ∂E/∂b_j as the lecture's bias parameter: −b_j, −δ_j for a bias input x₀ = −1."""
+        if self.n is None:
+            return b, grad
+        return self.n.bias_weight(b), None if grad is None else self.n.bias_grad(grad)
+
+
+def _unit_lines(layer, l: int, j: int, traces, backward_done: bool, names: _Names) -> list[str]:
     """The text in unit j of layer l: the names of its a_j and z_j nodes (one node for an
     identity output), with their values and δ_j once known."""
-    a_name, z_name = name_of("a", l, j), name_of("z", l, j)
+    a_name, z_name = names.pre(l, j, name_of("a", l, j)), names.act(l, j, name_of("z", l, j))
     identity = layer.neurons[j - 1].activation == "identity" and layer.activation != "softmax"
     if traces is None:
-        return [a_name] if identity else [a_name, z_name]
+        return [a_name] if identity and names.n is None else [a_name, z_name]
     a, z = traces[l - 1].a[j - 1], traces[l - 1].z[j - 1]
-    lines = [f"{_label(a, a_name)} = {fmt(a.data)}"]
-    if z is not a:
-        lines.append(f"{_label(z, z_name)} = {fmt(z.data)}")
+    lines = [f"{names.pre(l, j, _label(a, a_name))} = {fmt(a.data)}"]
+    if z is not a or names.n is not None:  # a lecture names the output of an identity unit too (y_k = a_k)
+        lines.append(f"{names.act(l, j, _label(z, z_name))} = {fmt(z.data)}")
     if backward_done:
-        lines.append(f"δ = {fmt(a.grad)}")  # δ_j = ∂E/∂a_j: the engine's grad of a_j
+        lines.append(f"{names.delta(l, j)} = {fmt(a.grad)}")  # δ_j = ∂E/∂a_j: the engine's grad of a_j
     return lines
 
 
-def _weight_lines(w: Value, fallback: str, weight_grads: dict[Value, float], mode: str, term: bool) -> list[str]:
-    """The label of an arrow: w_jk and ∂E/∂w_jk, as `mode` (edge_labels) asks."""
+def _weight_lines(w: Value, fallback: str, weight_grads: dict[Value, float], mode: str, term: bool,
+                  names: _Names, lecture_name: str | None = None, bias: bool = False) -> list[str]:
+    """The label of an arrow: w_jk and ∂E/∂w_jk, as `mode` (edge_labels) asks; in a
+    lecture's notation, under its name (and a bias as its bias parameter)."""
     if mode == "none" or (mode == "highlighted" and not term):
         return []
-    name = _label(w, fallback)
+    name = lecture_name or _label(w, fallback)
+    value, grad = w.data, weight_grads.get(w)
+    if bias:  # in the lecture's form: b_j, or the weight of its bias input
+        value, grad = names.bias_numbers(value, grad)
     lines = []
     if mode in ("all", "weights", "highlighted"):
-        lines.append(f"{name} = {fmt(w.data)}")
+        lines.append(f"{name} = {fmt(value)}")
     if mode in ("all", "grads", "highlighted") and w in weight_grads:
-        lines.append(f"∂E/∂{name} = {fmt(weight_grads[w])}")
+        lines.append(f"∂{names.loss}/∂{name} = {fmt(grad)}")
     return lines
 
 

@@ -7,10 +7,18 @@ gradient is the engine's chain rule — nothing here is differentiated by hand.
 Webster derives these from maximum likelihood: Gaussian noise gives the squared
 error, a Bernoulli output the binary cross-entropy, a categorical output the
 cross-entropy; Bishop ("Network training") uses E = ½ Σ (y − t)².
+
+`reduction` says how the K outputs' terms are combined: "sum" (Σ_k, as Webster,
+Bishop, the MLP lecture, Hajij and the Caltech handout write every loss) or "mean"
+((1/K) Σ_k). Each loss keeps the default it has always had: mse, bce and hinge
+"mean"; half_sse, cross_entropy and softmax_cross_entropy "sum" (see DEFAULT_REDUCTION).
+With one output the two agree. `get("mse", reduction="sum")` gives a loss with
+another reduction that `fit`, `nn.draw` and `textbook_backprop` all accept.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 import numbers
 from typing import Callable, Sequence
@@ -60,23 +68,38 @@ def _class_target(target, n: int, name: str) -> list[float]:
     return t
 
 
-def mse(outputs, target) -> Value:
-    """E = (1/K) Σ_k (y_k − t_k)², the mean over the K outputs."""
+REDUCTIONS = ("mean", "sum")
+
+
+def _reduce(terms: list[Value], K: int, reduction: str, name: str) -> Value:
+    """Σ_k of the K outputs' terms, or (1/K) Σ_k (terms that are 0 may be left out of the list)."""
+    if reduction == "sum":
+        return Value.sum(terms)
+    if reduction == "mean":
+        return Value.sum(terms) / K
+    raise ValueError(f"{name}: reduction must be 'mean' ((1/K) Σ over the K outputs) or 'sum' (Σ over them), "
+                     f"got {reduction!r}")
+
+
+def mse(outputs, target, reduction: str = "mean") -> Value:
+    """E = (1/K) Σ_k (y_k − t_k)², the mean over the K outputs; with reduction="sum",
+    Σ_k (y_k − t_k)² (Webster's S, the Caltech handout's and Hajij's (y − y')²)."""
     y = _outputs(outputs, "mse")
     t = _targets(target, len(y), "mse")
-    return Value.sum([(yk - tk) ** 2 for yk, tk in zip(y, t)]) / len(y)
+    return _reduce([(yk - tk) ** 2 for yk, tk in zip(y, t)], len(y), reduction, "mse")
 
 
-def half_sse(outputs, target) -> Value:
-    """E = ½ Σ_k (y_k − t_k)² (Bishop, "Network training"): then ∂E/∂y_k = y_k − t_k."""
+def half_sse(outputs, target, reduction: str = "sum") -> Value:
+    """E = ½ Σ_k (y_k − t_k)² (Bishop, "Network training"): then ∂E/∂y_k = y_k − t_k.
+    reduction="mean" gives ½ (1/K) Σ_k (y_k − t_k)²."""
     y = _outputs(outputs, "half_sse")
     t = _targets(target, len(y), "half_sse")
-    return Value.sum([(yk - tk) ** 2 for yk, tk in zip(y, t)]) * 0.5
+    return _reduce([(yk - tk) ** 2 for yk, tk in zip(y, t)], len(y), reduction, "half_sse") * 0.5
 
 
-def bce(outputs, target) -> Value:
+def bce(outputs, target, reduction: str = "mean") -> Value:
     """E = −(1/K) Σ_k [t_k ln y_k + (1 − t_k) ln(1 − y_k)], outputs probabilities in (0, 1)
-    (a sigmoid output layer), targets in [0, 1]."""
+    (a sigmoid output layer), targets in [0, 1]; reduction="sum" drops the 1/K."""
     y = _outputs(outputs, "bce")
     t = _targets(target, len(y), "bce")
     terms = []
@@ -95,12 +118,12 @@ def bce(outputs, target) -> Value:
             terms.append(yk.log() * tk)
         if tk < 1.0:
             terms.append((1.0 - yk).log() * (1.0 - tk))
-    return -Value.sum(terms) / len(y)
+    return -_reduce(terms, len(y), reduction, "bce")
 
 
-def cross_entropy(outputs, target) -> Value:
+def cross_entropy(outputs, target, reduction: str = "sum") -> Value:
     """E = −Σ_k t_k ln y_k, outputs probabilities (a softmax layer), target a one-hot
-    list or a class index."""
+    list or a class index; reduction="mean" divides by K."""
     y = _outputs(outputs, "cross_entropy")
     t = _class_target(target, len(y), "cross_entropy")
     terms = []
@@ -110,7 +133,7 @@ def cross_entropy(outputs, target) -> Value:
         if not 0.0 < yk.data <= 1.0:
             raise ValueError(f"cross_entropy: output {k} is {yk.data!r}, not a probability in (0, 1]; use output='softmax'")
         terms.append(yk.log() * tk)
-    return -Value.sum(terms)
+    return -_reduce(terms, len(y), reduction, "cross_entropy")
 
 
 def log_softmax(logits: Sequence[Value]) -> list[Value]:
@@ -121,7 +144,7 @@ def log_softmax(logits: Sequence[Value]) -> list[Value]:
     return [v - lse for v in logits]
 
 
-def softmax_cross_entropy(outputs, target) -> Value:
+def softmax_cross_entropy(outputs, target, reduction: str = "sum") -> Value:
     """E = −Σ_k t_k ln softmax(a)_k from logits a (an identity output layer).
 
     Computed as −Σ_k t_k (a_k − lse(a)) so logits of ±1000 neither overflow nor
@@ -129,17 +152,18 @@ def softmax_cross_entropy(outputs, target) -> Value:
     a = _outputs(outputs, "softmax_cross_entropy")
     t = _class_target(target, len(a), "softmax_cross_entropy")
     logp = log_softmax(a)
-    return -Value.sum([lp * tk for lp, tk in zip(logp, t) if tk != 0.0])
+    return -_reduce([lp * tk for lp, tk in zip(logp, t) if tk != 0.0], len(a), reduction, "softmax_cross_entropy")
 
 
-def hinge(outputs, target) -> Value:
-    """E = (1/K) Σ_k max(0, 1 − t_k y_k), targets ±1 (the max-margin loss of micrograd's demo)."""
+def hinge(outputs, target, reduction: str = "mean") -> Value:
+    """E = (1/K) Σ_k max(0, 1 − t_k y_k), targets ±1 (the max-margin loss of micrograd's demo);
+    reduction="sum" drops the 1/K."""
     y = _outputs(outputs, "hinge")
     t = _targets(target, len(y), "hinge")
     for k, tk in enumerate(t):
         if tk not in (-1.0, 1.0):
             raise ValueError(f"hinge: target {k} is {tk!r}; hinge loss needs targets −1 or +1 (nn.data targets='pm1')")
-    return Value.sum([(1.0 - yk * tk).relu() for yk, tk in zip(y, t)]) / len(y)
+    return _reduce([(1.0 - yk * tk).relu() for yk, tk in zip(y, t)], len(y), reduction, "hinge")
 
 
 def l2(parameters: Sequence[Value]) -> Value:
@@ -156,14 +180,37 @@ LOSSES: dict[str, Callable] = {
     "softmax_cross_entropy": softmax_cross_entropy,
     "hinge": hinge,
 }
+DEFAULT_REDUCTION = {"mse": "mean", "half_sse": "sum", "bce": "mean", "cross_entropy": "sum",
+                     "softmax_cross_entropy": "sum", "hinge": "mean"}
 # Losses whose targets are classes: training reports accuracy for these.
 CLASSIFICATION = {"bce", "cross_entropy", "softmax_cross_entropy", "hinge"}
 
 
-def get(loss) -> Callable:
-    """A loss function from itself or its name ("mse", "hinge", ...)."""
-    if callable(loss):
-        return loss
+def get(loss, reduction: str | None = None) -> Callable:
+    """A loss function from itself or its name ("mse", "hinge", ...); with `reduction`
+    ("mean" or "sum"), that loss with its K outputs combined that way."""
     if isinstance(loss, str) and loss in LOSSES:
-        return LOSSES[loss]
-    raise ValueError(f"unknown loss {loss!r}; choose one of {', '.join(LOSSES)} or pass a function")
+        fn = LOSSES[loss]
+    elif callable(loss):
+        fn = loss
+    else:
+        raise ValueError(f"unknown loss {loss!r}; choose one of {', '.join(LOSSES)} or pass a function")
+    if reduction is None:
+        return fn
+    if fn not in LOSSES.values():
+        raise ValueError(f"get: reduction applies to the losses of nn.losses ({', '.join(LOSSES)}), not to {loss!r}")
+    if reduction not in REDUCTIONS:
+        raise ValueError(f"{fn.__name__}: reduction must be 'mean' or 'sum', got {reduction!r}")
+    return functools.partial(fn, reduction=reduction)
+
+
+def name_and_reduction(loss) -> tuple[str, str] | None:
+    """("mse", "sum") for "mse" given by name or function, or get("mse", reduction="sum");
+    None for a loss that is not one of nn.losses."""
+    reduction = None
+    if isinstance(loss, functools.partial) and set(loss.keywords) <= {"reduction"} and not loss.args:
+        reduction, loss = loss.keywords.get("reduction"), loss.func
+    for name, fn in LOSSES.items():
+        if loss == name or loss is fn:
+            return name, reduction or DEFAULT_REDUCTION[name]
+    return None

@@ -41,7 +41,8 @@ class History:
 def _classification_kind(loss) -> str | None:
     """Which rule turns outputs into a class, for the built-in classification losses."""
     for name in _losses.CLASSIFICATION:
-        if loss == name or loss is _losses.LOSSES[name]:
+        named = _losses.name_and_reduction(loss)
+        if named is not None and named[0] == name:  # by name, the function, or get(name, reduction=...)
             return name
     return None
 

@@ -43,7 +43,12 @@ def unit_frames(steps, **options) -> Frames:
         raise TypeError("unit_frames: each step highlights its own unit; highlight= cannot be given")
     if options.get("legend", True):
         options["legend"] = "steps"
-    drawing = draw_network(steps.model, steps.x, steps.target, steps.result.loss, **options)
+    from nn.losses import get
+
+    if steps.result.notation is not None:
+        options.setdefault("notation", steps.result.notation)  # the steps' lecture names the diagram too
+    loss = get(steps.result.loss, reduction=steps.result.reduction)  # the loss of the steps, as reduced there
+    drawing = draw_network(steps.model, steps.x, steps.target, loss, **options)
     layout = drawing.layout
     drawn = set(layout.deltas)  # every unit and arrow drawn (elided ones are not)
     L = len(steps.result.delta)
