@@ -552,7 +552,7 @@ class Stepper:
                 "step through a smaller graph, or pass a larger max_steps."
             )
         frames = self.frames(**options)
-        page = html_page(title, self.intro_html, frames, _quiz(quiz, [s.delta for s in self.steps], sig_figs, rtol))
+        page = html_page(title, self.intro_html, frames, _quiz(quiz, [getattr(s, "delta", None) for s in self.steps] if quiz else (), sig_figs, rtol))
         return os.fspath(write_atomic(path, page, who="Stepper.to_html"))
 
 
@@ -718,6 +718,9 @@ def _quiz(quiz: bool, deltas, sig_figs, rtol):
         if sig_figs is not None or rtol is not None:
             raise ValueError("to_html: sig_figs= and rtol= set the quiz's tolerance; give them with quiz=True")
         return None
+    if any(d is None for d in deltas):
+        raise ValueError("to_html: quiz mode asks for each step's δ, and these steps have none "
+                         "(quiz=True is for the backward pass)")
     from autograd.quiz import Quiz  # imported here: quiz imports this module
 
     return Quiz.make(deltas, sig_figs=sig_figs, rtol=rtol)

@@ -79,7 +79,7 @@ def to_html(steps, path, title: str | None = None, *, quiz: bool = False, sig_fi
         title = "Backpropagation, unit by unit"
     if not isinstance(title, str):
         raise TypeError(f"to_html: title must be a str (or None), got {type(title).__name__} {title!r}")
-    quiz_data = _quiz(quiz, [s.delta for s in steps.steps], sig_figs, rtol)
+    quiz_data = _quiz(quiz, [s.delta for s in steps.steps] if quiz else (), sig_figs, rtol)
     page = html_page(title, INTRO_HTML, unit_frames(steps, **options), quiz_data)
     return os.fspath(write_atomic(path, page, who="backprop_steps(...).to_html"))
 
