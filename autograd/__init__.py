@@ -15,8 +15,10 @@ from autograd.draw import GraphvizNotFound, LayoutTimeout, draw, render
 from autograd.exercise import Verdict, check_answer, check_derivative
 from autograd.forward import ForwardStep, ForwardStepper, count_edges, forward_steps, forward_tangents, jacobian
 from autograd.graph import downstream, pull_deltas, upstream
-from autograd.handcheck import HandCheck, hand_check
+from autograd.handcheck import HandCheck, Tolerance, hand_check
+from autograd.grade import Gradebook, grade
 from autograd.higher import MissingDerivative, grad, hessian, hvp
+from autograd.slips import Slip, SlipFinder, name_slip
 from autograd.rules import RULES, DomainError, formula
 from autograd.steps import Step, Stepper, Term, backward_steps
 from autograd.value import Value, no_grad, topological_order, weighted_sum, zero_grad
@@ -43,7 +45,8 @@ __all__ = [
     "downstream", "upstream", "pull_deltas", "gradcheck", "numeric_grad", "GradReport",
     "RULES", "formula", "DomainError", "define",
     *(name for name in rules.FUNCTIONS if name != "abs"),  # a star-import keeps Python's abs
-    "backward_steps", "Step", "Term", "Stepper", "hand_check", "HandCheck",
+    "backward_steps", "Step", "Term", "Stepper", "hand_check", "HandCheck", "Tolerance",
+    "grade", "Gradebook", "Slip", "SlipFinder", "name_slip",
     "draw", "render", "GraphvizNotFound", "LayoutTimeout", "Compiled",
     "forward_tangents", "forward_steps", "ForwardStep", "ForwardStepper", "jacobian", "count_edges",
     "grad", "hessian", "hvp", "MissingDerivative",

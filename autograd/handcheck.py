@@ -7,11 +7,19 @@ central differences), in one table.
                claimed={"a": lambda a: 1 - math.tanh(a) ** 2},   # lecture 000: tanh' = 1 − tanh²
                at={"a": 0.3}, n_random=20)
 
-A claim is *right* when it agrees with the engine's ∂f/∂x within
-|claimed − engine| ≤ atol + rtol·|engine| (atol 1e-6, rtol 1e-4). The same row shows
-the central difference (f(x + h) − f(x − h)) / 2h, so a student also sees the engine
-confirmed independently. A claim given as a function of the point can also be tried
-at random points near `at`; the first point where it is wrong is reported.
+A claim is *right* when it agrees with the engine's ∂f/∂x (`Tolerance`):
+
+    default      |claimed − engine| ≤ atol + rtol·|engine|      (atol 1e-6, rtol 1e-4)
+    sig_figs=k   claimed equals the engine's value rounded to k significant figures,
+                 ± one unit in the k-th figure (for an engine value of 0.500972: any
+                 claim from 0.500 to 0.502 with k = 3, from 0.5009 to 0.5011 with k = 4)
+
+The same row shows the central difference (f(x + h) − f(x − h)) / 2h, so a student
+also sees the engine confirmed independently. Next to a WRONG verdict the table names
+the likely slip (`autograd.slips`): a sign, a forgotten path or factor, a derivative
+evaluated at the wrong point. A claim given as a function of the point can also be
+tried at random points near `at`; the first point where it is wrong is reported.
+The rows are called ∂f/∂x after the function's own name (`def E(w, b)` gives ∂E/∂w).
 """
 
 from __future__ import annotations
@@ -21,18 +29,69 @@ import inspect
 import math
 import numbers
 import random
+import sys
 from dataclasses import dataclass
 from typing import Callable, Mapping
 
 from autograd.check import check_eps
+from autograd.slips import Slip, SlipFinder
 from autograd.value import Value
 
-__all__ = ["hand_check", "HandCheck", "HandRow", "Counterexample"]
+__all__ = ["hand_check", "HandCheck", "HandRow", "Counterexample", "Tolerance", "agrees", "function_name"]
 
 RTOL = 1e-4  # claim vs engine
 ATOL = 1e-6
 FD_RTOL = 1e-3  # engine vs central differences: these carry O(h²) and rounding error
 FD_ATOL = 1e-5
+MAX_SIG_FIGS = 15  # a float carries about 16 significant figures
+
+
+@dataclass(frozen=True)
+class Tolerance:
+    """When a claimed derivative counts as right (the module doc gives both rules).
+
+    Make one with `Tolerance.make(rtol=, atol=, sig_figs=)`, which checks the numbers."""
+
+    rtol: float = RTOL
+    atol: float = ATOL
+    sig_figs: int | None = None
+
+    @classmethod
+    def make(cls, rtol=None, atol=None, sig_figs=None, who: str = "hand_check") -> "Tolerance":
+        if sig_figs is not None and rtol is not None:
+            raise ValueError(f"{who}: give sig_figs or rtol, not both (they are two different rules)")
+        if sig_figs is not None and (isinstance(sig_figs, bool) or not isinstance(sig_figs, int)
+                                     or not 1 <= sig_figs <= MAX_SIG_FIGS):
+            raise ValueError(f"{who}: sig_figs must be a whole number from 1 to {MAX_SIG_FIGS}, got {sig_figs!r}")
+        for name, x in (("rtol", rtol), ("atol", atol)):
+            if x is not None and (isinstance(x, bool) or not isinstance(x, numbers.Real)
+                                  or not math.isfinite(x) or x < 0):
+                raise ValueError(f"{who}: {name} must be a number ≥ 0, got {x!r}")
+        return cls(RTOL if rtol is None else float(rtol), ATOL if atol is None else float(atol), sig_figs)
+
+    def agrees(self, claimed: float, engine: float) -> bool:
+        """Is `claimed` right for the engine's value `engine`? (False for nan or infinities.)"""
+        if not (math.isfinite(claimed) and math.isfinite(engine)):
+            return False
+        if self.sig_figs is None:
+            return abs(claimed - engine) <= self.atol + self.rtol * abs(engine)
+        if abs(claimed - engine) <= self.atol:
+            return True  # e.g. an engine value of 0 (or 1e-17, a rounding error away from 0)
+        k = self.sig_figs
+        rounded = float(f"{engine:.{k - 1}e}")  # the engine's value to k significant figures
+        if rounded == 0.0:
+            return False  # (engine 0 and claimed beyond atol)
+        ulp = 10.0 ** (math.floor(math.log10(abs(rounded))) - k + 1)  # one unit in the k-th figure
+        # + the rounding error of the floats themselves (0.1 + 0.2 ≠ 0.3; 65536.001 − 65536 ≠ 0.001)
+        slack = 1e-9 * ulp + 4 * sys.float_info.epsilon * max(abs(claimed), abs(rounded))
+        return abs(claimed - rounded) <= ulp + slack
+
+    def describe(self) -> str:
+        if self.sig_figs is None:
+            return f"a claim is right within {self.atol:g} + {self.rtol:g}·|engine|"
+        figures = "figure" if self.sig_figs == 1 else "figures"
+        return (f"a claim is right when it is the engine's value to {self.sig_figs} significant {figures}, "
+                "± 1 in the last of them")
 
 
 @dataclass(frozen=True)
@@ -43,6 +102,7 @@ class HandRow:
     numeric: float  # central difference
     ok: bool  # the claim agrees with the engine
     engine_confirmed: bool  # the engine agrees with the central difference
+    slip: "Slip | None" = None  # the likely slip behind a WRONG claim (autograd.slips)
 
     @property
     def verdict(self) -> str:
@@ -70,6 +130,8 @@ class HandCheck:
     counterexample: Counterexample | None = None
     random_points: int = 0  # random points where the function claims were tried
     not_tried: tuple[str, ...] = ()  # claims given as numbers: checked at `at` only
+    tolerance: Tolerance = Tolerance()
+    f_name: str = "f"  # the rows say ∂f/∂x with the function's own name
 
     @property
     def ok(self) -> bool:
@@ -79,29 +141,37 @@ class HandCheck:
         return self.ok
 
     def __str__(self) -> str:
-        point = ", ".join(f"{k} = {v:.6g}" for k, v in self.at.items())
+        point = ", ".join(f"{k} = {_n(v):.6g}" for k, v in self.at.items())
         lines = [f"hand check at {point}",
                  f"{'derivative':<14}{'claimed':>15}{'engine':>15}{'finite diff':>15}  verdict"]
         for r in self.rows:
             mark = "" if r.engine_confirmed else "   (engine ≠ finite difference here: a kink?)"
-            lines.append(f"{'∂f/∂' + r.name:<14}{r.claimed:>15.8g}{r.engine:>15.8g}"
-                         f"{r.numeric:>15.8g}  {r.verdict}{mark}")
+            lines.append(f"{self._d(r.name):<14}{_n(r.claimed):>15.8g}{_n(r.engine):>15.8g}"
+                         f"{_n(r.numeric):>15.8g}  {r.verdict}{mark}")
+            if r.slip is not None:
+                lines.append(f"    likely slip: {r.slip.text}")
         lines.extend(self._notes())
         lines.append("all claims right" if self.ok else "some claims are WRONG")
         return "\n".join(lines)
 
     __repr__ = __str__
 
+    def _d(self, name: str) -> str:
+        return f"∂{self.f_name}/∂{name}"
+
     def _notes(self) -> list[str]:
-        notes = []
+        notes = [self.tolerance.describe()]
+        points = "point" if self.random_points == 1 else "points"
         if self.random_points:
-            points = "point" if self.random_points == 1 else "points"
             notes.append(f"tried {self.random_points} random {points} near it for the claims given as functions")
+        else:
+            notes.append("tried 0 random points: checked at this point only "
+                         "(claims given as functions of the point, with n_random=…, are tried at more)")
         c = self.counterexample
         if c is not None:
-            point = ", ".join(f"{k} = {v:.6g}" for k, v in c.point.items())
-            notes.append(f"counterexample: at {point}, ∂f/∂{c.name} is {c.engine:.8g} "
-                         f"(finite difference {c.numeric:.8g}) but the claim gives {c.claimed:.8g}"
+            point = ", ".join(f"{k} = {_n(v):.6g}" for k, v in c.point.items())
+            notes.append(f"counterexample: at {point}, {self._d(c.name)} is {_n(c.engine):.8g} "
+                         f"(finite difference {_n(c.numeric):.8g}) but the claim gives {_n(c.claimed):.8g}"
                          + (f" ({c.note})" if c.note else ""))
         if self.not_tried and self.random_points:
             notes.append("claims given as numbers were checked at this point only: "
@@ -114,19 +184,37 @@ class HandCheck:
         for r in self.rows:
             colour = "#2a7d2a" if r.ok else "#c0392b"
             note = "" if r.engine_confirmed else " <small>(engine ≠ finite difference: a kink?)</small>"
+            if r.slip is not None:
+                note += f"<br><small>likely slip: {html.escape(r.slip.text)}</small>"
             body.append(
-                f"<tr><td>∂f/∂{html.escape(r.name)}</td><td>{r.claimed:.8g}</td><td>{r.engine:.8g}</td>"
-                f"<td>{r.numeric:.8g}</td><td style='color:{colour}'><b>{r.verdict}</b>{note}</td></tr>"
+                f"<tr><td>{html.escape(self._d(r.name))}</td><td>{_n(r.claimed):.8g}</td><td>{_n(r.engine):.8g}</td>"
+                f"<td>{_n(r.numeric):.8g}</td><td style='color:{colour}'><b>{r.verdict}</b>{note}</td></tr>"
             )
         notes = "".join(f"<p>{html.escape(n)}</p>" for n in self._notes())
-        point = html.escape(", ".join(f"{k} = {v:.6g}" for k, v in self.at.items()))
+        point = html.escape(", ".join(f"{k} = {_n(v):.6g}" for k, v in self.at.items()))
         return (f"<p>hand check at {point}</p><table><tr>{head}</tr>{''.join(body)}</table>{notes}")
+
+
+def _n(x: float) -> float:
+    """x with −0.0 made 0.0: a table never shows "-0" (adding +0.0 does it)."""
+    return x + 0.0
 
 
 def agrees(claimed: float, engine: float, rtol: float = RTOL, atol: float = ATOL) -> bool:
     """|claimed − engine| ≤ atol + rtol·|engine| (false for nan or infinities)."""
     return math.isfinite(claimed) and math.isfinite(engine) and \
         abs(claimed - engine) <= atol + rtol * abs(engine)
+
+
+def function_name(f) -> str:
+    """The name a table gives f in ∂f/∂x: the name it was defined with (E for
+    `def E(...)`), else "f" — for a lambda, a callable object, or a function renamed
+    after it was made (such as autograd.expr's, which the trace calls f)."""
+    name = getattr(f, "__name__", "")
+    code = getattr(f, "__code__", None)
+    if isinstance(name, str) and name.isidentifier() and code is not None and code.co_name == name:
+        return name
+    return "f"
 
 
 def hand_check(
@@ -136,6 +224,10 @@ def hand_check(
     n_random: int = 0,
     eps: float = 1e-6,
     seed: int = 0,
+    *,
+    rtol: float | None = None,
+    atol: float | None = None,
+    sig_figs: int | None = None,
 ) -> HandCheck:
     """Compare hand-derived partial derivatives of `f` with the engine's.
 
@@ -149,6 +241,11 @@ def hand_check(
              claim is wrong is reported as `.counterexample`.
     eps      the central difference step h = eps·max(1, |x|).
     seed     seeds the random points, so a check is repeatable.
+    rtol, atol  the tolerance |claimed − engine| ≤ atol + rtol·|engine|
+             (default 1e-4 and 1e-6);
+    sig_figs a claim is right when it is the engine's value to this many significant
+             figures, ± 1 in the last one (instead of rtol; atol still lets a claim
+             within atol of the engine count, e.g. 0 for 1e-17).
     """
     if not callable(f):
         raise TypeError(f"hand_check: f must be a function of named Values, got {type(f).__name__}")
@@ -159,14 +256,24 @@ def hand_check(
     if not isinstance(n_random, int) or n_random < 0:
         raise ValueError(f"hand_check: n_random must be a whole number ≥ 0, got {n_random!r}")
     eps = check_eps(eps, "hand_check")
+    tolerance = Tolerance.make(rtol, atol, sig_figs)
+    f_name = function_name(f)
 
-    engine = _engine_grads(f, point)
-    rows = []
+    out, leaves = _evaluate(f, point)
+    out.backward()  # fresh leaves: nothing accumulates
+    engine = {name: v.grad for name, v in leaves.items()}
+    rows, finder = [], None
     for name, claim in claimed.items():
         c = _claim_value(name, claim, point, strict=True)
         numeric = _central_difference(f, point, name, eps)
-        rows.append(HandRow(name, c, engine[name], numeric, agrees(c, engine[name]),
-                            agrees(engine[name], numeric, FD_RTOL, FD_ATOL)))
+        ok = tolerance.agrees(c, engine[name])
+        slip = None
+        if not ok:
+            if finder is None:
+                finder = SlipFinder(out, f_name)
+            slip = finder.explain(leaves[name], c, tolerance.agrees)
+        rows.append(HandRow(name, c, engine[name], numeric, ok,
+                            agrees(engine[name], numeric, FD_RTOL, FD_ATOL), slip))
 
     functions = {n: c for n, c in claimed.items() if callable(c)}
     counterexample, tried = None, 0
@@ -187,12 +294,12 @@ def hand_check(
                 c = _claim_value(name, claim, other, strict=False)
             except (ArithmeticError, ValueError) as err:
                 c, note = math.nan, f"the claim raised {type(err).__name__}: {err}"
-            if not agrees(c, grads[name]):
+            if not tolerance.agrees(c, grads[name]):
                 counterexample = Counterexample(other, name, c, grads[name],
                                                 _central_difference(f, other, name, eps), note)
                 break
     not_tried = tuple(n for n in claimed if not callable(claimed[n]))
-    return HandCheck(tuple(rows), point, counterexample, tried, not_tried)
+    return HandCheck(tuple(rows), point, counterexample, tried, not_tried, tolerance, f_name)
 
 
 # ---------------------------------------------------------------------------

@@ -532,11 +532,15 @@ class Stepper:
         return restyling_widget(widgets, len(self), show, start=self.index)
 
     def to_html(self, path: str | os.PathLike, title: str | None = "Backpropagation, step by step",
-                max_steps: int = 1000, **options) -> str:
+                max_steps: int = 1000, *, quiz: bool = False, sig_figs: int | None = None,
+                rtol: float | None = None, **options) -> str:
         """Write ONE self-contained HTML file: the graph drawn once (inline SVG), each
         step's sum, ◀ / ▶ buttons, arrow keys, zoom and a step counter; a small inline
         script restyles the drawing per step. No server, no script or font from the
-        network. Written atomically; returns the path."""
+        network. Written atomically; returns the path.
+
+        quiz=True leaves each step's result blank for the student to type and checks
+        it (`autograd.quiz`: 3 significant figures unless sig_figs= or rtol= is given)."""
         if title is None:
             title = "Backpropagation, step by step"
         if not isinstance(title, str):
@@ -548,7 +552,7 @@ class Stepper:
                 "step through a smaller graph, or pass a larger max_steps."
             )
         frames = self.frames(**options)
-        page = html_page(title, self.intro_html, frames)
+        page = html_page(title, self.intro_html, frames, _quiz(quiz, [getattr(s, "delta", None) for s in self.steps] if quiz else (), sig_figs, rtol))
         return os.fspath(write_atomic(path, page, who="Stepper.to_html"))
 
 
@@ -708,11 +712,30 @@ def restyling_widget(widgets, n: int, show, start: int = 0):
     return widgets.VBox([widgets.HBox([back, slider, forward]), widgets.HBox([zoom, legend]), equation, picture])
 
 
-def html_page(title: str, intro_html: str, frames: Frames) -> str:
+def _quiz(quiz: bool, deltas, sig_figs, rtol):
+    """The `autograd.quiz.Quiz` of a page, or None without quiz mode."""
+    if not quiz:
+        if sig_figs is not None or rtol is not None:
+            raise ValueError("to_html: sig_figs= and rtol= set the quiz's tolerance; give them with quiz=True")
+        return None
+    if any(d is None for d in deltas):
+        raise ValueError("to_html: quiz mode asks for each step's δ, and these steps have none "
+                         "(quiz=True is for the backward pass)")
+    from autograd.quiz import Quiz  # imported here: quiz imports this module
+
+    return Quiz.make(deltas, sig_figs=sig_figs, rtol=rtol)
+
+
+def html_page(title: str, intro_html: str, frames: Frames, quiz=None) -> str:
     """The standalone page: the drawing once, one small <section> of text per step,
     the per-step ids as JSON and the script that restyles the drawing."""
     sections = []
     for f in frames.frames:
+        if quiz is not None:  # quiz mode (autograd.quiz): the result stays blank until found
+            sections.append(quiz.section(f.index, f.text, f.explain,
+                                         f' data-current="{html.escape(" ".join(f.current))}"'
+                                         f' data-terms="{html.escape(" ".join(f.terms))}"'))
+            continue
         sections.append(
             f'<section class="frame" data-index="{f.index}" data-current="{html.escape(" ".join(f.current))}" '
             f'data-terms="{html.escape(" ".join(f.terms))}" hidden>\n'
@@ -721,8 +744,9 @@ def html_page(title: str, intro_html: str, frames: Frames) -> str:
         )
     # "<" written as \u003c: the JSON can never close the <script> element it sits in
     data = json.dumps(frames.rank, ensure_ascii=False, separators=(",", ":")).replace("<", "\\u003c")
-    return _PAGE.format(title=html.escape(title), intro=intro_html, n=len(frames), css=_CSS,
+    page = _PAGE.format(title=html.escape(title), intro=intro_html, n=len(frames), css=_CSS,
                         frames="\n".join(sections), svg=frames.svg, rank=data, script=_SCRIPT)
+    return page if quiz is None else quiz.finish(page)
 
 
 _SCRIPT = """

@@ -25,6 +25,7 @@ from nn.notation import NOTATIONS, Notation
 from nn.optim import SGD, Adam
 from nn.torch_bridge import from_torch, to_torch
 from nn.teach import backprop_steps, textbook_backprop
+from nn.exercise import Assignment, Exercise, assignment, exercise
 from nn.train import History, accuracy, fit, predict
 
 __all__ = [
@@ -32,6 +33,7 @@ __all__ = [
     "SGD", "Adam", "fit", "predict", "accuracy", "History",
     "load", "ModelFileError", "to_torch", "from_torch",
     "data", "losses", "optim", "teach", "draw", "textbook_backprop", "backprop_steps",
+    "exercise", "Exercise", "assignment", "Assignment",
     "op_graph", "op_groups", "op_stepper",
     "NOTATIONS", "Notation",
 ]

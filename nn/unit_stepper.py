@@ -20,7 +20,7 @@ import html
 import os
 
 from autograd.files import write_atomic
-from autograd.steps import Frame, Frames, _clean_svg, _tag_deltas, html_page, restyling_widget
+from autograd.steps import Frame, Frames, _clean_svg, _quiz, _tag_deltas, html_page, restyling_widget
 
 __all__ = ["unit_frames", "to_html", "widget"]
 
@@ -71,13 +71,16 @@ def unit_frames(steps, **options) -> Frames:
     return Frames(svg, rank, frames)
 
 
-def to_html(steps, path, title: str | None = None, **options) -> str:
-    """Write the unit-by-unit page for `steps`; returns the path (written atomically)."""
+def to_html(steps, path, title: str | None = None, *, quiz: bool = False, sig_figs: int | None = None,
+            rtol: float | None = None, **options) -> str:
+    """Write the unit-by-unit page for `steps`; returns the path (written atomically).
+    quiz=True: each δ_j is left blank for the student to type (`autograd.quiz`)."""
     if title is None:
         title = "Backpropagation, unit by unit"
     if not isinstance(title, str):
         raise TypeError(f"to_html: title must be a str (or None), got {type(title).__name__} {title!r}")
-    page = html_page(title, INTRO_HTML, unit_frames(steps, **options))
+    quiz_data = _quiz(quiz, [s.delta for s in steps.steps] if quiz else (), sig_figs, rtol)
+    page = html_page(title, INTRO_HTML, unit_frames(steps, **options), quiz_data)
     return os.fspath(write_atomic(path, page, who="backprop_steps(...).to_html"))
 
 
