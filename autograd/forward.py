@@ -117,29 +117,10 @@ def _sweep_reverse(order: Sequence[Value], root: Value, seed: float = 1.0) -> tu
 
 
 def joint_order(outputs: Sequence[Value]) -> list[Value]:
-    """One topological order of the union of the outputs' graphs, parents first.
-
-    The search of `topological_order`, started from every output in turn and sharing
-    one `seen` set, so each node is visited once however many outputs reach it. For a
-    single output it is exactly `topological_order(output)`."""
-    order: list[Value] = []
-    seen: set[Value] = set()
-    stack: list = list(reversed(outputs))  # the first output is searched first
-    while stack:
-        node = stack.pop()
-        if node is _PARENTS_DONE:
-            order.append(stack.pop())
-        elif node not in seen:
-            seen.add(node)
-            if node.parents:
-                stack += (node, _PARENTS_DONE)
-                stack += node.parents[::-1]
-            else:
-                order.append(node)
-    return order
-
-
-_PARENTS_DONE = object()  # stack marker: the node below it has all its parents in `order`
+    """One topological order of the union of the outputs' graphs, parents first: each
+    node once, however many outputs reach it. For a single output it is exactly
+    `topological_order(output)`."""
+    return topological_order(list(outputs))
 
 
 def count_edges(outputs) -> int:

@@ -220,8 +220,11 @@ def weighted_sum(weights: Sequence, inputs: Sequence, bias=None) -> Value:
     return _node(_finite(total, "wsum", parents), "wsum", tuple(parents), tuple(local))
 
 
-def topological_order(root: Value) -> list[Value]:
+def topological_order(root: Value | Sequence[Value]) -> list[Value]:
     """Every node of root's graph, parents before children, root last.
+
+    Given several roots (a list), the union of their graphs, each node once, searched
+    from the first root first; for one root in a list it is the order of that root.
 
     Iterative depth-first search (no recursion, so a 10⁶-deep chain is fine);
     parents are visited in argument order, so the order is the same on every run.
@@ -233,7 +236,7 @@ def topological_order(root: Value) -> list[Value]:
     seen is skipped when it is popped."""
     order: list[Value] = []
     seen: set[Value] = set()
-    stack: list = [root]
+    stack: list = [root] if isinstance(root, Value) else list(reversed(root))
     while stack:
         node = stack.pop()
         if node is _PARENTS_DONE:
