@@ -16,11 +16,7 @@ from hypothesis import strategies as st
 
 from autograd import Value, gradcheck
 
-try:
-    import torch
-except ImportError:  # the torch cross-checks skip, saying why
-    torch = None
-needs_torch = pytest.mark.skipif(torch is None, reason="PyTorch not installed (pip install 'deltagrad[torch]')")
+from support import needs_torch, torch
 
 
 def floats(lo, hi):

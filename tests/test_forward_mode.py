@@ -19,12 +19,7 @@ from autograd.steps import _latex_name
 from dags import EVERY_OP, programs, run
 from support import needs_dot
 
-try:
-    import torch
-except ImportError:
-    torch = None
-
-needs_torch = pytest.mark.skipif(torch is None, reason="PyTorch not installed (pip install 'deltagrad[torch]')")
+from support import needs_torch, torch
 
 
 @st.composite

@@ -18,12 +18,7 @@ from autograd.value import _apply
 
 from dags import EVERY_OP, programs, run, run_all
 
-try:
-    import torch
-except ImportError:
-    torch = None
-
-needs_torch = pytest.mark.skipif(torch is None, reason="PyTorch not installed (pip install 'deltagrad[torch]')")
+from support import needs_torch, torch
 
 
 def _close(a, b, rel=1e-9, abs_=1e-9):

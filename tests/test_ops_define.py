@@ -14,11 +14,7 @@ import autograd
 from autograd import Value, backward_steps, draw, gradcheck, hand_check, rules, sigmoid
 from autograd.value import topological_order
 
-try:
-    import torch
-except ImportError:
-    torch = None
-needs_torch = pytest.mark.skipif(torch is None, reason="PyTorch not installed (pip install 'deltagrad[torch]')")
+from support import needs_torch, torch
 
 
 @pytest.fixture

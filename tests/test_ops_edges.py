@@ -12,11 +12,7 @@ from autograd import Value, rules
 mpmath = pytest.importorskip("mpmath", reason="mpmath gives the high-precision reference (pip install mpmath)")
 mpmath.mp.dps = 50
 
-try:
-    import torch
-except ImportError:
-    torch = None
-needs_torch = pytest.mark.skipif(torch is None, reason="PyTorch not installed (pip install 'deltagrad[torch]')")
+from support import needs_torch, torch
 
 
 def rel_err(x: float, exact) -> float:

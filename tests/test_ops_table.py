@@ -21,11 +21,7 @@ import autograd
 from autograd import Value, gradcheck, rules, weighted_sum
 from autograd.value import topological_order
 
-try:
-    import torch
-except ImportError:  # the torch cross-checks skip, saying why
-    torch = None
-needs_torch = pytest.mark.skipif(torch is None, reason="PyTorch not installed (pip install 'deltagrad[torch]')")
+from support import needs_torch, torch
 
 
 def floats(lo, hi):
