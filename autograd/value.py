@@ -19,6 +19,8 @@ from __future__ import annotations
 import gc
 import numbers
 import operator
+import threading
+from itertools import chain
 from math import copysign, isfinite
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -29,7 +31,10 @@ from autograd import rules
 # Whether new nodes record their parents: switched off inside `no_grad()`, for the
 # current thread (and asyncio task) only — a context variable, not a global.
 _grad_enabled: ContextVar[bool] = ContextVar("deltagrad_grad_enabled", default=True)
+_no_grad_blocks = 0  # open no_grad blocks in all threads: while 0, nodes need not ask the variable
+_no_grad_lock = threading.Lock()
 _GRAD = operator.attrgetter("grad")
+_PARENTS = operator.attrgetter("parents")
 
 
 def _comparison(compare):
@@ -74,48 +79,48 @@ class Value:
     def __add__(self, other):
         if isinstance(other, Value):
             return _apply("+", rules.add, (self, other), (self.data, other.data))
-        c = _const(other, "+")
-        return _apply(_op_text("+", c), rules.add_const, (self,), (self.data, c))
+        op, c = _folded("+", other)
+        return _apply(op, rules.add_const, (self,), (self.data, c))
 
     __radd__ = __add__
 
     def __sub__(self, other):
         if isinstance(other, Value):
             return _apply("-", rules.sub, (self, other), (self.data, other.data))
-        c = _const(other, "-")
-        return _apply(_op_text("-", c), rules.sub_const, (self,), (self.data, c))
+        op, c = _folded("-", other)
+        return _apply(op, rules.sub_const, (self,), (self.data, c))
 
     def __rsub__(self, other):
-        c = _const(other, "-")
-        return _apply(_op_text(c, "-"), rules.const_sub, (self,), (self.data, c))
+        op, c = _folded(other, "-")
+        return _apply(op, rules.const_sub, (self,), (self.data, c))
 
     def __mul__(self, other):
         if isinstance(other, Value):
             return _apply("*", rules.mul, (self, other), (self.data, other.data))
-        c = _const(other, "*")
-        return _apply(_op_text("*", c), rules.mul_const, (self,), (self.data, c))
+        op, c = _folded("*", other)
+        return _apply(op, rules.mul_const, (self,), (self.data, c))
 
     __rmul__ = __mul__
 
     def __truediv__(self, other):
         if isinstance(other, Value):
             return _apply("/", rules.div, (self, other), (self.data, other.data))
-        c = _const(other, "/")
-        return _apply(_op_text("/", c), rules.div_const, (self,), (self.data, c))
+        op, c = _folded("/", other)
+        return _apply(op, rules.div_const, (self,), (self.data, c))
 
     def __rtruediv__(self, other):
-        c = _const(other, "/")
-        return _apply(_op_text(c, "/"), rules.const_div, (self,), (self.data, c))
+        op, c = _folded(other, "/")
+        return _apply(op, rules.const_div, (self,), (self.data, c))
 
     def __pow__(self, other):
         if isinstance(other, Value):
             return _apply("**", rules.power, (self, other), (self.data, other.data))
-        c = _const(other, "**")
-        return _apply(_op_text("**", c), rules.power_const, (self,), (self.data, c))
+        op, c = _folded("**", other)
+        return _apply(op, rules.power_const, (self,), (self.data, c))
 
     def __rpow__(self, other):
-        c = _const(other, "**")
-        return _apply(_op_text(c, "**"), rules.const_power, (self,), (self.data, c))
+        op, c = _folded(other, "**")
+        return _apply(op, rules.const_power, (self,), (self.data, c))
 
     def __neg__(self):
         return _apply("neg", rules.neg, (self,), (self.data,))
@@ -174,21 +179,20 @@ class Value:
         if not self.parents:  # a leaf: ∂self/∂self = 1, nothing upstream
             self.grad += seed
             return
-        order = topological_order(self)
-        # Leaves pass nothing on, so the loops below visit the interior nodes only.
-        interior = [node for node in order if node.parents]
-        for node in interior:
-            node.grad = 0.0
+        # Leaves pass nothing on, so the sweep visits the interior nodes only; the
+        # search sets their δ to 0 (see `_interior_order`).
+        interior = _interior_order(self)
         self.grad = seed
         for node in reversed(interior):  # root first: every δ_k is final before use
             delta = node.grad
             for parent, local in zip(node.parents, node.local_grads):
                 parent.grad += local * delta  # δ_j += δ_k · ∂k/∂j
         # A δ that overflowed (or met an infinite local derivative) reaches every node
-        # upstream of it as inf or nan, so one sum over all the grads notices it
-        # (at C speed); only then are the nodes searched, to name the culprit.
-        if not isfinite(sum(map(_GRAD, order))):
-            _raise_if_not_finite(order)
+        # upstream of it as inf or nan. Every node but the root is a parent of an
+        # interior node, so one sum over the parents' grads notices it (at C speed);
+        # only then is the graph searched, to name the culprit.
+        if not isfinite(sum(map(_GRAD, chain.from_iterable(map(_PARENTS, interior))))):
+            _raise_if_not_finite(topological_order(self))
         _collect_as_before()
 
 
@@ -203,21 +207,21 @@ def weighted_sum(weights: Sequence, inputs: Sequence, bias=None) -> Value:
             f"weighted_sum: {len(weights)} weights but {len(inputs)} inputs; "
             "give one weight per input"
         )
-    if set(map(type, weights)) != {Value} or set(map(type, inputs)) != {Value}:
-        # (the usual case, a layer of a network, has Values only: no checks needed)
+    w = [x.data for x in weights if x.__class__ is Value]
+    z = [x.data for x in inputs if x.__class__ is Value]
+    if len(w) + len(z) != 2 * len(weights):  # not all Values (a layer of a network is)
         weights = [_as_value(x, "weighted_sum weight") for x in weights]
         inputs = [_as_value(x, "weighted_sum input") for x in inputs]
-    parents = [*weights, *inputs]
-    w = [x.data for x in weights]
-    z = [x.data for x in inputs]
-    local = [*z, *w]  # ∂a/∂w_k = z_k, ∂a/∂z_k = w_k
+        w = [x.data for x in weights]
+        z = [x.data for x in inputs]
     total = sum(map(operator.mul, w, z))  # as rules "wsum" computes it
-    if bias is not None:
+    if bias is None:
+        parents, local = (*weights, *inputs), (*z, *w)  # ∂a/∂w_k = z_k, ∂a/∂z_k = w_k
+    else:
         bias = _as_value(bias, "weighted_sum bias")
         total += bias.data
-        parents.append(bias)
-        local.append(1.0)
-    return _node(_finite(total, "wsum", parents), "wsum", tuple(parents), tuple(local))
+        parents, local = (*weights, *inputs, bias), (*z, *w, 1.0)  # ∂a/∂b = 1
+    return _node(_finite(total, "wsum", parents), "wsum", parents, local)
 
 
 def topological_order(root: Value | Sequence[Value]) -> list[Value]:
@@ -254,6 +258,29 @@ def topological_order(root: Value | Sequence[Value]) -> list[Value]:
 _PARENTS_DONE = object()  # stack marker of topological_order
 
 
+def _interior_order(root: Value) -> list[Value]:
+    """The nodes of root's graph that have parents, parents before children: the
+    interior nodes of `topological_order(root)`, in the same order.
+
+    Each is also given the δ 0 to start from. That 0 is a float made for this
+    search, so `node.grad is start` says the node was already reached: no set of
+    seen nodes is kept (it would cost more memory than the graph's δs)."""
+    start = float("0")  # a new object, distinct from every grad now alive
+    order: list[Value] = []
+    stack: list = [root]
+    while stack:
+        node = stack.pop()
+        if node is _PARENTS_DONE:
+            order.append(stack.pop())
+        elif node.grad is not start:  # (a node may be on the stack twice)
+            node.grad = start
+            stack += (node, _PARENTS_DONE)
+            for parent in reversed(node.parents):  # so that the first parent pops first
+                if parent.parents and parent.grad is not start:
+                    stack.append(parent)
+    return order
+
+
 def zero_grad(values: Iterable[Value]) -> None:
     """Set `.grad = 0` on every given Value (typically a model's parameters)."""
     for v in values:
@@ -268,30 +295,37 @@ def no_grad() -> Iterator[None]:
     The switch is per thread: a `no_grad` in one thread never affects another. Graphs
     may be built and backpropagated in several threads at once, each its own graph;
     one graph must not be backpropagated from two threads at the same time."""
+    global _no_grad_blocks
     token = _grad_enabled.set(False)
+    with _no_grad_lock:
+        _no_grad_blocks += 1
     try:
         yield
     finally:
         _grad_enabled.reset(token)
+        with _no_grad_lock:
+            _no_grad_blocks -= 1
 
 
 # ---------------------------------------------------------------------------
 # Making nodes
 # ---------------------------------------------------------------------------
+_new = object.__new__  # Value.__new__: a node is made without __init__'s checks
+
 def _node(data: float, op: str, parents: tuple, local_grads: tuple) -> Value:
     """Make a graph node without re-validating `data` (the rules produce floats)."""
     global _made
     _made += 1
     if _made == _BIG_GRAPH:  # a big graph is being built: see "the cycle collector" below
         _collect_less()
-    out = Value.__new__(Value)
+    out = _new(Value)
     out.data = data
     out.grad = 0.0
     out._label = ""
-    if _grad_enabled.get():
-        out.op, out.parents, out.local_grads = op, parents, local_grads
-    else:  # under no_grad: a constant, recorded like a leaf
+    if _no_grad_blocks and not _grad_enabled.get():  # under no_grad: a constant, like a leaf
         out.op, out.parents, out.local_grads = "", (), ()
+    else:
+        out.op, out.parents, out.local_grads = op, parents, local_grads
     return out
 
 
@@ -428,56 +462,75 @@ def _raise_if_not_finite(order: list) -> None:
 
 
 _fmt = rules.number_text
-_OP_TEXTS: dict = {}  # ("*", 2.0) → "*2": made once, shared by every node with that op
+_FOLDED: dict = {}  # ("*", 2.0) → ("*2", 2.0): checked and formatted once, shared by every node
 
 
-def _op_text(before, after) -> str:
-    """The op of an arithmetic operator with a constant: _op_text("*", 2.0) is "*2",
-    _op_text(3.0, "-") is "3-" (rules.parse_op reads them back). Remembered, so a chain
-    x·1.0001 + 0 of 10⁶ links formats two numbers, not 2·10⁶, and its nodes share two strings."""
+def _folded(before, after) -> tuple[str, float]:
+    """The op of an arithmetic operator with a plain number, and the number as a float:
+    _folded("*", 2) is ("*2", 2.0), _folded(3, "-") is ("3-", 3.0) (rules.parse_op reads
+    the ops back). A bad number raises the error of `_as_float`, naming the operator.
+
+    Remembered for ints and floats, so a chain x·1.0001 + 0 of 10⁶ links checks and
+    formats two numbers, not 2·10⁶, and its nodes share two strings."""
     symbol_first = before.__class__ is str
     c = after if symbol_first else before
-    if c == 0.0 and copysign(1.0, c) < 0.0:  # −0.0 is the same dict key as 0.0, with another text
-        return before + _fmt(c) if symbol_first else _fmt(c) + after
-    text = _OP_TEXTS.get((before, after))
-    if text is None:
-        text = before + _fmt(c) if symbol_first else _fmt(c) + after
-        if len(_OP_TEXTS) < 10_000:
-            _OP_TEXTS[(before, after)] = text
-    return text
+    cached = c.__class__ is float or c.__class__ is int  # (not bool, whose True == 1)
+    if cached and (c != 0.0 or copysign(1.0, c) > 0.0):  # −0.0 has the key of 0.0, not its text
+        folded = _FOLDED.get((before, after))
+        if folded is not None:
+            return folded
+    else:
+        cached = False
+    symbol = before if symbol_first else after
+    c = _as_float(c, "operand of {!r} combined with a Value", symbol)
+    folded = (before + _fmt(c), c) if symbol_first else (_fmt(c) + after, c)
+    if cached and len(_FOLDED) < 10_000:
+        _FOLDED[before, after] = folded
+    return folded
 
 
 # ---------------------------------------------------------------------------
-# The cycle collector and big graphs. A graph holds no reference cycle (a node
-# points only at parents made before it), so the cycle collector never finds
-# garbage in one; yet CPython's full collections walk every live container, and
-# while a 10⁶-link chain is built they run about fifteen times over a heap that
-# keeps growing: half of the build time (bench W2, measured with gc.disable()).
-# So after 2¹⁶ nodes made since the last backward pass, full collections are made
-# rare (threshold 2 → 1000, at most one per 7·10⁶ new containers) until backward()
-# ends and puts the previous setting back. Young objects are still collected as
-# usual; only cycles among old objects wait longer to be freed.
+# The cycle collector and graphs. A graph holds no reference cycle (a node points
+# only at parents made before it), so the cycle collector never finds garbage in
+# one; yet with CPython's settings (700, 10, 10) it walks every node again and again
+# while the graph is built and used: a young collection every 700 new containers,
+# and full collections over a heap that keeps growing. That was 6 ms of a 45 ms
+# training step of bench W1, and half the build time of W2's 10⁶-link chain.
+#
+# So once 2¹⁰ nodes have been made since the last backward pass:
+# - full collections are made rare (threshold 2 → 1000) until backward() ends;
+# - young collections wait for 20,000 new containers instead of 700, so that a
+#   training step's graph is built, used and freed without being walked. This one
+#   stays while big graphs are being made (the previous graph is usually still
+#   alive when the next one is built), and is put back by the first backward pass
+#   of a small graph. Cycles made elsewhere meanwhile are still collected, later.
 # ---------------------------------------------------------------------------
-_BIG_GRAPH = 1 << 16
-_RARE = 1000
+_BIG_GRAPH = 1 << 10
+_YOUNG, _RARE = 20_000, 1000
 _made = 0  # nodes made since the last backward pass (a count: threads may race, harmlessly)
-_saved_threshold: tuple | None = None
+_saved_threshold: tuple | None = None  # the settings before the first big graph
 
 
 def _collect_less() -> None:
     global _saved_threshold
     threshold = gc.get_threshold()
-    if _saved_threshold is None and threshold[2] < _RARE:
+    if _saved_threshold is None:
         _saved_threshold = threshold
-        gc.set_threshold(threshold[0], threshold[1], _RARE)
+    gc.set_threshold(max(threshold[0], _YOUNG), threshold[1], max(threshold[2], _RARE))
 
 
 def _collect_as_before() -> None:
+    """At the end of a backward pass: full collections as before; young ones too if
+    this graph was small."""
     global _made, _saved_threshold
-    _made = 0
     if _saved_threshold is not None:
-        gc.set_threshold(*_saved_threshold)
-        _saved_threshold = None
+        if _made < _BIG_GRAPH:
+            gc.set_threshold(*_saved_threshold)
+            _saved_threshold = None
+        else:
+            young, middle, _ = gc.get_threshold()
+            gc.set_threshold(young, middle, _saved_threshold[2])
+    _made = 0
 
 
 # ---------------------------------------------------------------------------

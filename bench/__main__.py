@@ -133,6 +133,8 @@ def bench_w2(quick: bool) -> dict:
     cases = {}
     for n in sizes:
         cases[f"deltagrad n={n}"] = {"workload": "w2_chain", "engine": "deltagrad", "n": n}
+    for n in sizes[-1:]:  # the least a node costs in pure Python (bench/floor.py), at the target's size
+        cases[f"floor n={n}"] = {"workload": "w2_chain", "engine": "floor", "n": n}
     skipped = available("micrograd")
     if not skipped:
         for n in sizes[:2]:  # it already fails at 10³ (2000 nodes deep)
@@ -197,6 +199,9 @@ def bench_w3(quick: bool) -> dict:
             row["peak_bytes"] = spread([r["peak_bytes"] / mnodes for r in mrows if "peak_bytes" in r])
             row["graph_bytes_per_node"] = row["graph_bytes"]["median"]
             row["peak_bytes_per_node"] = row["peak_bytes"]["median"]
+            # the whole graph, leaves included, over all its nodes (x_i, w_i and the interior)
+            row["whole_peak_bytes"] = spread([r["whole_peak_bytes"] / r["all_nodes"]
+                                              for r in mrows if "whole_peak_bytes" in r])
         out["cases"][name] = row
     return out
 

@@ -99,6 +99,11 @@ def chain_lines(w2: dict) -> list[str]:
             f"(medians: {_num(big['forward_us_per_link'], 2)} forward, {_num(big['backward_us_per_link'], 2)} "
             f"backward, {_num(big['free_us_per_link'], 2)} to free)."
         )
+    floor = [r for r in cases.values() if r["engine"] == "floor" and not r["error"]]
+    if floor:
+        f = floor[0]
+        out.append(f"  The floor of pure Python on this machine (`bench/floor.py`: the same slots and backward, "
+                   f"the two ops inline, no table and no checks): {fig(f['total_us_per_link'])} µs per link.")
     mg = [r for r in cases.values() if r["engine"] == "micrograd"]
     if mg and all(r["error"] for r in mg):
         out.append(f"  micrograd fails already at {min(r['n'] for r in mg):,} links ({mg[0]['error'].split(':')[0]}).")
@@ -117,8 +122,11 @@ def wide_lines(w3: dict) -> list[str]:
         mem = [r for r in rows if "peak_bytes" in r]
         if mem:
             r = mem[0]
-            text += (f"; memory at {r['memory_n']:,} terms: {fig(r['graph_bytes'], 3)} bytes per node for the "
-                     f"graph, {fig(r['peak_bytes'], 3)} at the peak of backward")
+            text += (f"; memory at {r['memory_n']:,} terms: {fig(r['graph_bytes'], 3)} bytes per interior node for "
+                     f"the graph, {fig(r['peak_bytes'], 3)} at the peak of backward")
+            if r.get("whole_peak_bytes"):
+                text += (f", {fig(r['whole_peak_bytes'], 3)} per node at the peak counting the leaves x_i, w_i "
+                         f"as nodes too")
         mg = [m for m in w3["cases"].values() if m["engine"] == "micrograd" and m["shape"] == shape and "peak_bytes" in m]
         if mg:
             text += f" (micrograd: {fig(mg[0]['graph_bytes'], 3)} and {fig(mg[0]['peak_bytes'], 3)})"
@@ -182,15 +190,17 @@ def bench_table(res: dict) -> str:
                              f"| {_num(r['free_us_per_link'], 2)} | {fig(r['total_us_per_link'])} |")
         lines.append("")
     if "W3" in res:
-        lines += ["**W3**, per interior node:", "",
-                  "| case | µs (build + backward + free) | bytes: graph | bytes: peak |", "|---|---|---|---|"]
+        lines += ["**W3**, per interior node (last column: per node, the leaves counted as nodes too):", "",
+                  "| case | µs (build + backward + free) | bytes: graph | bytes: peak | bytes per node, leaves too: peak |",
+                  "|---|---|---|---|---|"]
         for name, r in res["W3"]["cases"].items():
             if r["error"]:
-                lines.append(f"| {name} | fails: {r['error'][:50]} | | |")
+                lines.append(f"| {name} | fails: {r['error'][:50]} | | | |")
             else:
                 mem = r.get("memory_n") == r["n"]  # memory is measured at the smallest N only
                 lines.append(f"| {name} | {fig(r['total_us'])} | {fig(r.get('graph_bytes') if mem else None, 3)} "
-                             f"| {fig(r.get('peak_bytes') if mem else None, 3)} |")
+                             f"| {fig(r.get('peak_bytes') if mem else None, 3)} "
+                             f"| {fig(r.get('whole_peak_bytes') if mem else None, 3)} |")
         lines.append("")
     if "W4" in res and "skipped" not in res["W4"]:
         w4 = res["W4"]

@@ -3,6 +3,7 @@
 
 W1  one training step of micrograd's moons demo           (bench/w1.py)
 W2  a deep chain x → x·1.0001 + 0, N links                 forward / backward / free
+    (beside deltagrad: bench/floor.py, the least a node can cost in pure Python)
 W3  Σ_i x_i·w_i over N terms, as a pairwise tree of + or one n-ary `Value.sum`
 W4  drawing a ~200-node graph: DOT source and SVG
 """
@@ -21,6 +22,8 @@ clock = time.perf_counter
 def _value_class(engine: str):
     if engine == "micrograd":
         from micrograd.engine import Value
+    elif engine == "floor":
+        from bench.floor import Value
     else:
         from autograd import Value
     return Value
@@ -117,17 +120,20 @@ def w3_wide(engine: str, n: int, shape: str, memory: bool) -> dict:
     additions (pairwise) or 1 sum node (nary). Leaves are made before timing.
 
     With memory=True (its own process, since tracemalloc slows everything down) the
-    result is the peak traced allocation from just before the build to the end of
-    backward: graph plus backward's bookkeeping."""
+    result is traced from before the leaves are made to the end of backward:
+    `graph_bytes` and `peak_bytes` leave the leaves out (graph, then graph plus
+    backward's bookkeeping, per interior node), `whole_peak_bytes` counts everything,
+    to be divided by all 4N − 1 nodes."""
     Value = _value_class(engine)
-    xs, ws = _leaves(Value, n)
     interior = n + (n - 1 if shape == "pairwise" else 1)
     if memory:
         gc.collect()
         tracemalloc.start()
         base = tracemalloc.get_traced_memory()[0]
+        xs, ws = _leaves(Value, n)
+        leaves = tracemalloc.get_traced_memory()[0] - base
         root = _build(Value, xs, ws, shape)
-        built = tracemalloc.get_traced_memory()[0] - base
+        built = tracemalloc.get_traced_memory()[0] - base - leaves
         root.backward()
         peak = tracemalloc.get_traced_memory()[1] - base
         tracemalloc.stop()
@@ -135,9 +141,13 @@ def w3_wide(engine: str, n: int, shape: str, memory: bool) -> dict:
             "n": n,
             "shape": shape,
             "interior_nodes": interior,
+            "all_nodes": interior + 2 * n,
+            "leaf_bytes": leaves,
             "graph_bytes": built,
-            "peak_bytes": peak,
+            "peak_bytes": peak - leaves,
+            "whole_peak_bytes": peak,
         }
+    xs, ws = _leaves(Value, n)
     gc.collect()
     t0 = clock()
     root = _build(Value, xs, ws, shape)

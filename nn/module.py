@@ -36,12 +36,12 @@ from autograd import Value
 # (Webster lists them; derivatives are the engine's table, autograd.rules.RULES.)
 ACTIVATIONS: dict[str, Callable[[Value], Value]] = {
     "identity": lambda a: a,  # z = a: no extra node
-    "sigmoid": lambda a: a.sigmoid(),
-    "tanh": lambda a: a.tanh(),
-    "relu": lambda a: a.relu(),
+    "sigmoid": Value.sigmoid,  # (Value's own methods: h(a) is a.h())
+    "tanh": Value.tanh,
+    "relu": Value.relu,
     "leaky_relu": lambda a: a.leaky_relu(0.01),
     "elu": lambda a: a.elu(1.0),
-    "softplus": lambda a: a.softplus(),
+    "softplus": Value.softplus,
 }
 # Softmax couples the units of a layer, so it exists only as a layer activation.
 LAYER_ACTIVATIONS = tuple(ACTIVATIONS) + ("softmax",)

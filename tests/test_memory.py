@@ -13,6 +13,7 @@ import sys
 import textwrap
 from contextlib import contextmanager
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -131,22 +132,73 @@ def test_million_deep_chain_frees_in_a_fresh_process():
     assert abs(float(grad) - 1.0000001**10**6) < 1e-9 * 1.0000001**10**6
 
 
-def test_a_big_graph_makes_full_collections_rare_until_backward():
-    """While a graph of more than 2¹⁶ nodes is built, full collections (which would walk the
-    whole acyclic graph again and again) are made rare; backward() puts the setting back."""
+def test_a_big_graph_is_not_walked_by_the_cycle_collector_while_it_is_built():
+    """Once 2¹⁰ nodes are made, young collections wait for 20,000 containers and full ones
+    are rare; backward() puts the full-collection setting back at once, and the young one
+    when a small graph is backpropagated (so a training loop keeps it between steps)."""
     import gc
 
     from autograd import value
 
     before = gc.get_threshold()
-    x = Value(1.0)
-    y = x
-    for _ in range(value._BIG_GRAPH):  # two nodes per step
-        y = y * 1.0001 + 0
-    assert gc.get_threshold()[2] == value._RARE  # raised while the graph is being built
-    y.backward()
-    assert gc.get_threshold() == before
-    assert value._made == 0
+    try:
+        gc.set_threshold(700, 10, 10)
+        value._saved_threshold = None  # (as in a fresh process)
+
+        def chain(links):
+            y = Value(1.0)
+            for _ in range(links):  # two nodes per link
+                y = y * 1.0001 + 0
+            return y
+
+        big = chain(value._BIG_GRAPH)
+        assert gc.get_threshold() == (value._YOUNG, 10, value._RARE)  # raised while it is built
+        big.backward()
+        assert gc.get_threshold() == (value._YOUNG, 10, 10) and value._made == 0
+        chain(value._BIG_GRAPH).backward()  # the next training step: the same
+        assert gc.get_threshold() == (value._YOUNG, 10, 10)
+        chain(3).backward()  # a small graph: everything as the user had it
+        assert gc.get_threshold() == (700, 10, 10)
+    finally:
+        gc.set_threshold(*before)
+        value._saved_threshold = None
+
+
+def test_a_training_step_makes_no_young_collection():
+    """W1's situation: a 2-16-16-1 step of a few thousand nodes is built, backpropagated and
+    freed without the collector walking it (it has no cycle to find)."""
+    import gc
+
+    import nn
+
+    model = nn.MLP(2, [16, 16, 1], activation="relu", seed=0)
+    xs = [[0.1 * i, -0.05 * i] for i in range(40)]
+    collections = []
+
+    def count(phase, info):
+        if phase == "start":
+            collections.append(info["generation"])
+
+    def step():
+        model.zero_grad()
+        loss = Value.sum([model(x)[0] ** 2 for x in xs])
+        loss.backward()
+
+    from autograd import value
+
+    before = gc.get_threshold()
+    try:
+        gc.set_threshold(700, 10, 10)
+        value._saved_threshold = None  # (as in a fresh process)
+        step()  # the first step switches the setting
+        gc.callbacks.append(count)
+        for _ in range(3):
+            step()
+    finally:
+        gc.callbacks.remove(count)
+        gc.set_threshold(*before)
+        value._saved_threshold = None
+    assert collections == []
 
 
 def test_op_texts_are_shared_and_exact():
@@ -155,3 +207,21 @@ def test_op_texts_are_shared_and_exact():
     assert a.op == "*1.0001" and a.op is b.op  # one string for every such node
     assert (x + 0).op == "+0" and (x + -0.0).op == "+-0.0"  # 0.0 and −0.0 share a dict key, not a text
     assert (3 - x).op == "3-" and (-0.0 - x).op == "-0.0-"
+
+
+def test_numbers_combined_with_a_value_are_checked_even_when_remembered():
+    """Value ⊗ number remembers the op text of ints and floats; other kinds still get the
+    full check (True == 1 and Decimal(2) == 2 must not borrow a remembered answer)."""
+    from decimal import Decimal
+
+    x = Value(2.0)
+    assert (x * 1).op == "*1" and (x * 1).local_grads == (1.0,)
+    assert type((x * 1).local_grads[0]) is float
+    with pytest.raises(TypeError, match="bool"):
+        x * True
+    assert (x * 2).op == "*2"
+    with pytest.raises(TypeError, match="Decimal"):
+        x * Decimal(2)
+    with pytest.raises(ValueError, match="not a finite number"):
+        x + float("nan")
+    assert (x - -0.0).op == "--0.0" and (x - 0.0).op == "-0"
