@@ -257,7 +257,10 @@ class MLP(Module):
         return traces
 
     def __call__(self, x: Sequence) -> list[Value]:
-        return self.trace(x)[-1].z
+        z = _as_inputs(x, self.nin, "MLP")
+        for layer in self.layers:  # as trace(x), keeping only the last layer's z
+            z = layer._forward(z)[1]
+        return z
 
     def save(self, path) -> None:
         """Write the architecture and all weights to a JSON file (see nn.io)."""
