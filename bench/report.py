@@ -129,7 +129,9 @@ def wide_lines(w3: dict) -> list[str]:
                          f"as nodes too")
         mg = [m for m in w3["cases"].values() if m["engine"] == "micrograd" and m["shape"] == shape and "peak_bytes" in m]
         if mg:
-            text += f" (micrograd: {fig(mg[0]['graph_bytes'], 3)} and {fig(mg[0]['peak_bytes'], 3)})"
+            m = mg[0]
+            text += (f" (micrograd: {fig(m['graph_bytes'], 3)} and {fig(m['peak_bytes'], 3)}"
+                     + (f"; {fig(m['whole_peak_bytes'], 3)} per node" if m.get("whole_peak_bytes") else "") + ")")
         out.append(text + ".")
     return out
 
