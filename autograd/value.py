@@ -312,6 +312,7 @@ def no_grad() -> Iterator[None]:
 # ---------------------------------------------------------------------------
 _new = object.__new__  # Value.__new__: a node is made without __init__'s checks
 
+
 def _node(data: float, op: str, parents: tuple, local_grads: tuple) -> Value:
     """Make a graph node without re-validating `data` (the rules produce floats)."""
     global _made
