@@ -187,13 +187,13 @@ class Value:
             delta = node.grad
             for parent, local in zip(node.parents, node.local_grads):
                 parent.grad += local * delta  # δ_j += δ_k · ∂k/∂j
+        _collect_as_before()
         # A δ that overflowed (or met an infinite local derivative) reaches every node
         # upstream of it as inf or nan. Every node but the root is a parent of an
         # interior node, so one sum over the parents' grads notices it (at C speed);
         # only then is the graph searched, to name the culprit.
         if not isfinite(sum(map(_GRAD, chain.from_iterable(map(_PARENTS, interior))))):
             _raise_if_not_finite(topological_order(self))
-        _collect_as_before()
 
 
 def weighted_sum(weights: Sequence, inputs: Sequence, bias=None) -> Value:
