@@ -295,7 +295,7 @@ class ForwardStepper(Stepper):
 
     def to_html(self, path, title: str | None = "Forward mode, step by step", **options) -> str:
         """The page of `Stepper.to_html`, with ṫ in place of δ (quiz=True asks for each ṫ)."""
-        return super().to_html(path, title=title, **options)
+        return super().to_html(path, title="Forward mode, step by step" if title is None else title, **options)
 
     def _page_quiz(self, quiz: bool, sig_figs, rtol):
         # a leaf's ṫ is not worked out but given: the seed, or 0 for a leaf held fixed

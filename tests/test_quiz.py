@@ -258,7 +258,8 @@ def _given(page: str) -> list[tuple[int, float, str]]:
 @needs_dot
 def test_forward_quiz_page_asks_every_interior_tangent_and_gives_the_leaves(tmp_path):
     s = forward_neuron_stepper()
-    page = open(s.to_html(tmp_path / "forward.html", quiz=True), encoding="utf-8").read()
+    page = open(s.to_html(tmp_path / "forward.html", title=None, quiz=True), encoding="utf-8").read()
+    assert "<title>Forward mode, step by step</title>" in page  # title=None is the default, as for Stepper
     x1 = next(step.node for step in s.steps if step.name == "x1")
     tangents = forward_tangents(s.root, {x1: 1.0})
     asked, given = _sections(page), _given(page)
