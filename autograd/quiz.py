@@ -51,7 +51,7 @@ class Quiz:
 
     tolerance: Tolerance
     answers: tuple[float, ...]
-    symbol: str = "δ"
+    symbol: str = "δ"  # one character: the script finds the drawn values by it
     given: frozenset[int] = frozenset()
 
     @classmethod
