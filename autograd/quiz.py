@@ -211,3 +211,4 @@ _SCRIPT = r"""
 # this line: the backward pages have none, and their script stays as it is written above.
 _WIRING = "  for (var n = 0; n < frames.length; n++) (function (i, f) {\n"
 _GIVEN = '    if (f.classList.contains("given")) { solved[i] = true; return; }  // shown solved: nothing to ask\n'
+assert _WIRING in _SCRIPT, "autograd.quiz: _WIRING must quote the script's loop over the frames"
