@@ -27,7 +27,7 @@ import numbers
 from dataclasses import dataclass, field
 from typing import Mapping, Sequence
 
-from autograd.steps import Stepper, _latex_name, _latex_number, fmt, formula, node_expression, node_names
+from autograd.steps import Stepper, _latex_name, _latex_number, _quiz, fmt, formula, node_expression, node_names
 from autograd.value import Value, topological_order
 
 __all__ = ["forward_tangents", "forward_steps", "ForwardStep", "ForwardTerm", "ForwardStepper",
@@ -266,6 +266,11 @@ class ForwardStepper(Stepper):
         s = ForwardStepper(y, {x: 1.0})
         s.goto(-1).text()     # ṫ of the root = ∂y/∂x
         s.draw()              # finished nodes show ṫ, the rest are greyed out
+        s.to_html("forward.html", quiz=True)   # the student works out each ṫ
+
+    In quiz mode (`Stepper.to_html`, `autograd.quiz`) every ṫ_j summed from its parents
+    is left blank and checked as the backward page checks δ; the leaves are given (their
+    ṫ is the seed, or 0 when held fixed), shown solved with nothing to type.
     """
 
     intro_html = ("ṫ of every node, inputs first: ṫ<sub>j</sub> = Σ<sub>i∈↑j</sub> "
@@ -289,7 +294,13 @@ class ForwardStepper(Stepper):
         return {"tangents": self.tangents(index)}
 
     def to_html(self, path, title: str | None = "Forward mode, step by step", **options) -> str:
-        return super().to_html(path, title=title, **options)
+        """The page of `Stepper.to_html`, with ṫ in place of δ (quiz=True asks for each ṫ)."""
+        return super().to_html(path, title="Forward mode, step by step" if title is None else title, **options)
+
+    def _page_quiz(self, quiz: bool, sig_figs, rtol):
+        # a leaf's ṫ is not worked out but given: the seed, or 0 for a leaf held fixed
+        return _quiz(quiz, [s.tangent for s in self.steps], sig_figs, rtol, symbol="ṫ",
+                     given=[s.index for s in self.steps if s.is_leaf])
 
 
 # ---------------------------------------------------------------------------

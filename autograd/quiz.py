@@ -1,4 +1,4 @@
-"""Quiz mode for the stepper pages: the student computes each δ before seeing it.
+"""Quiz mode for the stepper pages: the student computes each δ (or ṫ) before seeing it.
 
 `Stepper(root).to_html(path, quiz=True)`, and any other page built by
 `autograd.steps.html_page` with a `Quiz`, show each step's chain-rule sum with its
@@ -8,6 +8,10 @@ and checks it with the same tolerance (`autograd.handcheck.Tolerance`; by defaul
 significant figures, since the terms on the page are shown to 4). A right answer, or
 "show the answer", reveals the result, the worked explanation and the δ in the
 drawing; until then the drawing shows "?" for the current step's δ as well.
+
+Forward mode's page (`ForwardStepper(root, seed).to_html(path, quiz=True)`) asks the
+same way for each tangent ṫ_j = Σ_{i∈↑j} (∂j/∂i) ṫ_i. Its leaves are *given*, not
+asked: a leaf's ṫ is the seed (or 0, held fixed), so those steps are shown solved.
 
 The address `page.html#step=7` opens step 7 (counted from 1, as the page's counter),
 and the address follows the steps, so a step can be handed to a student as a link.
@@ -19,7 +23,7 @@ from __future__ import annotations
 import html
 import json
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Iterable, Sequence
 
 from autograd.handcheck import Tolerance
 from autograd.steps import fmt
@@ -41,27 +45,41 @@ def blank_result(text: str, delta: float) -> str:
 
 @dataclass(frozen=True)
 class Quiz:
-    """What a stepper page needs for quiz mode: the tolerance and every step's δ."""
+    """What a stepper page needs for quiz mode: the tolerance, every step's answer (its δ,
+    or its ṫ in forward mode), the symbol the form asks for, and the steps that are given
+    (shown solved, with no form) rather than asked."""
 
     tolerance: Tolerance
-    deltas: tuple[float, ...]
+    answers: tuple[float, ...]
+    symbol: str = "δ"  # one character: the script finds the drawn values by it
+    given: frozenset[int] = frozenset()
 
     @classmethod
-    def make(cls, deltas: Sequence[float], sig_figs: int | None = None, rtol: float | None = None,
-             atol: float | None = None, who: str = "to_html") -> "Quiz":
+    def make(cls, answers: Sequence[float], sig_figs: int | None = None, rtol: float | None = None,
+             atol: float | None = None, who: str = "to_html", symbol: str = "δ",
+             given: Iterable[int] = ()) -> "Quiz":
         if sig_figs is None and rtol is None:
             sig_figs = QUIZ_SIG_FIGS
-        return cls(Tolerance.make(rtol, atol, sig_figs, who=who), tuple(float(d) for d in deltas))
+        return cls(Tolerance.make(rtol, atol, sig_figs, who=who), tuple(float(d) for d in answers),
+                   symbol, frozenset(given))
 
     def section(self, index: int, text: str, explain: str, attributes: str = "", inner: str = "") -> str:
         """One step's <section>: the sum with a blank result, the answer form, and the
-        worked explanation hidden until the step is solved."""
-        delta = self.deltas[index]
+        worked explanation hidden until the step is solved; a given step, solved."""
+        answer = self.answers[index]
+        if index in self.given:
+            return (
+                f'<section class="frame quiz given" data-index="{index}" data-delta="{answer!r}"{attributes} '
+                'hidden>\n'
+                f'<pre class="equation">{html.escape(text)}</pre>\n'
+                '<p class="quiz-given"><em>given: nothing to work out at this step</em></p>\n'
+                f'<pre class="explain">{html.escape(explain)}</pre>\n{inner}</section>'
+            )
         return (
-            f'<section class="frame quiz" data-index="{index}" data-delta="{delta!r}"{attributes} hidden>\n'
+            f'<section class="frame quiz" data-index="{index}" data-delta="{answer!r}"{attributes} hidden>\n'
             f'<pre class="equation" data-solved="{html.escape(text, quote=True)}">'
-            f"{html.escape(blank_result(text, delta))}</pre>\n"
-            '<form class="quiz-form" autocomplete="off"><label>δ = <input class="quiz-answer" '
+            f"{html.escape(blank_result(text, answer))}</pre>\n"
+            f'<form class="quiz-form" autocomplete="off"><label>{html.escape(self.symbol)} = <input class="quiz-answer" '
             'type="text" inputmode="decimal" size="12"></label> <button type="submit">check</button> '
             '<button type="button" class="quiz-reveal">show the answer</button> '
             '<span class="quiz-verdict" aria-live="polite"></span></form>\n'
@@ -73,9 +91,12 @@ class Quiz:
         t = self.tolerance
         data = json.dumps({"rtol": t.rtol, "atol": t.atol, "sig_figs": t.sig_figs,
                            "rule": t.describe()}, ensure_ascii=False).replace("<", "\\u003c")
+        script = _SCRIPT.replace("δ", self.symbol)  # the drawing writes ṫ where the backward pass has δ
+        if self.given:
+            script = script.replace(_WIRING, _WIRING + _GIVEN)
         extra = (f"<style>{_CSS}</style>\n"
                  f'<script type="application/json" id="quiz-tolerance">{data}</script>\n'
-                 f"<script>{_SCRIPT}</script>\n")
+                 f"<script>{script}</script>\n")
         at = page.rfind("</body>")
         return page[:at] + extra + page[at:]
 
@@ -184,3 +205,10 @@ _SCRIPT = r"""
   window.deltagradQuiz = {parse: parse, agrees: agrees, goto: goto};
 })();
 """
+
+
+# Given steps start solved and have no form to wire. Only a page with given steps carries
+# this line: the backward pages have none, and their script stays as it is written above.
+_WIRING = "  for (var n = 0; n < frames.length; n++) (function (i, f) {\n"
+_GIVEN = '    if (f.classList.contains("given")) { solved[i] = true; return; }  // shown solved: nothing to ask\n'
+assert _WIRING in _SCRIPT, "autograd.quiz: _WIRING must quote the script's loop over the frames"

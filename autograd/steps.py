@@ -539,8 +539,9 @@ class Stepper:
         script restyles the drawing per step. No server, no script or font from the
         network. Written atomically; returns the path.
 
-        quiz=True leaves each step's result blank for the student to type and checks
-        it (`autograd.quiz`: 3 significant figures unless sig_figs= or rtol= is given)."""
+        quiz=True leaves each step's result (δ here, ṫ on `ForwardStepper`'s page) blank
+        for the student to type and checks it (`autograd.quiz`: 3 significant figures
+        unless sig_figs= or rtol= is given)."""
         if title is None:
             title = "Backpropagation, step by step"
         if not isinstance(title, str):
@@ -552,8 +553,12 @@ class Stepper:
                 "step through a smaller graph, or pass a larger max_steps."
             )
         frames = self.frames(**options)
-        page = html_page(title, self.intro_html, frames, _quiz(quiz, [getattr(s, "delta", None) for s in self.steps] if quiz else (), sig_figs, rtol))
+        page = html_page(title, self.intro_html, frames, self._page_quiz(quiz, sig_figs, rtol))
         return os.fspath(write_atomic(path, page, who="Stepper.to_html"))
+
+    def _page_quiz(self, quiz: bool, sig_figs, rtol):
+        """The page's `autograd.quiz.Quiz` (or None): it asks for every step's δ, the root's too."""
+        return _quiz(quiz, [getattr(s, "delta", None) for s in self.steps] if quiz else (), sig_figs, rtol)
 
 
 # ---------------------------------------------------------------------------
@@ -712,18 +717,18 @@ def restyling_widget(widgets, n: int, show, start: int = 0):
     return widgets.VBox([widgets.HBox([back, slider, forward]), widgets.HBox([zoom, legend]), equation, picture])
 
 
-def _quiz(quiz: bool, deltas, sig_figs, rtol):
-    """The `autograd.quiz.Quiz` of a page, or None without quiz mode."""
+def _quiz(quiz: bool, answers, sig_figs, rtol, symbol: str = "δ", given=()):
+    """The `autograd.quiz.Quiz` of a page, or None without quiz mode: `answers` holds
+    each step's δ (or ṫ, with symbol="ṫ"); the steps in `given` are shown solved."""
     if not quiz:
         if sig_figs is not None or rtol is not None:
             raise ValueError("to_html: sig_figs= and rtol= set the quiz's tolerance; give them with quiz=True")
         return None
-    if any(d is None for d in deltas):
-        raise ValueError("to_html: quiz mode asks for each step's δ, and these steps have none "
-                         "(quiz=True is for the backward pass)")
+    if any(d is None for d in answers):
+        raise ValueError(f"to_html: quiz mode asks for each step's {symbol}, and these steps have none")
     from autograd.quiz import Quiz  # imported here: quiz imports this module
 
-    return Quiz.make(deltas, sig_figs=sig_figs, rtol=rtol)
+    return Quiz.make(answers, sig_figs=sig_figs, rtol=rtol, symbol=symbol, given=given)
 
 
 def html_page(title: str, intro_html: str, frames: Frames, quiz=None) -> str:

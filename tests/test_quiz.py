@@ -1,25 +1,30 @@
 """Quiz mode of the stepper pages: each step's result is blank until the student types
 it; the page reads and checks the answer exactly as `autograd.grade` does (compared in
-a real browser), `#step=7` opens step 7, and nothing is fetched."""
+a real browser), `#step=7` opens step 7, and nothing is fetched. Forward mode's page
+asks for each ṫ the same way and gives the leaves (the seed) solved."""
 
 from __future__ import annotations
 
+import contextlib
 import html
 import json
 import math
 import os
 import random
 import re
+import time
 
 import pytest
 
 import nn
-from autograd import Value
+from autograd import Value, forward_tangents, topological_order
+from autograd.forward import ForwardStepper
 from autograd.grade import parse_answer
 from autograd.handcheck import Tolerance
 from autograd.quiz import Quiz, blank_result
 from autograd.steps import Stepper, fmt
 from nn.exercise import exercise
+from nn.losses import half_sse
 
 from browser import CHROMIUM, launch
 from support import needs_dot
@@ -76,6 +81,33 @@ def _playwright():
     return sync_api.sync_playwright
 
 
+@contextlib.contextmanager
+def _open_page(address: str):
+    """A Chromium tab at `address`; on leaving, every request the page made must have been a local file."""
+    sync_playwright = _playwright()
+    requests: list[str] = []
+    with sync_playwright() as p:
+        browser = launch(p)
+        try:
+            page = browser.new_page()
+            page.on("request", lambda r: requests.append(r.url))
+            page.goto(address)
+            yield page
+        finally:
+            browser.close()
+    assert all(u.startswith("file://") for u in requests), requests
+
+
+def _drawn_after(page, step: int, symbol: str) -> list[str]:
+    """The values (δ, or ṫ in forward mode) the drawing shows for the steps after `step`."""
+    return page.evaluate("""([step, symbol]) => {
+        const rank = JSON.parse(document.getElementById("rank").textContent);
+        return Object.keys(rank).filter(id => rank[id] > step).flatMap(id =>
+            [...document.getElementById(id)?.querySelectorAll("text") ?? []].map(t => t.textContent))
+            .filter(s => s.startsWith(symbol));
+    }""", [step, symbol])
+
+
 def _answer(page, text: str) -> str:
     frame = "section.frame:not([hidden])"
     page.fill(f"{frame} input.quiz-answer", text)
@@ -85,58 +117,43 @@ def _answer(page, text: str) -> str:
 
 @needs_dot
 def test_browser_quiz_checks_reveals_and_opens_a_step_from_the_address(tmp_path):
-    sync_playwright = _playwright()
     s = neuron_stepper()
     path = os.path.abspath(s.to_html(tmp_path / "quiz.html", quiz=True))
-    requests: list[str] = []
-    with sync_playwright() as p:
-        browser = launch(p)
-        try:
-            page = browser.new_page()
-            page.on("request", lambda r: requests.append(r.url))
-            page.goto("file://" + path + "#step=4")
-            frame = "section.frame:not([hidden])"
-            step = s.steps[3]
-            assert page.text_content("#counter") == f"step 4 of {len(s)}"
-            assert page.text_content(f"{frame} pre.equation").endswith("= ?")
-            # the drawing does not give the answer away: the current node's δ is "?"
-            current = page.eval_on_selector_all(".dg-current text", DELTAS)
-            assert current and all(t.endswith("?") for t in current)
-            later = page.evaluate("""() => {
-                const rank = JSON.parse(document.getElementById("rank").textContent);
-                return Object.keys(rank).filter(id => rank[id] > 3).flatMap(id =>
-                    [...document.getElementById(id)?.querySelectorAll("text") ?? []].map(t => t.textContent))
-                    .filter(s => s.startsWith("δ"));
-            }""")
-            assert later and all(t.endswith("?") for t in later)  # nor those of the steps to come
+    with _open_page("file://" + path + "#step=4") as page:
+        frame = "section.frame:not([hidden])"
+        step = s.steps[3]
+        assert page.text_content("#counter") == f"step 4 of {len(s)}"
+        assert page.text_content(f"{frame} pre.equation").endswith("= ?")
+        # the drawing does not give the answer away: the current node's δ is "?"
+        current = page.eval_on_selector_all(".dg-current text", DELTAS)
+        assert current and all(t.endswith("?") for t in current)
+        later = _drawn_after(page, 3, "δ")
+        assert later and all(t.endswith("?") for t in later)  # nor those of the steps to come
 
-            assert "not right yet" in _answer(page, fmt(1.5 * step.delta))
-            assert "check the sign" in _answer(page, fmt(-step.delta))
-            assert "not a number" in _answer(page, "abc")
-            assert page.is_hidden(f"{frame} pre.explain")
-            rounded = f"{step.delta:.3g}".replace("-", "−")
-            assert _answer(page, rounded) == "right"
-            assert page.text_content(f"{frame} pre.equation") == step.text()
-            assert page.is_visible(f"{frame} pre.explain")
-            shown = page.eval_on_selector_all(".dg-current text", DELTAS)
-            assert shown and not any(t.endswith("?") for t in shown)
+        assert "not right yet" in _answer(page, fmt(1.5 * step.delta))
+        assert "check the sign" in _answer(page, fmt(-step.delta))
+        assert "not a number" in _answer(page, "abc")
+        assert page.is_hidden(f"{frame} pre.explain")
+        rounded = f"{step.delta:.3g}".replace("-", "−")
+        assert _answer(page, rounded) == "right"
+        assert page.text_content(f"{frame} pre.equation") == step.text()
+        assert page.is_visible(f"{frame} pre.explain")
+        shown = page.eval_on_selector_all(".dg-current text", DELTAS)
+        assert shown and not any(t.endswith("?") for t in shown)
 
-            # arrow keys in the answer box move the caret, not the step; outside it they step
-            page.press(f"{frame} input.quiz-answer", "ArrowRight")
-            assert page.text_content("#counter") == f"step 4 of {len(s)}"
-            page.click("h1")
-            page.keyboard.press("ArrowRight")
-            assert page.text_content("#counter") == f"step 5 of {len(s)}"
-            assert page.evaluate("location.hash") == "#step=5"
-            page.click(f"{frame} .quiz-reveal")
-            assert page.text_content(f"{frame} pre.equation") == s.steps[4].text()
-            # a new address opens its step
-            page.evaluate("location.hash = '#step=2'")
-            page.wait_for_function("document.body.getAttribute('data-step') === '1'")
-            assert page.text_content(f"{frame} pre.equation") == blank_result(s.steps[1].text(), s.steps[1].delta)
-        finally:
-            browser.close()
-    assert all(u.startswith("file://") for u in requests), requests
+        # arrow keys in the answer box move the caret, not the step; outside it they step
+        page.press(f"{frame} input.quiz-answer", "ArrowRight")
+        assert page.text_content("#counter") == f"step 4 of {len(s)}"
+        page.click("h1")
+        page.keyboard.press("ArrowRight")
+        assert page.text_content("#counter") == f"step 5 of {len(s)}"
+        assert page.evaluate("location.hash") == "#step=5"
+        page.click(f"{frame} .quiz-reveal")
+        assert page.text_content(f"{frame} pre.equation") == s.steps[4].text()
+        # a new address opens its step
+        page.evaluate("location.hash = '#step=2'")
+        page.wait_for_function("document.body.getAttribute('data-step') === '1'")
+        assert page.text_content(f"{frame} pre.equation") == blank_result(s.steps[1].text(), s.steps[1].delta)
 
 
 def _pairs(rng: random.Random, k: int | None) -> list[tuple[float, float]]:
@@ -219,3 +236,127 @@ def test_quiz_tolerance_errors_name_the_argument():
     with pytest.raises(ValueError, match="not both"):
         Quiz.make([1.0], sig_figs=3, rtol=1e-3)
     assert Quiz.make([1.0]).tolerance == Tolerance.make(sig_figs=3)
+
+
+# ---------------------------------------------------------------------------
+# Forward mode: each interior ṫ is asked, the leaves (the seed) are given
+# ---------------------------------------------------------------------------
+def forward_neuron_stepper() -> ForwardStepper:
+    root = neuron_stepper().root
+    x1 = next(v for v in topological_order(root) if v.label == "x1")
+    return ForwardStepper(root, {x1: 1.0})
+
+
+def _given(page: str) -> list[tuple[int, float, str]]:
+    """(index, ṫ, equation) of every given section: solved, with no form."""
+    found = re.findall(r'<section class="frame quiz given" data-index="(\d+)" data-delta="([^"]+)"[^>]*>\s*'
+                       r'<pre class="equation">([^<]*)</pre>((?:(?!</section>).)*)</section>', page, re.S)
+    assert not any("<form" in rest or "<input" in rest for *_, rest in found)
+    return [(int(i), float(t), html.unescape(eq)) for i, t, eq, _ in found]
+
+
+@needs_dot
+def test_forward_quiz_page_asks_every_interior_tangent_and_gives_the_leaves(tmp_path):
+    s = forward_neuron_stepper()
+    page = open(s.to_html(tmp_path / "forward.html", title=None, quiz=True), encoding="utf-8").read()
+    assert "<title>Forward mode, step by step</title>" in page  # title=None is the default, as for Stepper
+    x1 = next(step.node for step in s.steps if step.name == "x1")
+    tangents = forward_tangents(s.root, {x1: 1.0})
+    asked, given = _sections(page), _given(page)
+    assert sorted([i for i, *_ in asked] + [i for i, *_ in given]) == list(range(len(s)))
+    assert {i for i, *_ in given} == {step.index for step in s.steps if step.is_leaf} != set()
+    assert {i for i, *_ in asked} == {step.index for step in s.steps if not step.is_leaf} != set()
+    for i, t, shown, solved in asked:
+        step = s.steps[i]
+        assert t == pytest.approx(tangents[step.node], rel=1e-12, abs=1e-12) and solved == step.text()
+        assert shown == blank_result(step.text(), step.tangent) and shown.startswith("ṫ[") and shown.endswith("= ?")
+    for i, t, shown in given:
+        assert t == pytest.approx(tangents[s.steps[i].node], rel=1e-12, abs=1e-12) and shown == s.steps[i].text()
+    assert [(s.steps[i].node, t) for i, t, _ in given if t != 0.0] == [(x1, 1.0)]  # the seed
+    # the form asks for ṫ, never δ; the script marks the given steps solved
+    assert page.count("<label>ṫ = <input") == len(asked) and "<label>δ" not in page
+    assert page.count('<p class="quiz-given">') == len(given)
+    assert 'f.classList.contains("given")' in page
+    # the backward page still asks for δ at every step, root included, and gives none
+    backward = open(neuron_stepper().to_html(tmp_path / "backward.html", quiz=True), encoding="utf-8").read()
+    assert backward.count("<label>δ = <input") == len(neuron_stepper()) and "<label>ṫ" not in backward
+    assert "given" not in backward
+    with pytest.raises(ValueError, match="quiz=True"):
+        s.to_html(tmp_path / "x.html", rtol=1e-3)
+
+
+TANGENTS = DELTAS.replace("'δ'", "'ṫ'")  # the ṫ's drawn in a node
+
+
+@needs_dot
+def test_browser_forward_quiz_checks_gives_the_leaves_and_follows_the_address(tmp_path):
+    s = forward_neuron_stepper()
+    path = os.path.abspath(s.to_html(tmp_path / "forward.html", quiz=True))
+    frame = "section.frame:not([hidden])"
+    with _open_page("file://" + path + "#step=3") as page:  # ṫ[n2] = ∂n2/∂w1·ṫ[w1] + ∂n2/∂x1·ṫ[x1], asked
+        step = s.steps[2]
+        assert not step.is_leaf and page.text_content("#counter") == f"step 3 of {len(s)}"
+        assert page.text_content(f"{frame} pre.equation") == blank_result(step.text(), step.tangent)
+        assert page.text_content(f"{frame} label").startswith("ṫ = ")
+        # the drawing hides the current ṫ and those to come, and shows the given leaves' ṫ
+        current = page.eval_on_selector_all(".dg-current text", TANGENTS)
+        assert current and all(t.endswith("?") for t in current)
+        later = _drawn_after(page, 2, "ṫ")
+        assert later and all(t.endswith("?") for t in later)
+        seed = page.eval_on_selector_all("#n1 text", TANGENTS)
+        assert seed and seed[0].replace("\u00a0", " ") == "ṫ 1.000"
+
+        assert "not right yet" in _answer(page, fmt(2 * step.tangent))
+        assert "check the sign" in _answer(page, fmt(-step.tangent))
+        assert page.is_hidden(f"{frame} pre.explain")
+        assert _answer(page, f"{step.tangent:.3g}".replace("-", "−")) == "right"
+        assert page.text_content(f"{frame} pre.equation") == step.text()
+        shown = page.eval_on_selector_all(".dg-current text", TANGENTS)
+        assert shown and not any(t.endswith("?") for t in shown)
+
+        # next: a given leaf (w2, held fixed) is solved at once, its ṫ drawn, nothing to type
+        page.click("#next")
+        assert s.steps[3].is_leaf and page.evaluate("location.hash") == "#step=4"
+        assert page.text_content(f"{frame} pre.equation") == s.steps[3].text()
+        assert page.query_selector(f"{frame} input") is None and page.is_visible(f"{frame} pre.explain")
+        given = page.eval_on_selector_all(".dg-current text", TANGENTS)
+        assert given and not any(t.endswith("?") for t in given)
+        page.keyboard.press("ArrowRight")
+        page.keyboard.press("ArrowRight")  # past the leaf x2 to ṫ[n5], asked again
+        assert page.text_content("#counter") == f"step 6 of {len(s)}"
+        assert page.evaluate("location.hash") == "#step=6"
+        assert page.text_content(f"{frame} pre.equation").endswith("= ?")
+        page.click(f"{frame} .quiz-reveal")
+        assert page.text_content(f"{frame} pre.equation") == s.steps[5].text()
+        # an address opens its step, given or asked
+        page.evaluate("location.hash = '#step=1'")
+        page.wait_for_function("document.body.getAttribute('data-step') === '0'")
+        assert page.text_content(f"{frame} pre.equation") == s.steps[0].text()
+        page.evaluate(f"location.hash = '#step={len(s)}'")
+        page.wait_for_function(f"document.body.getAttribute('data-step') === '{len(s) - 1}'")
+        assert page.text_content(f"{frame} pre.equation") == blank_result(s.steps[-1].text(), s.steps[-1].tangent)
+        root = page.eval_on_selector_all(".dg-current text", TANGENTS)
+        assert root and all(t.endswith("?") for t in root)  # the last answer is not given away
+
+
+@needs_dot
+def test_forward_quiz_page_at_real_size(tmp_path, capsys):
+    model = nn.MLP(2, [8, 8, 1], seed=0)
+    E = half_sse(model([0.5, -1.0]), [1.0])
+    start = time.perf_counter()
+    s = ForwardStepper(E, {model.parameters()[0]: 1.0})
+    path = s.to_html(tmp_path / "forward.html", quiz=True)
+    seconds = time.perf_counter() - start
+    page = open(path, encoding="utf-8").read()
+    leaves = sum(step.is_leaf for step in s.steps)
+    assert len(s) == 144 and leaves == 2 + 105  # the inputs, the weights and biases
+    assert len(_sections(page)) == page.count('<form class="quiz-form"') == len(s) - leaves
+    assert len(_given(page)) == leaves
+    assert page.count("<svg") == 1  # one drawing, restyled per step
+    assert len(page.encode("utf-8")) <= 1_500_000  # the bound of the plain pages (tests/test_html_stepper.py)
+    E.backward()
+    assert float(re.findall(r'data-delta="([^"]+)"', page)[-1]) == pytest.approx(model.parameters()[0].grad,
+                                                                                 rel=1e-12)
+    with capsys.disabled():
+        print(f"\nforward quiz page, 2-8-8-1: {len(s)} steps ({leaves} given), "
+              f"{len(page.encode('utf-8')) / 1e6:.2f} MB, {seconds:.1f} s")
