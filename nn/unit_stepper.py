@@ -59,7 +59,9 @@ def unit_frames(steps, **options) -> Frames:
         current = [unit] if unit in drawn else []
         for element in current:
             rank[element] = s.index
-            for edge in drawn:  # the arrows into j carry ∂E/∂w_jk = δ_j z_k, known from this step
+            # the arrows into j carry ∂E/∂w_jk = δ_j z_k, known from this step (taken in
+            # drawing order, not from the set, so the page is the same byte for byte every run)
+            for edge in layout.deltas:
                 if edge.endswith("--" + unit):
                     rank[edge] = s.index
         if s.layer == L:

@@ -6,6 +6,7 @@ shows against the engine's."""
 from __future__ import annotations
 
 import html
+import os
 import re
 
 import pytest
@@ -129,3 +130,25 @@ def test_softmax_layer_is_one_box():
     done = s.deltas(-1)
     E = s.root
     assert set(done) == set(topological_order(E))
+
+
+def test_the_page_is_the_same_in_every_process(tmp_path):
+    """Nothing on the page depends on the hashing of a set (PYTHONHASHSEED): two processes
+    write the same bytes, so a page can be regenerated and compared."""
+    import hashlib
+    import subprocess
+    import sys
+
+    script = (
+        "import sys, nn\n"
+        "m = nn.MLP(2, [8, 8, 1], seed=0)\n"
+        "print(nn.backprop_steps(m, [0.5, -1.0], [0.3]).to_html(sys.argv[1], quiz=True))\n"
+    )
+    digests = set()
+    for seed in ("1", "2"):
+        path = tmp_path / f"page{seed}.html"
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        subprocess.run([sys.executable, "-c", script, str(path)], check=True, env=env,
+                       cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+        digests.add(hashlib.sha256(path.read_bytes()).hexdigest())
+    assert len(digests) == 1
