@@ -14,3 +14,17 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 def launch(playwright):
     """A headless Chromium browser from a running `sync_playwright()` context."""
     return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+
+
+def sync_playwright_or_skip():
+    """`playwright.sync_api.sync_playwright` for a test, or skip it (with the reason) when
+    Playwright or the system Chromium is missing."""
+    import os
+
+    import pytest
+
+    sync_api = pytest.importorskip("playwright.sync_api",
+                                   reason="playwright not installed (pip install 'deltagrad[browser]')")
+    if not os.path.exists(CHROMIUM):
+        pytest.skip(f"no Chromium at {CHROMIUM} (the test never downloads a browser)")
+    return sync_api.sync_playwright

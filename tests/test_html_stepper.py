@@ -22,7 +22,7 @@ from autograd.draw import GREY, HIGHLIGHT
 from autograd.steps import Stepper
 from nn.losses import half_sse
 
-from browser import CHROMIUM, launch
+from browser import launch, sync_playwright_or_skip
 from support import needs_dot
 
 SVG_NAMESPACES = ("http://www.w3.org/2000/svg", "http://www.w3.org/1999/xlink")
@@ -176,12 +176,6 @@ def test_a_collapsed_network_steps_its_boxes(tmp_path):
 # ---------------------------------------------------------------------------
 # In a real browser
 # ---------------------------------------------------------------------------
-def _playwright():
-    sync_api = pytest.importorskip("playwright.sync_api",
-                                   reason="playwright not installed (pip install 'deltagrad[browser]')")
-    if not os.path.exists(CHROMIUM):
-        pytest.skip(f"no Chromium at {CHROMIUM} (the test never downloads a browser)")
-    return sync_api.sync_playwright
 
 
 STATE_JS = """() => {
@@ -252,7 +246,7 @@ def walk_page(sync_playwright, path: str, f, goto) -> None:
 
 @needs_dot
 def test_browser_steps_land_where_goto_does(tmp_path):
-    sync_playwright = _playwright()
+    sync_playwright = sync_playwright_or_skip()
     s = neuron_stepper()
     path = os.path.abspath(s.to_html(tmp_path / "steps.html"))
     walk_page(sync_playwright, path, s.frames(), lambda i: s.goto(i).text())
@@ -260,7 +254,7 @@ def test_browser_steps_land_where_goto_does(tmp_path):
 
 @needs_dot
 def test_browser_steps_through_collapsed_boxes(tmp_path):
-    sync_playwright = _playwright()
+    sync_playwright = sync_playwright_or_skip()
     model = nn.MLP(2, [3, 2], output="softmax", seed=3)
     s = nn.op_stepper(model, [0.5, -1.0], 1, loss="cross_entropy")
     path = os.path.abspath(s.to_html(tmp_path / "boxes.html"))
@@ -269,7 +263,7 @@ def test_browser_steps_through_collapsed_boxes(tmp_path):
 
 @needs_dot
 def test_browser_steps_unit_by_unit(tmp_path):
-    sync_playwright = _playwright()
+    sync_playwright = sync_playwright_or_skip()
     steps = nn.backprop_steps(nn.MLP(2, [3, 2], seed=1), [0.5, -1.0], [1.0, 0.0])
     path = os.path.abspath(steps.to_html(tmp_path / "units.html"))
     from nn.unit_stepper import unit_frames

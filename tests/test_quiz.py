@@ -26,7 +26,7 @@ from autograd.steps import Stepper, fmt
 from nn.exercise import exercise
 from nn.losses import half_sse
 
-from browser import CHROMIUM, launch
+from browser import launch, sync_playwright_or_skip
 from support import needs_dot
 
 
@@ -73,18 +73,12 @@ def test_quiz_page_hides_every_result_and_keeps_the_solution(tmp_path):
 DELTAS = "ts => ts.map(t => t.textContent).filter(s => s.startsWith('δ'))"  # the δ's drawn in a node
 
 
-def _playwright():
-    sync_api = pytest.importorskip("playwright.sync_api",
-                                   reason="playwright not installed (pip install 'deltagrad[browser]')")
-    if not os.path.exists(CHROMIUM):
-        pytest.skip(f"no Chromium at {CHROMIUM} (the test never downloads a browser)")
-    return sync_api.sync_playwright
 
 
 @contextlib.contextmanager
 def _open_page(address: str):
     """A Chromium tab at `address`; on leaving, every request the page made must have been a local file."""
-    sync_playwright = _playwright()
+    sync_playwright = sync_playwright_or_skip()
     requests: list[str] = []
     with sync_playwright() as p:
         browser = launch(p)
@@ -178,7 +172,7 @@ ANSWERS = ["1.473", "-0.2", "−3/4", "– 0.5", "(−0.2)", "0,25", "3e-2", ".5
 @needs_dot
 @pytest.mark.parametrize("tolerance", [{"sig_figs": 3}, {"sig_figs": 1}, {"rtol": 1e-4}])
 def test_the_page_reads_and_grades_answers_exactly_as_python(tmp_path, tolerance):
-    sync_playwright = _playwright()
+    sync_playwright = sync_playwright_or_skip()
     path = os.path.abspath(neuron_stepper().to_html(tmp_path / "quiz.html", quiz=True, **tolerance))
     tol = Tolerance.make(**tolerance)
     pairs = _pairs(random.Random(7), tolerance.get("sig_figs"))
@@ -203,7 +197,7 @@ def test_the_page_reads_and_grades_answers_exactly_as_python(tmp_path, tolerance
 
 @needs_dot
 def test_network_page_quiz_unit_by_unit(tmp_path):
-    sync_playwright = _playwright()
+    sync_playwright = sync_playwright_or_skip()
     ex = exercise([2, 2, 1], "tanh", "half_sse", seed=7)
     steps = nn.backprop_steps(ex.model, ex.x, ex.target, "half_sse")
     path = os.path.abspath(steps.to_html(tmp_path / "units.html", quiz=True))
