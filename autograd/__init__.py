@@ -9,20 +9,21 @@
 Nothing in this package knows about neurons; `nn` builds networks on top of it.
 """
 
-from autograd.compile import Compiled, compile  # noqa: A004 - autograd.compile(root, inputs)
-from autograd.check import GradReport, gradcheck, numeric_grad
-from autograd.draw import GraphvizNotFound, LayoutTimeout, draw, render
-from autograd.exercise import Verdict, check_answer, check_derivative
-from autograd.forward import ForwardStep, ForwardStepper, count_edges, forward_steps, forward_tangents, jacobian
-from autograd.graph import downstream, pull_deltas, upstream
-from autograd.handcheck import HandCheck, Tolerance, hand_check
-from autograd.grade import Gradebook, grade
-from autograd.higher import MissingDerivative, grad, hessian, hvp
-from autograd.slips import Slip, SlipFinder, name_slip
-from autograd.rules import RULES, DomainError, formula
-from autograd.steps import Step, Stepper, Term, backward_steps
+# the core: the node, the table of derivatives, the walks over a graph
 from autograd.value import Value, no_grad, topological_order, weighted_sum, zero_grad
-
+from autograd.rules import RULES, DomainError, formula
+from autograd.graph import downstream, pull_deltas, upstream
+from autograd.check import GradReport, gradcheck, numeric_grad
+# the modes
+from autograd.modes.forward import ForwardStep, ForwardStepper, count_edges, forward_steps, forward_tangents, jacobian
+from autograd.modes.higher import MissingDerivative, grad, hessian, hvp
+from autograd.modes.compile import Compiled, compile  # noqa: A004 - autograd.compile(root, inputs)
+# teaching
+from autograd.teaching.steps import Step, Stepper, Term, backward_steps
+from autograd.teaching.handcheck import HandCheck, Tolerance, hand_check
+from autograd.teaching.exercise import Verdict, check_answer, check_derivative
+from autograd.teaching.grade import Gradebook, grade
+from autograd.teaching.slips import Slip, SlipFinder, name_slip
 
 from autograd import rules
 
@@ -33,7 +34,16 @@ globals().update(rules.FUNCTIONS)
 define = rules.define
 
 
+# Drawing needs the graphviz package, so it is imported on first use: `import autograd`
+# works without it, and `autograd.draw(...)` gives the clear install message when it is missing.
+_DRAWING = ("draw", "render", "GraphvizNotFound", "LayoutTimeout")
+
+
 def __getattr__(name: str):
+    if name in _DRAWING:
+        from autograd.drawing import draw as drawing
+
+        return getattr(drawing, name)
     # ops an instructor defined after this package was imported: autograd.swish
     if name in rules.FUNCTIONS:
         return rules.FUNCTIONS[name]

@@ -54,7 +54,7 @@ class Value:
     __slots__ = ("data", "grad", "_label", "op", "parents", "local_grads")
 
     def __init__(self, data, label: str = ""):
-        self.data = _as_float(data, "Value({!r})", data)
+        self.data = as_float(data, "Value({!r})", data)
         self.grad = 0.0
         self._label = _check_label(label, self)
         self.op = ""  # "" for a leaf (an input, a weight, a constant)
@@ -175,7 +175,7 @@ class Value:
         Leaves (inputs and parameters) accumulate across calls, as in PyTorch, until
         `zero_grad`; that is what lets a minibatch sum its examples' gradients.
         """
-        seed = _as_float(grad, "backward(grad=...)")
+        seed = as_float(grad, "backward(grad=...)")
         if not self.parents:  # a leaf: ∂self/∂self = 1, nothing upstream
             self.grad += seed
             return
@@ -369,7 +369,7 @@ def _finite(total: float, op: str, parents) -> float:
     return total
 
 
-def _as_float(x, what: str, *what_args) -> float:
+def as_float(x, what: str, *what_args) -> float:
     """Accept int, float and numpy floating/integer scalars; reject everything else.
 
     `what` names the argument in the error message, formatted with `what_args` only
@@ -420,11 +420,11 @@ def _check_label(label, node: Value) -> str:
 
 
 def _const(x, op: str) -> float:
-    return _as_float(x, "operand of {!r} combined with a Value", op)
+    return as_float(x, "operand of {!r} combined with a Value", op)
 
 
 def _data(x, what: str) -> float:
-    return x.data if isinstance(x, Value) else _as_float(x, what)
+    return x.data if isinstance(x, Value) else as_float(x, what)
 
 
 def _compared(x):
@@ -469,7 +469,7 @@ _FOLDED: dict = {}  # ("*", 2.0) → ("*2", 2.0): checked and formatted once, sh
 def _folded(before, after) -> tuple[str, float]:
     """The op of an arithmetic operator with a plain number, and the number as a float:
     _folded("*", 2) is ("*2", 2.0), _folded(3, "-") is ("3-", 3.0) (rules.parse_op reads
-    the ops back). A bad number raises the error of `_as_float`, naming the operator.
+    the ops back). A bad number raises the error of `as_float`, naming the operator.
 
     Remembered for ints and floats, so a chain x·1.0001 + 0 of 10⁶ links checks and
     formats two numbers, not 2·10⁶, and its nodes share two strings."""
@@ -483,7 +483,7 @@ def _folded(before, after) -> tuple[str, float]:
     else:
         cached = False
     symbol = before if symbol_first else after
-    c = _as_float(c, "operand of {!r} combined with a Value", symbol)
+    c = as_float(c, "operand of {!r} combined with a Value", symbol)
     folded = (before + _fmt(c), c) if symbol_first else (_fmt(c) + after, c)
     if cached and len(_FOLDED) < 10_000:
         _FOLDED[before, after] = folded

@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT / "tests"))  # the browser launcher shared with the 
 
 import nn  # noqa: E402
 from autograd import Stepper, Value  # noqa: E402
-from autograd.draw import GraphvizNotFound, draw, render  # noqa: E402
+from autograd.drawing.draw import GraphvizNotFound, draw, render  # noqa: E402
 from nn.draw import draw_network  # noqa: E402
 
 OUT = ROOT / "docs" / "images"

@@ -81,7 +81,7 @@ def _fail(message: str) -> int:
 
 
 def trace_command(expr: str, assignments: list[str], svg: str | None, html: str | None) -> int:
-    from autograd.expr import ExprError, parse_assignments, trace
+    from autograd.teaching.expr import ExprError, parse_assignments, trace
 
     try:
         result = trace(expr, parse_assignments(assignments))
@@ -90,13 +90,13 @@ def trace_command(expr: str, assignments: list[str], svg: str | None, html: str 
     written = []
     try:  # files first: if one cannot be written, the command fails before printing anything
         if svg:
-            from autograd.draw import draw, render
+            from autograd.drawing.draw import draw, render
 
             result.root.backward()  # a fresh graph: the picture shows the same gradients
             render(draw(result.root), svg)
             written.append(f"wrote the graph to {svg}")
         if html:
-            from autograd.steps import Stepper
+            from autograd.teaching.steps import Stepper
 
             Stepper(result.root).to_html(html, title=f"Backpropagation through {result.text}")
             written.append(f"wrote the step-by-step page to {html}")

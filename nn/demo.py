@@ -23,7 +23,7 @@ from pathlib import Path
 
 import nn
 from autograd import Stepper, Value, draw, render, topological_order
-from autograd.draw import GraphvizNotFound
+from autograd.drawing.draw import GraphvizNotFound
 from autograd.files import write_atomic
 
 

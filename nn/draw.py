@@ -36,7 +36,8 @@ import numbers
 from typing import Callable, Sequence
 
 from autograd import Value
-from autograd.draw import (GREY, HIGHLIGHT, INPUT_FILL, MAX_EDGES, OUTPUT_FILL, Drawing, Layout, fmt, label_escape,
+from autograd.names import fmt_fixed
+from autograd.drawing.draw import (GREY, HIGHLIGHT, INPUT_FILL, MAX_EDGES, OUTPUT_FILL, Drawing, Layout, label_escape,
                            legend_node)
 from nn.notation import get_notation
 
@@ -52,7 +53,7 @@ def _text(lines: Sequence[str]) -> str:
 
 def name_of(symbol: str, layer: int | None = None, j: int | None = None, k: int | None = None) -> str:
     """The one name of a network quantity, as the engine's labels, the steppers, LaTeX
-    (`autograd.steps`) and this diagram all write it:
+    (`autograd.teaching.steps`) and this diagram all write it:
 
         name_of("x", j=1)            x1          input x_1 (x0 = 1 is the bias unit)
         name_of("a", 1, 2)           a[1]_2      pre-activation a_j of unit 2, layer 1
@@ -180,7 +181,7 @@ def draw_network(
             lines = [names.input(i, name_of("x", j=i))]
             if traces is not None:
                 name = names.input(i, _label(traces[0].inputs[i - 1], lines[0]))
-                lines[0] = f"{name} = {fmt(traces[0].inputs[i - 1].data)}"
+                lines[0] = f"{name} = {fmt_fixed(traces[0].inputs[i - 1].data)}"
             col.node(f"x{i}", _text(lines), shape="circle", style="filled", fillcolor=INPUT_FILL)
         _keep_order(col, ["caption0"] + (["x0"] if show_bias else []) + [unit_id(0, i) for i in shown[0]])
 
@@ -242,7 +243,7 @@ def draw_network(
     if E is not None:
         roles.append("loss")
         targets = _as_list(target, len(traces[-1].z))
-        g.node("E", _text([f"{names.loss} = {fmt(E.data)}", "δ = 1"]), shape="doublecircle", style="filled",
+        g.node("E", _text([f"{names.loss} = {fmt_fixed(E.data)}", "δ = 1"]), shape="doublecircle", style="filled",
                fillcolor=LOSS_FILL)
         for k in shown[L]:
             if k is None:
@@ -250,8 +251,8 @@ def draw_network(
             z = traces[-1].z[k - 1]
             lines = []
             if k - 1 < len(targets):
-                lines.append(f"{names.target(k, f't{k}')} = {fmt(targets[k - 1])}")
-            lines.append(f"∂{names.loss}/∂{names.act(L, k, _label(z, name_of('z', L, k)))} = {fmt(z.grad)}")
+                lines.append(f"{names.target(k, f't{k}')} = {fmt_fixed(targets[k - 1])}")
+            lines.append(f"∂{names.loss}/∂{names.act(L, k, _label(z, name_of('z', L, k)))} = {fmt_fixed(z.grad)}")
             term = {"color": HIGHLIGHT, "penwidth": "2"} if highlight == (L, k) else {}
             g.edge(unit_id(L, k), "E", _text(lines), id=f"{unit_id(L, k)}--E", **term)
     if highlight is not None:
@@ -341,11 +342,11 @@ def _unit_lines(layer, l: int, j: int, traces, backward_done: bool, names: _Name
     if traces is None:
         return [a_name] if identity and names.n is None else [a_name, z_name]
     a, z = traces[l - 1].a[j - 1], traces[l - 1].z[j - 1]
-    lines = [f"{names.pre(l, j, _label(a, a_name))} = {fmt(a.data)}"]
+    lines = [f"{names.pre(l, j, _label(a, a_name))} = {fmt_fixed(a.data)}"]
     if z is not a or names.n is not None:  # a lecture names the output of an identity unit too (y_k = a_k)
-        lines.append(f"{names.act(l, j, _label(z, z_name))} = {fmt(z.data)}")
+        lines.append(f"{names.act(l, j, _label(z, z_name))} = {fmt_fixed(z.data)}")
     if backward_done:
-        lines.append(f"{names.delta(l, j)} = {fmt(a.grad)}")  # δ_j = ∂E/∂a_j: the engine's grad of a_j
+        lines.append(f"{names.delta(l, j)} = {fmt_fixed(a.grad)}")  # δ_j = ∂E/∂a_j: the engine's grad of a_j
     return lines
 
 
@@ -361,9 +362,9 @@ def _weight_lines(w: Value, fallback: str, weight_grads: dict[Value, float], mod
         value, grad = names.bias_numbers(value, grad)
     lines = []
     if mode in ("all", "weights", "highlighted"):
-        lines.append(f"{name} = {fmt(value)}")
+        lines.append(f"{name} = {fmt_fixed(value)}")
     if mode in ("all", "grads", "highlighted") and w in weight_grads:
-        lines.append(f"∂{names.loss}/∂{name} = {fmt(grad)}")
+        lines.append(f"∂{names.loss}/∂{name} = {fmt_fixed(grad)}")
     return lines
 
 
@@ -465,7 +466,7 @@ def op_graph(model, x: Sequence[float], target, loss: str | Callable | None = No
     """The op-level graph (`autograd.draw`) of E for one example, its weights and biases
     styled as parameters; with `collapse` each neuron, softmax layer and the loss is one
     box (`op_groups`). The model's `.grad`s are left as they were."""
-    from autograd.draw import draw
+    from autograd.drawing.draw import draw
 
     traces = model.trace(x)
     E = _loss(model, traces, target, loss)
@@ -481,7 +482,7 @@ def op_stepper(model, x: Sequence[float], target, loss: str | Callable | None = 
     """The backward pass of E for one example as an `autograd.Stepper`, the weights and
     biases styled as parameters; with `collapse` it steps one neuron (softmax layer,
     loss) box at a time. For the lectures' unit-by-unit view see `nn.backprop_steps`."""
-    from autograd.steps import Stepper
+    from autograd.teaching.steps import Stepper
 
     traces = model.trace(x)
     E = _loss(model, traces, target, loss)

@@ -37,7 +37,7 @@ from autograd import Value
 from nn import losses
 from nn.draw import name_of  # the one name of each quantity
 from nn.module import MLP, check_activation
-from nn.teach import Textbook, _h, _h_prime, textbook_backprop
+from nn.teach import Textbook, h_prime, h_value, textbook_backprop
 
 __all__ = ["exercise", "Exercise", "assignment", "Assignment", "student_seed", "OUTPUT_FOR_LOSS"]
 
@@ -209,8 +209,8 @@ w_kj δ_k is negligible (leaving it out shows)."""
     for l in range(len(book.a) - 1):
         for j, (a, z) in enumerate(zip(book.a[l], book.z[l])):
             if activation in SATURATING:
-                hp = _h_prime(activation, a, z)
-                hp_at_z = _h_prime(activation, z, _h(activation, z))
+                hp = h_prime(activation, a, z)
+                hp_at_z = h_prime(activation, z, h_value(activation, z))
                 if abs(1.0 - hp) < VISIBLE or abs(hp_at_z - hp) < VISIBLE * abs(hp):
                     return False
             terms = [book.weights[l + 1][k][j] * d for k, d in enumerate(book.delta[l + 1])]

@@ -28,8 +28,8 @@ import tempfile
 from pathlib import Path
 
 from autograd.files import write_atomic
-from autograd.steps import _latex_name as _steps_latex_name
-from autograd.steps import fmt
+from autograd.names import latex_name as _steps_latex_name
+from autograd.names import fmt
 from nn.draw import name_of  # the one name of each quantity
 
 __all__ = ["latex_name", "html_name", "handout_html", "handout_latex", "write_handout", "print_pdf", "CHROMIUM"]
@@ -42,7 +42,7 @@ _INPUT = re.compile(r"([a-z])(\d+)")  # x1
 
 def latex_name(label: str) -> str:
     """A quantity's name (`nn.draw.name_of`) as LaTeX math, as the steppers write it
-    (`autograd.steps`): w[1]_{2,1} → w^{(1)}_{2,1}, δ[2]_1 → \\delta^{(2)}_{1}, x1 → x_{1}."""
+    (`autograd.names`): w[1]_{2,1} → w^{(1)}_{2,1}, δ[2]_1 → \\delta^{(2)}_{1}, x1 → x_{1}."""
     if label.startswith("δ"):  # δ[l]_j is no node's label: written like a[l]_j, with \delta
         return r"\delta" + _steps_latex_name("d" + label[1:])[1:]
     if re.fullmatch(r"[A-Za-z]", label):
@@ -85,11 +85,11 @@ def _units(ex):
 # ---------------------------------------------------------------------------
 def _diagram_svg(ex, solved: bool) -> str:
     """The network diagram (nn.draw) as inline SVG, or a note when Graphviz is missing."""
-    from autograd.draw import GraphvizNotFound
-    from autograd.steps import _clean_svg
+    from autograd.drawing.draw import GraphvizNotFound
+    from autograd.teaching.steps import clean_svg
 
     try:
-        return _clean_svg(ex.draw(solved=solved).pipe(format="svg").decode("utf-8"))
+        return clean_svg(ex.draw(solved=solved).pipe(format="svg").decode("utf-8"))
     except GraphvizNotFound:
         return "<p><i>(the network diagram needs Graphviz's dot: see the README)</i></p>"
 

@@ -27,8 +27,8 @@ from __future__ import annotations
 from typing import Callable, Sequence
 
 from autograd import Value
-from autograd.compile import compile as compile_graph, compile_batch
-from autograd.value import _as_float
+from autograd.modes.compile import compile as compile_graph, compile_batch
+from autograd.value import as_float
 from nn import losses as _losses
 from nn import module as _module
 
@@ -85,7 +85,7 @@ class CompiledLoss:
         self.rows: list[tuple[float, ...] | None] = []
         for x in X:
             try:
-                self.rows.append(tuple(_as_float(v, "x") for v in x) if len(x) == nin else None)
+                self.rows.append(tuple(as_float(v, "x") for v in x) if len(x) == nin else None)
             except (TypeError, ValueError):
                 self.rows.append(None)
 

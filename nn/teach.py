@@ -39,7 +39,7 @@ import numbers
 from dataclasses import dataclass, field
 from typing import Callable, Sequence
 
-from autograd.steps import fmt as _num  # 4 significant digits, real minus sign
+from autograd.names import fmt as _num  # 4 significant digits, real minus sign
 from nn.notation import Notation, get_notation
 
 __all__ = ["textbook_backprop", "Textbook", "backprop_steps", "UnitStep", "derivative_text"]
@@ -51,7 +51,7 @@ LEAKY_SLOPE = 0.01
 ELU_ALPHA = 1.0
 
 
-def _h(activation: str, a: float) -> float:
+def h_value(activation: str, a: float) -> float:
     if activation == "identity":
         return a
     if activation == "tanh":
@@ -69,7 +69,7 @@ def _h(activation: str, a: float) -> float:
     raise ValueError(f"textbook_backprop: unknown activation {activation!r}")
 
 
-def _h_prime(activation: str, a: float, z: float) -> float:
+def h_prime(activation: str, a: float, z: float) -> float:
     if activation == "identity":
         return 1.0
     if activation == "tanh":
@@ -302,7 +302,7 @@ def textbook_backprop(model, x: Sequence[float], target, loss="half_sse", notati
     a_all, z_all, z = [], [], xs
     for W, b, h in zip(weights, biases, activations):
         a = [math.fsum([w_jk * z_k for w_jk, z_k in zip(w_j, z)]) + b_j for w_j, b_j in zip(W, b)]
-        z = _softmax(a) if h == "softmax" else [_h(h, a_j) for a_j in a]
+        z = _softmax(a) if h == "softmax" else [h_value(h, a_j) for a_j in a]
         a_all.append(a)
         z_all.append(z)
     y = z_all[-1]
@@ -325,14 +325,14 @@ def textbook_backprop(model, x: Sequence[float], target, loss="half_sse", notati
         delta_out = [sum(g[i] * y[i] * ((1.0 if i == k else 0.0) - y[k]) for i in range(K)) for k in range(K)]
     else:
         rule = f"general rule: δ_k = h'(a_k) ∂E/∂y_k with {derivative_text(h_out)}"
-        delta_out = [_h_prime(h_out, a_k, y_k) * g_k for a_k, y_k, g_k in zip(a_out, y, g)]
+        delta_out = [h_prime(h_out, a_k, y_k) * g_k for a_k, y_k, g_k in zip(a_out, y, g)]
 
     # hidden layers, from the output back: δ_j = h'(a_j) Σ_k w_kj δ_k
     deltas = [delta_out]
     for l in range(len(weights) - 2, -1, -1):
         W_next, d_next = weights[l + 1], deltas[0]
         h = activations[l]
-        d = [_h_prime(h, a_j, z_j) * math.fsum([W_next[k][j] * d_next[k] for k in range(len(d_next))])
+        d = [h_prime(h, a_j, z_j) * math.fsum([W_next[k][j] * d_next[k] for k in range(len(d_next))])
              for j, (a_j, z_j) in enumerate(zip(a_all[l], z_all[l]))]
         deltas.insert(0, d)
 
@@ -484,13 +484,13 @@ def _unit_steps(r: Textbook) -> list[UnitStep]:
         for j, d in enumerate(r.delta[l]):
             a, z = r.a[l][j], r.z[l][j]
             if l == L - 1:
-                hp = None if h == "softmax" else _h_prime(h, a, z)
+                hp = None if h == "softmax" else h_prime(h, a, z)
                 step = UnitStep(len(steps), l + 1, j + 1, "output", a, z, d, h, hp, (), r.output_rule,
                                 tuple(r.inputs(l)), tuple(r.dE_dw[l][j]), (z, r.target[j]),
                                 _output_numbers(r, j, hp), **named)
             else:
                 down = tuple((k + 1, r.weights[l + 1][k][j], r.delta[l + 1][k]) for k in range(len(r.delta[l + 1])))
-                step = UnitStep(len(steps), l + 1, j + 1, "hidden", a, z, d, h, _h_prime(h, a, z), down,
+                step = UnitStep(len(steps), l + 1, j + 1, "hidden", a, z, d, h, h_prime(h, a, z), down,
                                 derivative_text(h), tuple(r.inputs(l)), tuple(r.dE_dw[l][j]), **named)
             steps.append(step)
     return steps

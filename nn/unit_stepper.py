@@ -10,7 +10,7 @@ The unit is outlined in red, and so are the arrows j → k that carry the terms 
 its sum (for an output unit, its arrow into E). Units not reached yet are greyed out and
 show "δ = ?", as do the ∂E/∂w of their arrows. A 2-8-8-1 network takes 17 steps.
 
-The page and the widget are built as the op-level stepper's (`autograd.steps.Frames`):
+The page and the widget are built as the op-level stepper's (`autograd.teaching.steps.Frames`):
 the diagram is laid out once by `nn.draw`, and each step only restyles it.
 """
 
@@ -20,7 +20,7 @@ import html
 import os
 
 from autograd.files import write_atomic
-from autograd.steps import Frame, Frames, _clean_svg, _quiz, _tag_deltas, html_page, restyling_widget
+from autograd.teaching.steps import Frame, Frames, clean_svg, html_page, quiz_settings, restyling_widget, tag_deltas
 
 __all__ = ["unit_frames", "to_html", "widget"]
 
@@ -69,19 +69,19 @@ def unit_frames(steps, **options) -> Frames:
         else:  # the arrows j → k whose w_kj δ_k are the terms of δ_j
             terms = [f"{unit}--{_unit_id(s.layer + 1, k)}" for k, _, _ in s.downstream]
         frames.append(Frame(s.index, s.text(), s.explain(), tuple(current), tuple(terms)))
-    svg = _tag_deltas(_clean_svg(drawing.pipe(format="svg").decode("utf-8")), layout.deltas)
+    svg = tag_deltas(clean_svg(drawing.pipe(format="svg").decode("utf-8")), layout.deltas)
     return Frames(svg, rank, frames)
 
 
 def to_html(steps, path, title: str | None = None, *, quiz: bool = False, sig_figs: int | None = None,
             rtol: float | None = None, **options) -> str:
     """Write the unit-by-unit page for `steps`; returns the path (written atomically).
-    quiz=True: each δ_j is left blank for the student to type (`autograd.quiz`)."""
+    quiz=True: each δ_j is left blank for the student to type (`autograd.teaching.quiz`)."""
     if title is None:
         title = "Backpropagation, unit by unit"
     if not isinstance(title, str):
         raise TypeError(f"to_html: title must be a str (or None), got {type(title).__name__} {title!r}")
-    quiz_data = _quiz(quiz, [s.delta for s in steps.steps] if quiz else (), sig_figs, rtol)
+    quiz_data = quiz_settings(quiz, [s.delta for s in steps.steps] if quiz else (), sig_figs, rtol)
     page = html_page(title, INTRO_HTML, unit_frames(steps, **options), quiz_data)
     return os.fspath(write_atomic(path, page, who="backprop_steps(...).to_html"))
 

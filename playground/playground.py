@@ -23,7 +23,7 @@ import json
 import math
 
 from autograd import draw, hand_check
-from autograd.expr import ExprError, function, parse, parse_assignments, trace
+from autograd.teaching.expr import ExprError, function, parse, parse_assignments, trace
 from nn import cli
 
 MAX_DRAWN = 500  # nodes: draw()'s own limit; beyond it the page shows the report without a picture

@@ -1,0 +1,565 @@
+"""Backprop is a program: a recorded graph written out as straight-line Python.
+
+    c = autograd.compile(root, inputs)
+    print(c.source)                  # the forward pass, then the reverse sweep
+    out, grads = c(new_values)       # replay on new floats, no Value is built
+
+`root` is a graph the engine has recorded; `inputs` are the leaves that become the
+program's arguments (every other leaf is a constant, and so is every node computed
+from constants only). The program has one line per node in topological order,
+
+    v5 = v1 * v0                      # forward: the node's value from its parents'
+
+then the reverse sweep of the lectures, one line per edge j → k,
+
+    d0 += d5 * v1                     # δ_j += δ_k · ∂k/∂j
+
+visiting the nodes root first, so every δ_k is complete before it is used: the same
+sum δ_j = Σ_{k∈↓j} δ_k ∂k/∂j that `Value.backward()` computes, unrolled. The first
+term into a δ is written `=` rather than `+=` (it starts the sum).
+
+Everything in the program comes from the derivative table (`autograd.rules`):
+
+- An op that can branch, refuse its operand or overflow (tanh, relu, log, /, **, …)
+  is a call of its table rule, `v6, (d6_d5,) = tanh(v5)`, which recomputes the
+  value and the local derivatives ∂k/∂j from the new floats: relu takes the branch
+  of the new number, and log of a negative number is refused by the same code.
+- Sums and products (+, −, ·, Σ, Σ w z + b and their forms with a constant) are
+  written out inline, `v9 = v0 * v4 + v1 * v5 + v8`, with their local derivatives
+  (a parent's value, or ±1 or the constant); tests/test_modes_compile.py checks that each
+  inline form gives exactly the rule's numbers.
+
+Errors: a replay that meets a domain error or a value or δ that is not finite runs
+the same computation again through the engine (`Value`s and `backward()`), so the
+error raised is the engine's own, with its message naming the node and operands.
+
+**The structure is frozen at compile time**, as in `jax.jit`: the program replays the
+ops that were recorded. Python control flow on `.data` (`if x.data > 0: ...`, a
+constant such as max(a) computed from data) is decided once, when the graph was
+built, and not re-decided on new inputs. Branching *inside* an op (relu, leaky_relu,
+elu) is fine: the op's rule runs again.
+
+Safety: node labels are the user's text and reach the program only inside comments,
+escaped with `repr` on one line; identifiers are made from positions (v7, d7, k2) and
+rule names are bound from the table, never from a label. Nothing but the generated
+text is compiled, under a fixed file name.
+
+Size: the program has a line per node and per edge; Python compiles about 10³ lines
+in a few tens of milliseconds. Use it for networks, not for 10⁶-node graphs.
+"""
+
+from __future__ import annotations
+
+import builtins
+import itertools
+import keyword
+import linecache
+import re
+from typing import Callable, Sequence
+
+from autograd import rules
+from autograd import value as engine
+from autograd.teaching.steps import node_expression
+from autograd.value import Value, topological_order
+
+__all__ = ["compile", "Compiled"]
+
+_CHUNK = 64  # terms per source line in long sums (Python's parser nests a + b + c deeply)
+
+
+# ---------------------------------------------------------------------------
+# What each op becomes in the program
+# ---------------------------------------------------------------------------
+# Ops written out inline: (value expression, one local derivative per parent), from the
+# parents' expressions p and the constants c. "1" and "-1" make the edge d_j += ±d_k.
+# They must give exactly the numbers of the table's rules (tests/test_modes_compile.py):
+# Python's float + − · are the same operations the rules perform.
+def _inline_wsum(p: list[str], c: tuple) -> tuple[str, list[str]]:
+    n = len(p) // 2
+    ws, zs, rest = p[:n], p[n : 2 * n], p[2 * n :]
+    # the rule: sum(map(mul, w, z)) + b, left to right
+    value = " + ".join([f"{w} * {z}" for w, z in zip(ws, zs)] + rest)
+    return value, [*zs, *ws, *(["1"] * len(rest))]
+
+
+INLINE: dict[str, Callable[[list[str], tuple], tuple[str, list[str]]]] = {
+    "+": lambda p, c: (f"{p[0]} + {p[1]}", ["1", "1"]),
+    "-": lambda p, c: (f"{p[0]} - {p[1]}", ["1", "-1"]),
+    "*": lambda p, c: (f"{p[0]} * {p[1]}", [p[1], p[0]]),
+    "neg": lambda p, c: (f"-{p[0]}", ["-1"]),
+    "+c": lambda p, c: (f"{p[0]} + {_literal(c[0])}", ["1"]),
+    "-c": lambda p, c: (f"{p[0]} - {_literal(c[0])}", ["1"]),
+    "c-": lambda p, c: (f"{_literal(c[0])} - {p[0]}", ["-1"]),
+    "*c": lambda p, c: (f"{p[0]} * {_literal(c[0])}", [_literal(c[0])]),
+    "sum": lambda p, c: (" + ".join(p) if p else "0.0", ["1"] * len(p)),
+    "wsum": _inline_wsum,
+}
+
+
+def _literal(x: float) -> str:
+    """A float as source text that reads back to the same float."""
+    text = repr(float(x))
+    return f"({text})" if text.startswith("-") else text
+
+
+_LINE_BREAKS = re.compile(r"[\r\n\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
+
+
+def comment(text: str, limit: int = 72) -> str:
+    """User text made safe for a `#` comment: escaped as `repr` escapes it (so no line
+    break, quote or control character survives), without the quotes, shortened."""
+    shown = repr(str(text))[1:-1]
+    if len(shown) > limit:
+        shown = shown[: limit - 1] + "…"
+    # repr escapes every line break; this is a second fence, should repr ever change.
+    return _LINE_BREAKS.sub("?", shown)
+
+
+class _Names:
+    """Node names for comments: the label, or the program's variable for an unlabelled node."""
+
+    def __init__(self, graph: "_Graph"):
+        self.g = graph
+
+    def __getitem__(self, node: Value) -> str:
+        return node.label or self.g.name(node)
+
+
+def _rule_of(node: Value) -> tuple[str, Callable | None, tuple]:
+    """(rule name, rule function, constants) of an interior node, from the table."""
+    try:
+        rule, constants = rules.parse_op(node.op)
+    except ValueError:
+        raise ValueError(
+            f"compile: {_describe(node)} was made by op {node.op!r}, which is not in "
+            "the derivative table (autograd.rules); only table ops can be compiled"
+        ) from None
+    return rule.name, rule.fn, tuple(constants)
+
+
+def _describe(node: Value) -> str:
+    return engine._name(node)
+
+
+# ---------------------------------------------------------------------------
+# The graph, numbered
+# ---------------------------------------------------------------------------
+class _Graph:
+    """The recorded graph as the code generator sees it.
+
+    Inputs are v0 … v(m−1) in the order given; the interior nodes that depend on an
+    input follow in topological order (v(m), v(m+1), …); everything else (leaves that
+    are not inputs, and nodes computed from them only) is a constant k0, k1, …"""
+
+    def __init__(self, roots: Sequence[Value], inputs: Sequence[Value]):
+        self.inputs = list(inputs)
+        self.roots = list(roots)
+        order: list[Value] = []
+        seen: set[int] = set()
+        for root in self.roots:
+            for node in topological_order(root):
+                if id(node) not in seen:
+                    seen.add(id(node))
+                    order.append(node)
+        self.var: dict[int, str] = {id(x): f"v{i}" for i, x in enumerate(self.inputs)}
+        self.constants: list[tuple[str, Value]] = []
+        self.nodes: list[tuple[str, Value, str, Callable | None, tuple]] = []
+        depends = {id(x) for x in self.inputs}  # the inputs and every node computed from one
+        for node in order:
+            if id(node) in self.var:
+                continue
+            if any(id(p) in depends for p in node.parents):
+                depends.add(id(node))
+            if id(node) not in depends:
+                name = f"k{len(self.constants)}"
+                self.constants.append((name, node))
+            else:
+                name = f"v{len(self.inputs) + len(self.nodes)}"
+                self.nodes.append((name, node, *_rule_of(node)))
+            self.var[id(node)] = name
+        # Constants feeding only other constants need no line of their own.
+        used = {id(p) for _, node, *_ in self.nodes for p in node.parents}
+        used |= {id(r) for r in self.roots}
+        self.constants = [(k, c) for k, c in self.constants if id(c) in used]
+        for i, (_, c) in enumerate(self.constants):  # number them k0, k1, … as they appear
+            self.var[id(c)] = f"k{i}"
+        self.constants = [(f"k{i}", c) for i, (_, c) in enumerate(self.constants)]
+
+    def name(self, node: Value) -> str:
+        return self.var[id(node)]
+
+
+def _check_inputs(root_list: Sequence[Value], inputs: Sequence) -> list[Value]:
+    inputs = list(inputs)
+    for i, x in enumerate(inputs):
+        if not isinstance(x, Value):
+            raise TypeError(f"compile: inputs[{i}] is a {type(x).__name__}, not a Value; pass the leaf Values that become arguments")
+        if x.parents:
+            raise ValueError(
+                f"compile: inputs[{i}] ({_describe(x)}) is computed from other nodes; "
+                "an input must be a leaf (an input or a parameter)"
+            )
+    if len({id(x) for x in inputs}) != len(inputs):
+        raise ValueError("compile: the same Value appears twice in inputs; list each input once")
+    for i, r in enumerate(root_list):
+        if not isinstance(r, Value):
+            raise TypeError(f"compile: root {i} is a {type(r).__name__}, not a Value")
+    return inputs
+
+
+# ---------------------------------------------------------------------------
+# Writing the program
+# ---------------------------------------------------------------------------
+_SYMBOL_WORDS = (("**", "pow"), ("*", "mul"), ("/", "div"), ("+", "add"), ("-", "sub"), ("%", "mod"))
+_RESERVED = {"seed", "seeds", "params", "examples", "loss_part", "grads", "s"}
+_GENERATED = re.compile(r"[vdk]\d+(_.*)?")
+
+
+def _function_name(rule_name: str, taken: dict[str, str]) -> str:
+    """The identifier a rule function is called by in the program.
+
+    The table's own name when it is a plain lower-case identifier ("tanh", "relu"),
+    else rule0, rule1, …; never a label, never anything the program could parse as
+    more than a name."""
+    if rule_name in taken:
+        return taken[rule_name]
+    spelled = rule_name
+    for symbol, word in _SYMBOL_WORDS:  # "**c" → "pow_c", "c/" → "c_div"
+        spelled = spelled.replace(symbol, f"_{word}_")
+    spelled = spelled.strip("_").replace("__", "_")
+    ok = (
+        re.fullmatch(r"[a-z][a-z0-9_]*", spelled) is not None
+        and not keyword.iskeyword(spelled)
+        and spelled not in _RESERVED
+        and not _GENERATED.fullmatch(spelled)
+        and spelled not in taken.values()
+    )
+    name = spelled if ok else f"rule{len(taken)}"
+    taken[rule_name] = name
+    return name
+
+
+class _Writer:
+    """Forward and backward lines of one graph, shared by every program shape."""
+
+    def __init__(self, graph: _Graph, grad_inputs: set[int]):
+        self.g = graph
+        self.functions: dict[str, str] = {}  # rule name -> identifier in the program
+        self.namespace: dict[str, Callable] = {}
+        # which nodes need a δ: the inputs asked for, and nodes computed from them
+        need = set(grad_inputs)
+        for _, node, *_ in graph.nodes:
+            if any(id(p) in need for p in node.parents):
+                need.add(id(node))
+        self.need = need
+        self.locals: dict[tuple[int, int], str] = {}  # (node id, parent index) -> ∂k/∂j expression
+        self.names = _Names(graph)
+
+    def _pad(self, code: str, note: str, width: int = 44) -> str:
+        return f"{code:<{width}} # {note}" if note else code
+
+    def constant_lines(self, indent: str) -> list[str]:
+        lines = []
+        for name, node in self.g.constants:
+            what = comment(f"{node.label or name}: a constant" + (" (computed from constants only)" if node.parents else ""))
+            lines.append(indent + self._pad(f"{name} = {_literal(node.data)}", what))
+        return lines
+
+    def forward_lines(self, indent: str) -> list[str]:
+        lines = []
+        for name, node, rule_name, fn, constants in self.g.nodes:
+            p = [self.g.name(q) for q in node.parents]
+            note = comment(f"{self.names[node]} = {node_expression(node, self.names)}")
+            if rule_name in INLINE:
+                value, local = INLINE[rule_name](p, constants)
+                for i, expr in enumerate(local):
+                    self.locals[(id(node), i)] = expr
+                lines += self._long_assign(indent, name, value, note)
+            else:
+                f = _function_name(rule_name, self.functions)
+                self.namespace[f] = fn
+                local_names = []
+                for i, q in enumerate(p):
+                    base = f"d{name[1:]}_{'d' if q.startswith('v') else ''}{q[1:] if q.startswith('v') else q}"
+                    local_names.append(base if base not in local_names else f"{base}_{i}")
+                    self.locals[(id(node), i)] = local_names[-1]
+                args = ", ".join(p + [_literal(c) for c in constants])
+                unpack = "(" + ", ".join(local_names) + ("," if len(local_names) == 1 else "") + ")"
+                lines.append(indent + self._pad(f"{name}, {unpack} = {f}({args})", note))
+        return lines
+
+    def _long_assign(self, indent: str, name: str, expr: str, note: str) -> list[str]:
+        """`name = a + b + …`, split over lines of at most _CHUNK terms (same order of additions)."""
+        terms = expr.split(" + ")
+        if len(terms) <= _CHUNK:
+            return [indent + self._pad(f"{name} = {expr}", note)]
+        lines = [indent + self._pad(f"{name} = {' + '.join(terms[:_CHUNK])}", note)]
+        for i in range(_CHUNK, len(terms), _CHUNK):
+            lines.append(indent + f"{name} = {name} + {' + '.join(terms[i : i + _CHUNK])}")
+        return lines
+
+    def check_line(self, indent: str, names: list[str], action: str, why: str) -> list[str]:
+        """`s = a + b + …; if s - s: <action>`: s − s is 0 for a finite s and NaN (true)
+        for ±inf or NaN, and a sum is finite only if every term is."""
+        if not names:
+            return []
+        lines = [indent + f"# {why}"]
+        lines += self._long_assign(indent, "s", " + ".join(names), "")
+        lines.append(indent + f"if s - s: {action}")
+        return lines
+
+    def backward_lines(self, indent: str, started: set[str]) -> list[str]:
+        """One line per edge j → k into a node that needs a δ, root first.
+
+        `started` holds the δ variables already holding a value (seeds, accumulators):
+        they get `+=`; any other δ starts with `=` on its first term."""
+        lines = []
+        for name, node, rule_name, _, _ in reversed(self.g.nodes):
+            if id(node) not in self.need:
+                continue
+            dk = "d" + name[1:]
+            for i, parent in enumerate(node.parents):
+                if id(parent) not in self.need:
+                    continue
+                dj = "d" + self.g.name(parent)[1:]
+                local = self.locals[(id(node), i)]
+                term = dk if local == "1" else f"-{dk}" if local == "-1" else f"{dk} * {local}"
+                op = "+=" if dj in started else "="
+                started.add(dj)
+                text = rules.formula(node.op, i, len(node.parents))
+                note = f"{text}   ({self.names[node]} → {self.names[parent]})"
+                lines.append(indent + self._pad(f"{dj} {op} {term}", comment(note)))
+        return lines
+
+
+def _build(source: str, namespace: dict, what: str) -> dict:
+    """Compile our own generated text (no user text in it: see the module doc)."""
+    filename = f"<autograd.compile {what} #{next(_counter)}>"
+    code = builtins.compile(source, filename, "exec")
+    # Register the text so tracebacks and debuggers show the program's lines.
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    scope = {"__builtins__": {}, **namespace}
+    exec(code, scope)  # noqa: S102 - generated from the op table and integer ids only
+    return scope
+
+
+_counter = itertools.count()
+
+
+# ---------------------------------------------------------------------------
+# The public object
+# ---------------------------------------------------------------------------
+class Compiled:
+    """A compiled graph: `source` (the program) and `__call__` (replay it).
+
+    `c(values)` → `(output, grads)`: the root's value at the new inputs and
+    ∂output/∂input for every input, in the order given to `compile`. For a list of
+    roots, `c(values, seeds)` → (list of outputs, ∂(Σ_k seeds_k·output_k)/∂input),
+    seeds defaulting to 1 each."""
+
+    def __init__(self, roots: list[Value], inputs: list[Value], single: bool):
+        self._roots, self._inputs, self._single = roots, inputs, single
+        graph = _Graph(roots, inputs)
+        self._graph = graph
+        w = _Writer(graph, {id(x) for x in inputs})
+        m = len(inputs)
+        args = [f"v{i}" for i in range(m)]
+        ind = "    "
+        head = [f"def program({', '.join(args + ['seeds'])}):"]
+        head.append(ind + f"# {graph_summary(graph)}")
+        for i, x in enumerate(inputs):
+            head.append(ind + f"# v{i}: input {i}" + (f", {comment(x.label)}" if x.label else ""))
+        body = w.constant_lines(ind)
+        body.append(ind + "# forward: one line per node, parents first")
+        body += w.forward_lines(ind)
+        body += w.check_line(ind, [name for name, *_ in graph.nodes], "return None",
+                             "every value finite? (if not, the engine replays it for its error)")
+        body.append(ind + "# backward: δ_j = Σ_{k∈↓j} δ_k ∂k/∂j, one line per edge, root first")
+        started: set[str] = set()
+        root_names = [graph.name(r) for r in roots]
+        for k, r in enumerate(root_names):
+            if r.startswith("v"):
+                d = "d" + r[1:]
+                op = "+=" if d in started else "="
+                body.append(ind + w._pad(f"{d} {op} seeds[{k}]", f"δ of output {k}: its seed (∂out/∂out = 1)"))
+                started.add(d)
+        body += w.backward_lines(ind, started)
+        grads = []
+        for i in range(m):
+            if f"d{i}" not in started:
+                body.append(ind + w._pad(f"d{i} = 0.0", f"input {i} does not reach the output"))
+            grads.append(f"d{i}")
+        body += w.check_line(ind, grads, "return None", "every δ finite?")
+        body.append(ind + f"return [{', '.join(root_names)}], [{', '.join(grads)}]")
+        namespace = dict(w.namespace)
+        self.source = "\n".join(head + body) + "\n"
+        self._program = _build(self.source, namespace, "program")["program"]
+
+    def __call__(self, values: Sequence, seeds: Sequence | None = None):
+        values = list(values)
+        if len(values) != len(self._inputs):
+            raise ValueError(f"compiled program: expected {len(self._inputs)} input values, got {len(values)}")
+        values = [engine.as_float(v, "compiled program input {}", i) for i, v in enumerate(values)]
+        if seeds is None:
+            seeds = [1.0] * len(self._roots)
+        else:
+            seeds = [engine.as_float(s, "compiled program seed {}", k) for k, s in enumerate(seeds)]
+            if len(seeds) != len(self._roots):
+                raise ValueError(f"compiled program: expected {len(self._roots)} seeds, got {len(seeds)}")
+        outputs, grads = self.run(values, seeds)
+        return (outputs[0], grads) if self._single else (outputs, grads)
+
+    def run(self, values: list[float], seeds: list[float]) -> tuple[list[float], list[float]]:
+        """`__call__` without the argument checks: floats in, ([outputs], grads) out."""
+        try:
+            result = self._program(*values, seeds)
+        except (ArithmeticError, ValueError):
+            result = None  # a rule refused: the engine says where, below
+        if result is None:
+            result = self._replay_in_engine(values, seeds)
+        return result
+
+    def _replay_in_engine(self, values: list[float], seeds: list[float]):
+        """The same computation through `Value`s and `backward()`: raises the engine's
+        error (naming the node) or, when the alarm was false, returns its numbers."""
+        return replay_in_engine(self._graph, values, seeds)
+
+    def __repr__(self) -> str:
+        return f"<compiled program: {graph_summary(self._graph)}; print(c.source) to read it>"
+
+
+class BatchProgram:
+    """Σ over examples of one graph's backward pass, as one program (what training needs).
+
+    The graph is compiled with `shared` inputs (parameters: one value for the whole
+    batch, their δ summed over the examples) and `per_example` inputs (one row per
+    example, no δ). For each example the program runs the forward lines, asks
+    `output_deltas(*outputs)` for the δ of each output (the loss: anything that turns
+    outputs into their δ), then runs the backward lines, adding into the parameters'
+    δ. `run` returns those sums, or None when a value or δ was not finite or a rule
+    refused (the caller then takes the engine's path, for its error)."""
+
+    def __init__(self, roots: list[Value], shared: list[Value], per_example: list[Value]):
+        graph = _Graph(roots, [*shared, *per_example])
+        self._graph = graph
+        w = _Writer(graph, {id(x) for x in shared})
+        m, ind, ind2 = len(shared), "    ", "        "
+        head = ["def batch(params, start, examples, output_deltas):"]
+        head.append(ind + f"# {graph_summary(graph)}; inputs v0…v{m - 1} are shared, the rest one row per example")
+        shared_vars = [f"v{i}" for i in range(m)]
+        body = w.constant_lines(ind)
+        body += _unpack(ind, shared_vars, "params", "the parameters")
+        body += _unpack(ind, ["d" + v[1:] for v in shared_vars], "start", "their δ, summed over the examples")
+        row = [f"v{m + i}" for i in range(len(per_example))]
+        body.append(ind + "for " + (", ".join(row) + ("," if len(row) == 1 else "") if row else "_") + " in examples:")
+        body.append(ind2 + "# forward: one line per node, parents first")
+        body += w.forward_lines(ind2)
+        body += w.check_line(ind2, [name for name, *_ in graph.nodes], "return None",
+                             "every value finite? (if not, the engine replays it for its error)")
+        root_names = [graph.name(r) for r in roots]
+        started = {"d" + v[1:] for v in shared_vars}
+        deltas = ["d" + r[1:] if r.startswith("v") else "_" for r in root_names]
+        body.append(ind2 + w._pad(f"{', '.join(deltas)}{',' if len(deltas) == 1 else ''} = output_deltas({', '.join(root_names)})",
+                                  "δ of each output, from the loss"))
+        started |= {d for d in deltas if d != "_"}
+        body.append(ind2 + "# backward: δ_j = Σ_{k∈↓j} δ_k ∂k/∂j, one line per edge, root first")
+        body += w.backward_lines(ind2, started)
+        grads = ["d" + v[1:] for v in shared_vars]
+        body += w.check_line(ind, grads, "return None", "every δ finite?")
+        body += _pack(ind, grads)
+        self.source = "\n".join(head + body) + "\n"
+        self._batch = _build(self.source, dict(w.namespace), "batch")["batch"]
+
+    def run(self, params: Sequence[float], start: Sequence[float], examples, output_deltas) -> list[float] | None:
+        try:
+            return self._batch(params, start, examples, output_deltas)
+        except (ArithmeticError, ValueError):
+            return None
+
+
+def _unpack(indent: str, names: list[str], source: str, note: str) -> list[str]:
+    if not names:
+        return []
+    if len(names) == 1:
+        return [indent + f"{names[0]}, = {source}  # {note}"]
+    lines = [indent + f"(  # {note}"]
+    for i in range(0, len(names), 16):
+        lines.append(indent + "    " + ", ".join(names[i : i + 16]) + ",")
+    lines.append(indent + f") = {source}")
+    return lines
+
+
+def _pack(indent: str, names: list[str]) -> list[str]:
+    lines = [indent + "return ["]
+    for i in range(0, len(names), 16):
+        lines.append(indent + "    " + ", ".join(names[i : i + 16]) + ",")
+    lines.append(indent + "]")
+    return lines
+
+
+def compile_batch(roots: Sequence[Value], shared: Sequence[Value], per_example: Sequence[Value]) -> BatchProgram:
+    """A `BatchProgram`: the graph of `roots`, replayed once per example with gradients
+    summed over the examples for the `shared` inputs only."""
+    roots = list(roots)
+    inputs = _check_inputs(roots, [*shared, *per_example])
+    return BatchProgram(roots, inputs[: len(shared)], inputs[len(shared) :])
+
+
+def graph_summary(graph: _Graph) -> str:
+    edges = sum(len(node.parents) for _, node, *_ in graph.nodes)
+    return (f"{len(graph.inputs)} inputs, {len(graph.nodes)} nodes, {edges} edges"
+            + (f", {len(graph.constants)} constants" if graph.constants else ""))
+
+
+def replay_in_engine(graph: _Graph, values: Sequence[float], seeds: Sequence[float]):
+    """Rebuild the graph with the engine on new input values and backpropagate."""
+    made: dict[int, Value] = {}
+    leaves = []
+    for x, v in zip(graph.inputs, values):
+        leaf = Value(v, x.label)
+        made[id(x)] = leaf
+        leaves.append(leaf)
+    for _, node in graph.constants:
+        const = Value(node.data, node.label)
+        const.op = node.op  # for messages only ("unlabelled node made by …")
+        made[id(node)] = const
+    for _, node, rule_name, fn, constants in graph.nodes:
+        parents = tuple(made[id(p)] for p in node.parents)
+        new = _engine_node(node.op, rule_name, fn, parents, constants)
+        new.label = node.label
+        made[id(node)] = new
+    roots = [made[id(r)] for r in graph.roots]
+    if len(roots) == 1:
+        total = roots[0]
+        total.backward(seeds[0])
+    else:  # Σ_k seed_k · root_k, through the engine
+        for leaf in leaves:
+            leaf.grad = 0.0
+        total = Value.sum([r * s for r, s in zip(roots, seeds)])
+        total.backward()
+    return [r.data for r in roots], [leaf.grad for leaf in leaves]
+
+
+def _engine_node(op: str, rule_name: str, fn, parents: tuple, constants: tuple) -> Value:
+    """One node made by the engine itself, so its checks and messages are the engine's:
+    the n-ary ops through their constructors, every other op as its `Value` method does."""
+    if rule_name == "wsum":
+        n = len(parents) // 2
+        return engine.weighted_sum(parents[:n], parents[n : 2 * n], parents[2 * n] if len(parents) > 2 * n else None)
+    if rule_name == "sum":
+        return Value.sum(parents)
+    return engine._apply(op, fn, parents, (*(p.data for p in parents), *constants))
+
+
+def compile(root: Value | Sequence[Value], inputs: Sequence[Value]) -> Compiled:  # noqa: A001
+    """The graph of `root` as a straight-line Python program (see the module doc).
+
+    `inputs`: the leaf Values that become the program's arguments, in order; every
+    other leaf is a constant. Returns a `Compiled` c with `c.source` and
+    `c(values) -> (output, [∂output/∂input for each input])`."""
+    single = isinstance(root, Value)
+    roots = [root] if single else list(root)
+    if not roots:
+        raise ValueError("compile: no root given")
+    inputs = _check_inputs(roots, inputs)
+    return Compiled(roots, inputs, single)

@@ -1,0 +1,178 @@
+"""Checked exercises: a student writes an answer, a check says right or wrong and why,
+without printing the solution.
+
+    answer = ...                      # the cell the student fills in
+    check_answer(answer, engine_value, what="δ_1", mistakes={"h'(a_1) is missing": without_h})
+
+    derivative = ...                  # a formula, as a function of the point
+    check_derivative(f, derivative, at={"x": 0.5, "y": 2.0}, wrt="x")
+
+Both return a `Verdict`, shown as one line: "not answered yet", "right" or "wrong",
+followed by the reason. A wrong number is told its sign or size is off, or which
+known mistake it matches; a wrong formula is told a point where it disagrees with the
+engine and the value *it* gives there. The engine's value is never shown.
+The notebooks' convention for exercises is described in notebooks/README.md.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+import numbers
+from dataclasses import dataclass
+from typing import Callable, Mapping
+
+from autograd.teaching.handcheck import hand_check
+from autograd.value import Value
+
+__all__ = ["Verdict", "check_answer", "check_derivative", "NOT_ANSWERED", "RIGHT", "WRONG"]
+
+NOT_ANSWERED, RIGHT, WRONG = "not answered yet", "right", "wrong"
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What a check says about an answer: its status and why."""
+
+    status: str  # NOT_ANSWERED, RIGHT or WRONG
+    why: str
+
+    @property
+    def ok(self) -> bool:
+        return self.status == RIGHT
+
+    def __bool__(self) -> bool:
+        return self.ok
+
+    def __str__(self) -> str:
+        return f"{self.status}: {self.why}"
+
+    __repr__ = __str__
+
+    def _repr_html_(self) -> str:
+        colour = {RIGHT: "#2a7d2a", WRONG: "#c0392b"}.get(self.status, "#7f6000")
+        return f"<p><b style='color:{colour}'>{self.status}</b>: {html.escape(self.why)}</p>"
+
+
+def _unanswered(answer) -> bool:
+    return answer is None or answer is Ellipsis
+
+
+def _number(answer, what: str) -> float | Verdict:
+    if isinstance(answer, Value):
+        answer = answer.data
+    if isinstance(answer, bool) or not isinstance(answer, numbers.Real):
+        return Verdict(WRONG, f"{what} should be a number, got {type(answer).__name__} {answer!r}")
+    if not math.isfinite(float(answer)):
+        return Verdict(WRONG, f"{what} should be a finite number, got {answer!r}")
+    return float(answer)
+
+
+def _author_number(x, name: str) -> float:
+    if isinstance(x, Value):
+        x = x.data
+    if isinstance(x, bool) or not isinstance(x, numbers.Real) or not math.isfinite(float(x)):
+        raise TypeError(f"check_answer: {name} must be a finite number (the engine's value), got {x!r}")
+    return float(x)
+
+
+def close(answer: float, expected: float, digits: int = 3, atol: float = 1e-9) -> bool:
+    """True when `answer` is `expected` to `digits` significant figures: within half a
+    unit of the last of those figures (so 0.123 and 0.1235 both match 0.12349)."""
+    if expected == 0:
+        return abs(answer) <= atol
+    unit = 10.0 ** (math.floor(math.log10(abs(expected))) - digits + 1)
+    return abs(answer - expected) <= 0.5 * unit * (1 + 1e-9)
+
+
+def check_answer(
+    answer,
+    expected: float,
+    what: str = "your answer",
+    digits: int = 3,
+    mistakes: Mapping[str, float] | None = None,
+    hint: str = "",
+) -> Verdict:
+    """Check a number worked out by hand against `expected` (computed by the engine).
+
+    answer    the student's number; `...` or None means not answered yet.
+    expected  the right value; never shown.
+    what      the quantity's name, as the exercise writes it (e.g. "δ_1").
+    digits    significant figures that must agree (a hand calculation rounds).
+    mistakes  description → the value a known slip gives, e.g.
+              {"the factor h'(a_1) is missing": value_without_it}; a wrong answer
+              equal to one of them is told which slip it is.
+    hint      said after any wrong answer.
+    """
+    # the exercise's own arguments: a mistake here is the author's, so it raises
+    if isinstance(digits, bool) or not isinstance(digits, int) or not 1 <= digits <= 15:
+        raise ValueError(f"check_answer: digits must be a whole number from 1 to 15, got {digits!r}")
+    expected = _author_number(expected, "expected")
+    mistakes = {slip: _author_number(v, f"mistakes[{slip!r}]") for slip, v in (mistakes or {}).items()}
+    if _unanswered(answer):
+        return Verdict(NOT_ANSWERED, f"replace the ... in the answer cell with your value of {what}, then run the check again")
+    value = _number(answer, what)
+    if isinstance(value, Verdict):
+        return value
+    if close(value, expected, digits):
+        return Verdict(RIGHT, f"{what} = {value:.6g} agrees with the engine to {digits} significant figures")
+    reasons = [slip for slip, v in mistakes.items() if close(value, v, digits) and not close(v, expected, digits)]
+    if reasons:
+        why = "this is the value you get when " + "; or when ".join(reasons)
+    elif expected == 0 or value == 0:
+        why = "it is not the engine's value"
+    elif (value > 0) != (expected > 0):
+        why = "the sign is wrong"
+    else:
+        why = "the sign is right, but it is too " + ("large" if abs(value) > abs(expected) else "small") + " in size"
+    return Verdict(WRONG, f"{what} = {value:.6g}: {why}" + (f". Hint: {hint}" if hint else ""))
+
+
+def check_derivative(
+    f: Callable[..., Value],
+    answer,
+    at: Mapping[str, float],
+    wrt: str,
+    n_random: int = 20,
+    hint: str = "",
+) -> Verdict:
+    """Check a derivative formula against the engine with `hand_check`.
+
+    f       the function, called with one Value per name of `at`.
+    answer  the student's ∂f/∂wrt as a function of the point (called as answer(**at)),
+            or a number; `...` or None means not answered yet.
+    at      the point; a formula is also tried at `n_random` random points near it.
+    """
+    what = f"∂f/∂{wrt}"
+    if not callable(f):
+        raise TypeError(f"check_derivative: f must be a function of named Values, got {type(f).__name__}")
+    if not isinstance(at, Mapping) or wrt not in at:
+        raise ValueError(f"check_derivative: wrt={wrt!r} must be one of the names of at, the point "
+                         f"({', '.join(map(repr, at)) if isinstance(at, Mapping) else at!r})")
+    if _unanswered(answer):
+        return Verdict(NOT_ANSWERED, f"replace the ... in the answer cell with your formula for {what}, then run the check again")
+    if not callable(answer):
+        value = _number(answer, what)
+        if isinstance(value, Verdict):
+            return value
+        answer = value
+    try:
+        table = hand_check(f, {wrt: answer}, at, n_random=n_random if callable(answer) else 0)
+    except (TypeError, ValueError) as err:
+        if "the claim for" not in str(err):
+            raise  # the exercise itself is wrong (f, at), not the student's answer
+        # e.g. the formula takes other argument names, or returns something else than a number
+        return Verdict(WRONG, f"your formula could not be checked: {err}")
+    row = table.rows[0]
+    point = ", ".join(f"{k} = {v:.6g}" for k, v in table.at.items())
+    if not row.ok:
+        why = f"at {point} your {what} is {row.claimed:.6g}, which is not the engine's value"
+    elif table.counterexample is not None:
+        c = table.counterexample
+        there = ", ".join(f"{k} = {v:.6g}" for k, v in c.point.items())
+        gives = c.note or f"it gives {c.claimed:.6g}"
+        why = f"right at {point}, but wrong at {there}: {gives}, which is not the engine's value there"
+    else:
+        tried = f" and at {table.random_points} random points near it" if table.random_points else ""
+        return Verdict(RIGHT, f"{what} agrees with the engine at {point}{tried}")
+    return Verdict(WRONG, why + (f". Hint: {hint}" if hint else ""))

@@ -1,0 +1,214 @@
+"""Quiz mode for the stepper pages: the student computes each δ (or ṫ) before seeing it.
+
+`Stepper(root).to_html(path, quiz=True)`, and any other page built by
+`autograd.steps.html_page` with a `Quiz`, show each step's chain-rule sum with its
+result left blank ("= ?"). The student types δ; the page reads the answer
+with the same pattern as `autograd.grade` ("-0.25", "−1/4", "0,25"; never evaluated)
+and checks it with the same tolerance (`autograd.handcheck.Tolerance`; by default 3
+significant figures, since the terms on the page are shown to 4). A right answer, or
+"show the answer", reveals the result, the worked explanation and the δ in the
+drawing; until then the drawing shows "?" for the current step's δ as well.
+
+Forward mode's page (`ForwardStepper(root, seed).to_html(path, quiz=True)`) asks the
+same way for each tangent ṫ_j = Σ_{i∈↑j} (∂j/∂i) ṫ_i. Its leaves are *given*, not
+asked: a leaf's ṫ is the seed (or 0, held fixed), so those steps are shown solved.
+
+The address `page.html#step=7` opens step 7 (counted from 1, as the page's counter),
+and the address follows the steps, so a step can be handed to a student as a link.
+Everything is inline: the page works offline and fetches nothing.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from dataclasses import dataclass
+from typing import Iterable, Sequence
+
+from autograd.teaching.judge import Tolerance
+from autograd.names import fmt
+
+__all__ = ["Quiz", "blank_result"]
+
+QUIZ_SIG_FIGS = 3  # the page shows the terms to 4 figures: an answer from them is good to about 3
+
+
+def blank_result(text: str, delta: float) -> str:
+    """The step's text with its result replaced by "?": the last " = <δ>" in it
+    (anything after it, such as the rule in brackets, stays)."""
+    shown = f" = {fmt(delta)}"
+    at = text.rfind(shown)
+    if at < 0:
+        return text + " = ?"
+    return text[:at] + " = ?" + text[at + len(shown):]
+
+
+@dataclass(frozen=True)
+class Quiz:
+    """What a stepper page needs for quiz mode: the tolerance, every step's answer (its δ,
+    or its ṫ in forward mode), the symbol the form asks for, and the steps that are given
+    (shown solved, with no form) rather than asked."""
+
+    tolerance: Tolerance
+    answers: tuple[float, ...]
+    symbol: str = "δ"  # one character: the script finds the drawn values by it
+    given: frozenset[int] = frozenset()
+
+    @classmethod
+    def make(cls, answers: Sequence[float], sig_figs: int | None = None, rtol: float | None = None,
+             atol: float | None = None, who: str = "to_html", symbol: str = "δ",
+             given: Iterable[int] = ()) -> "Quiz":
+        if sig_figs is None and rtol is None:
+            sig_figs = QUIZ_SIG_FIGS
+        return cls(Tolerance.make(rtol, atol, sig_figs, who=who), tuple(float(d) for d in answers),
+                   symbol, frozenset(given))
+
+    def section(self, index: int, text: str, explain: str, attributes: str = "", inner: str = "") -> str:
+        """One step's <section>: the sum with a blank result, the answer form, and the
+        worked explanation hidden until the step is solved; a given step, solved."""
+        answer = self.answers[index]
+        if index in self.given:
+            return (
+                f'<section class="frame quiz given" data-index="{index}" data-delta="{answer!r}"{attributes} '
+                'hidden>\n'
+                f'<pre class="equation">{html.escape(text)}</pre>\n'
+                '<p class="quiz-given"><em>given: nothing to work out at this step</em></p>\n'
+                f'<pre class="explain">{html.escape(explain)}</pre>\n{inner}</section>'
+            )
+        return (
+            f'<section class="frame quiz" data-index="{index}" data-delta="{answer!r}"{attributes} hidden>\n'
+            f'<pre class="equation" data-solved="{html.escape(text, quote=True)}">'
+            f"{html.escape(blank_result(text, answer))}</pre>\n"
+            f'<form class="quiz-form" autocomplete="off"><label>{html.escape(self.symbol)} = <input class="quiz-answer" '
+            'type="text" inputmode="decimal" size="12"></label> <button type="submit">check</button> '
+            '<button type="button" class="quiz-reveal">show the answer</button> '
+            '<span class="quiz-verdict" aria-live="polite"></span></form>\n'
+            f'<pre class="explain" hidden>{html.escape(explain)}</pre>\n{inner}</section>'
+        )
+
+    def finish(self, page: str) -> str:
+        """The page with the tolerance, the quiz's style and script added before </body>."""
+        t = self.tolerance
+        data = json.dumps({"rtol": t.rtol, "atol": t.atol, "sig_figs": t.sig_figs,
+                           "rule": t.describe()}, ensure_ascii=False).replace("<", "\\u003c")
+        script = _SCRIPT.replace("δ", self.symbol)  # the drawing writes ṫ where the backward pass has δ
+        if self.given:
+            script = script.replace(_WIRING, _WIRING + _GIVEN)
+        extra = (f"<style>{_CSS}</style>\n"
+                 f'<script type="application/json" id="quiz-tolerance">{data}</script>\n'
+                 f"<script>{script}</script>\n")
+        at = page.rfind("</body>")
+        return page[:at] + extra + page[at:]
+
+
+_CSS = """
+form.quiz-form { margin: 0.4em 0 0.8em; }
+form.quiz-form input { font-size: 1.1em; padding: 0.15em 0.4em; }
+.quiz-verdict.right { color: #2a7d2a; font-weight: bold; }
+.quiz-verdict.wrong { color: #c0392b; }
+"""
+
+# The answer pattern and the tolerance are those of autograd.grade.parse_answer and
+# autograd.teaching.judge.Tolerance.agrees, in JavaScript (tests/test_teaching_quiz.py compares them).
+_SCRIPT = r"""
+(function () {
+  var tol = JSON.parse(document.getElementById("quiz-tolerance").textContent);
+  var rankEl = document.getElementById("rank");
+  var rank = rankEl ? JSON.parse(rankEl.textContent) : {};
+  var frames = document.querySelectorAll("section.frame");
+  var solved = {};
+  var DEC = "[+-]?(?:\\d+(?:\\.\\d*)?|\\.\\d+)(?:[eE][+-]?\\d+)?";
+  var NUMBER = new RegExp("^" + DEC + "$"), COMMA = /^[+-]?\d+,\d+$/;
+  var FRACTION = new RegExp("^(" + DEC + ")/(" + DEC + ")$");
+  function parse(text) {
+    var s = String(text).replace(/[\u2212\u2013\u2012\u2014]/g, "-").replace(/\uff0b/g, "+").replace(/\s+/g, "");
+    if (!s || s.length > 64) return null;
+    if (s.charAt(0) === "(" && s.charAt(s.length - 1) === ")") s = s.slice(1, -1);
+    var x = null, m;
+    if (NUMBER.test(s)) x = Number(s);
+    else if (COMMA.test(s)) x = Number(s.replace(",", "."));
+    else if ((m = FRACTION.exec(s))) { var b = Number(m[2]); x = b === 0 ? null : Number(m[1]) / b; }
+    return (x === null || !isFinite(x)) ? null : x;
+  }
+  function agrees(c, e) {
+    if (!Number.isFinite(c) || !Number.isFinite(e)) return false;  // no coercion: null is not 0
+    if (tol.sig_figs === null) return Math.abs(c - e) <= tol.atol + tol.rtol * Math.abs(e);
+    if (Math.abs(c - e) <= tol.atol) return true;
+    var k = tol.sig_figs, r = Number(e.toExponential(k - 1));
+    var ulp = Math.pow(10, Math.floor(Math.log10(Math.abs(r))) - k + 1);
+    var slack = 1e-9 * ulp + 4 * Number.EPSILON * Math.max(Math.abs(c), Math.abs(r));
+    return Math.abs(c - r) <= ulp + slack;
+  }
+  function step() { return Number(document.body.getAttribute("data-step") || 0); }
+  function deltaTexts(el) {  // the δ's an element of the drawing shows ("δ 0.5", "δ0.5", tagged dg-delta)
+    var out = [], ts = el.querySelectorAll("text");
+    for (var t = 0; t < ts.length; t++) {
+      if (ts[t].getAttribute("data-q") === null)
+        ts[t].setAttribute("data-q", ts[t].getAttribute("data-v") || ts[t].textContent);
+      if (ts[t].classList.contains("dg-delta") || /^δ/.test(ts[t].getAttribute("data-q"))) out.push(ts[t]);
+    }
+    return out;
+  }
+  function drawn(i) {  // a δ in the drawing shows once its step is solved (or passed): "?" until then
+    for (var id in rank) {
+      var el = document.getElementById(id);
+      if (!el) continue;
+      var hide = rank[id] > i || (rank[id] === i && !solved[i]);
+      var texts = deltaTexts(el);
+      for (var t = 0; t < texts.length; t++) {
+        var v = texts[t].getAttribute("data-q");
+        texts[t].textContent = hide ? v.replace(/[^ δ=]+$/, "?") : v;
+      }
+    }
+  }
+  function reveal(i) {
+    solved[i] = true;
+    var f = frames[i], eq = f.querySelector("pre.equation");
+    eq.textContent = eq.getAttribute("data-solved");
+    f.querySelector("pre.explain").hidden = false;
+    drawn(i);
+  }
+  function update() {
+    var i = step();
+    drawn(i);
+    try { history.replaceState(null, "", "#step=" + (i + 1)); } catch (e) { /* a sandboxed page */ }
+  }
+  for (var n = 0; n < frames.length; n++) (function (i, f) {
+    var form = f.querySelector("form.quiz-form"), input = f.querySelector("input.quiz-answer");
+    var verdict = f.querySelector(".quiz-verdict"), delta = Number(f.getAttribute("data-delta"));
+    input.addEventListener("keydown", function (e) { e.stopPropagation(); });  // arrows move the caret
+    form.addEventListener("submit", function (e) {
+      e.preventDefault();
+      var x = parse(input.value);
+      if (x === null) { verdict.className = "quiz-verdict wrong";
+        verdict.textContent = "not a number: write it as -0.25, \u22121/4 or 0,25"; return; }
+      if (agrees(x, delta)) { verdict.className = "quiz-verdict right"; verdict.textContent = "right"; reveal(i); return; }
+      verdict.className = "quiz-verdict wrong";
+      verdict.textContent = "not right yet" + (agrees(-x, delta) ? ": check the sign" : "") + " (" + tol.rule + ")";
+    });
+    f.querySelector(".quiz-reveal").addEventListener("click", function () {
+      verdict.className = "quiz-verdict"; verdict.textContent = "the answer is shown"; reveal(i); });
+  })(n, frames[n]);
+  function goto(i) {  // through the page's own buttons, so its drawing follows
+    i = Math.max(0, Math.min(frames.length - 1, i));
+    for (var guard = 0; step() !== i && guard < 2 * frames.length; guard++)
+      document.getElementById(step() < i ? "next" : "prev").click();
+  }
+  function fromHash() {
+    var m = /step=(\d+)/.exec(location.hash);
+    if (m) goto(Number(m[1]) - 1);
+  }
+  new MutationObserver(update).observe(document.body, {attributes: true, attributeFilter: ["data-step"]});
+  window.addEventListener("hashchange", fromHash);
+  fromHash();
+  update();
+  window.deltagradQuiz = {parse: parse, agrees: agrees, goto: goto};
+})();
+"""
+
+
+# Given steps start solved and have no form to wire. Only a page with given steps carries
+# this line: the backward pages have none, and their script stays as it is written above.
+_WIRING = "  for (var n = 0; n < frames.length; n++) (function (i, f) {\n"
+_GIVEN = '    if (f.classList.contains("given")) { solved[i] = true; return; }  // shown solved: nothing to ask\n'
+assert _WIRING in _SCRIPT, "autograd.quiz: _WIRING must quote the script's loop over the frames"
