@@ -91,7 +91,7 @@ def _diagram_svg(ex, solved: bool) -> str:
     try:
         return clean_svg(ex.draw(solved=solved).pipe(format="svg").decode("utf-8"))
     except GraphvizNotFound:
-        return "<p><i>(the network diagram needs Graphviz's dot: see the README)</i></p>"
+        return "<p><i>(the network diagram needs Graphviz's dot: see docs/install.md)</i></p>"
 
 
 def _given_html(ex) -> str:

@@ -1,9 +1,9 @@
-"""The README's picture of the playground: docs/images/playground.png.
+"""The docs' picture of the playground: docs/images/playground.png.
 
     make site && python playground/screenshot.py
 
 Serves site/ on 127.0.0.1 (the same server as `python -m http.server`), opens the
-README's trace example three steps into the backward pass in headless Chromium
+the trace example of docs/teaching.md three steps into the backward pass in headless Chromium
 (/usr/bin/chromium: a browser is never downloaded), types one wrong derivative into
 the hand-check form and saves what the page shows.
 """

@@ -1,4 +1,4 @@
-"""The performance figures in README.md and bench/README.md come from one benchmark run.
+"""The performance figures in docs/performance.md and bench/README.md come from one benchmark run.
 
 `python -m bench --docs` keeps that run as bench/last_run.json and writes both
 documents from it; rendering the kept run again must give the documents' text exactly,

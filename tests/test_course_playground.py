@@ -267,13 +267,13 @@ def server(site):
 
 
 def readme_example() -> tuple[list[str], str]:
-    """The README's `deltagrad trace` command (its arguments) and its playground link."""
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    """docs/teaching.md's `deltagrad trace` command (its arguments) and its playground link."""
+    readme = (ROOT / "docs" / "teaching.md").read_text(encoding="utf-8")
     command = next(line for line in readme.splitlines() if line.startswith("deltagrad trace "))
     args = [a for a in shlex.split(command)[2:]]
     args = args[: next((i for i, a in enumerate(args) if a.startswith("--")), len(args))]
     links = re.findall(r"\]\(http://127\.0\.0\.1:8000/(#expr=[^)\s]+)\)", readme)
-    assert links, "the README links the trace example in the playground"
+    assert links, "docs/teaching.md links the trace example in the playground"
     return args, links[0]
 
 

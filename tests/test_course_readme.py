@@ -1,4 +1,5 @@
-"""The README's example code runs as written, and what it says it prints is what it prints."""
+"""The README's and docs/ pages' example code runs as written, and what it says it prints is what it
+prints; every relative link of the documentation leads to a file."""
 
 from __future__ import annotations
 
@@ -10,12 +11,15 @@ from pathlib import Path
 
 import pytest
 
-README = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+from support import DOC_PAGES, docs_text
+
+FRONT_DOOR = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+README = docs_text()
 BLOCKS = re.findall(r"```python\n(.*?)```", README, flags=re.S)
 
 
 def test_readme_documents_the_two_commands_first():
-    first_code = re.search(r"```sh\n(.*?)```", README, flags=re.S).group(1)
+    first_code = re.search(r"```sh\n(.*?)```", FRONT_DOOR, flags=re.S).group(1)
     assert first_code.splitlines()[0].startswith("make demo")
     assert first_code.splitlines()[1].startswith("make test")
 
@@ -56,6 +60,17 @@ def test_readme_trace_output_is_current(capsys):
     assert shown.strip() in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("image", re.findall(r"\]\((docs/images/[^)]+)\)", README))
-def test_readme_images_exist(image):
-    assert (Path(__file__).parent.parent / image).is_file(), f"{image}: run make images"
+LINKS = [(page, link) for page in DOC_PAGES
+         for link in re.findall(r"\]\(([^)#\s]+)(?:#[^)]*)?\)", page.read_text(encoding="utf-8"))
+         if not re.match(r"[a-z]+:", link)]
+
+
+def test_the_docs_show_their_pictures():
+    assert sum(link.endswith((".svg", ".png")) for _, link in LINKS) >= 6
+
+
+@pytest.mark.parametrize("page, link", LINKS, ids=[f"{p.name}:{link}" for p, link in LINKS])
+def test_every_relative_link_of_the_docs_leads_to_a_file(page, link):
+    target = page.parent / link
+    assert target.exists(), f"{page.name} links {link}, which does not exist" + (
+        " (run make images)" if "images/" in link else "")

@@ -15,6 +15,7 @@ import math
 import tokenize
 
 import pytest
+from support import docs_text
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
@@ -453,7 +454,7 @@ def test_readme_shows_the_program_it_generates():
     import re
     from pathlib import Path
 
-    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    readme = docs_text()
     shown = re.search(r"```\n(def program\(.*?)```", readme, flags=re.S).group(1)
     x, w, b = Value(2.0, "x"), Value(-3.0, "w"), Value(6.88, "b")
     a = w * x + b

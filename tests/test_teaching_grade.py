@@ -8,6 +8,7 @@ import math
 import os
 
 import pytest
+from support import docs_text
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -245,7 +246,7 @@ def test_readme_instructor_example_prints_what_it_says(tmp_path, monkeypatch):
     import re
     from pathlib import Path
 
-    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    readme = docs_text()
     block = next(b for b in re.findall(r"```python\n(.*?)```", readme, flags=re.S) if "ex.grade(" in b)
     monkeypatch.chdir(tmp_path)
     out = io.StringIO()

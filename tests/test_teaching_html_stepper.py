@@ -283,7 +283,7 @@ def test_widget_buttons_move_the_stepper_over_one_drawing(monkeypatch):
     expected = expected_state(s.frames(), 2)
     ui = s.widget()
     # laid out once: stepping, zooming and the legend switch never run Graphviz again
-    monkeypatch.setattr(importlib.import_module("autograd.draw"), "pipe",
+    monkeypatch.setattr(importlib.import_module("autograd.drawing.draw"), "pipe",
                         lambda *a, **k: pytest.fail("laid out again"))
     (back, slider, forward), (zoom, legend), equation, picture = (
         ui.children[0].children, ui.children[1].children, ui.children[2], ui.children[3])

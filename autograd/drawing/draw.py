@@ -234,7 +234,7 @@ class Drawing(graphviz.Digraph):
 
     def render(self, *args, **kwargs):
         """graphviz's own `render` (and `view`), with the install help when `dot` is missing.
-        `autograd.draw.render(graph, path)` is the simpler, atomic way to write a file."""
+        `autograd.render(graph, path)` is the simpler, atomic way to write a file."""
         try:
             return super().render(*args, **kwargs)
         except GraphvizNotFound:

@@ -380,7 +380,7 @@ class Stepper:
     def draw(self, index: int | None = None, **options):
         """The graph at step `index` (default: current) as a graphviz Digraph: the
         current node highlighted, finished nodes showing their δ, the rest greyed out.
-        Extra keyword arguments go to `autograd.draw.draw` (e.g. rankdir="TB")."""
+        Extra keyword arguments go to `autograd.drawing.draw.draw` (e.g. rankdir="TB")."""
         from autograd.drawing.draw import draw  # imported here: drawing needs the graphviz package
 
         i = self.index if index is None else self._index(index, "draw")
