@@ -67,7 +67,7 @@ def test_square_has_two_edges_into_its_op():
     assert edges.count(("n0", "n1op")) == 2  # one edge per use of x
     assert edges.count(("n1op", "n1")) == 1
     assert len(edges) == 3
-    assert "grad 6.000" in nodes["n0"][0]  # ∂(x²)/∂x = 2x = 6
+    assert "δ\u00a06.000" in nodes["n0"][0]  # ∂(x²)/∂x = 2x = 6
 
 
 def test_tanh_neuron_counts_and_numbers():
@@ -86,7 +86,7 @@ def test_tanh_neuron_counts_and_numbers():
     }
     labels = [lab for lab, _ in nodes.values()]
     for name, (data, grad) in expected.items():
-        assert f"{{{name} | data {data} | grad {grad}}}" in labels, name
+        assert f"{{{name} | data {data} | δ\u00a0{grad}}}" in labels, name
 
 
 def test_ops_folding_a_number_show_it():
@@ -165,7 +165,7 @@ def test_every_node_shows_its_data_and_grad(program):
     assert len(edges) == sum(len(v.parents) for v in order) + len(interior)
     for i, v in enumerate(order):
         label = nodes[f"n{i}"][0]
-        assert f"data {fmt(v.data)}" in label and f"grad {fmt(v.grad)}" in label
+        assert f"data {fmt(v.data)}" in label and f"δ\u00a0{fmt(v.grad)}" in label
     # The same program drawn again (fresh Values) gives byte-identical source.
     assert draw(run(program)).source == src
 
@@ -279,7 +279,7 @@ def test_svg_from_dot_is_xml_with_every_label(tmp_path):
     out = render(draw(o), tmp_path / "neuron.svg")
     texts = svg_texts(out.read_bytes())
     for node in topological_order(o):
-        assert f"data {fmt(node.data)}" in texts and f"grad {fmt(node.grad)}" in texts
+        assert f"data {fmt(node.data)}" in texts and f"δ\u00a0{fmt(node.grad)}" in texts
         if node.label:
             assert node.label in texts
     for op in ("*", "+", "tanh"):
@@ -528,7 +528,7 @@ def test_a_group_is_one_box_with_its_outputs_and_inputs():
     for k in inner + [n]:
         assert ids[k] not in nodes and ids[k] + "op" not in nodes  # not drawn on their own
     label = nodes["g0"][0]
-    assert label.startswith('{pre-activation | n = 0.8814 | grad 0.5000')  # output n, its value and δ
+    assert label.startswith('{pre-activation | n = 0.8814 | δ\u00a00.5000')  # output n, its value and δ
     # one edge from each outside node it reads, and from the box to the tanh
     assert sorted(a for a, b in edges if b == "g0") == sorted(ids[v[k]] for k in ("x1", "w1", "x2", "w2", "b"))
     assert ("g0", ids[o] + "op") in edges

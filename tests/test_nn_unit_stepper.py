@@ -102,7 +102,7 @@ def test_op_graph_draws_a_box_per_neuron_and_the_loss():
     E.backward()
     for t in trace:
         for a in t.a:
-            assert f"{a.label} = {fmt(a.data)} | grad {fmt(a.grad)}" in src
+            assert f"{a.label} = {fmt(a.data)} | δ\u00a0{fmt(a.grad)}" in src
 
 
 def test_parameters_are_marked_by_the_model_not_by_their_names():

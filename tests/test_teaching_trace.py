@@ -179,7 +179,8 @@ def test_svg_and_html_files_are_written(capsys, tmp_path):
     code, out, err = run(capsys, "trace", "tanh(w*x + b)", "w=0.5", "x=2", "b=-1", "--svg", str(svg), "--html", str(page))
     assert code == 0, err
     assert svg.read_text().lstrip().startswith(("<?xml", "<svg"))
-    assert "grad -0.5000" not in svg.read_text() and "grad 2.000" in svg.read_text()  # ∂f/∂w = 1·x = 2
+    shown = svg.read_text().replace("\xa0", " ").replace("&#160;", " ")
+    assert "δ 2.000" in shown and "δ -2.000" not in shown  # ∂f/∂w = 1·x = 2, with its sign
     text = page.read_text(encoding="utf-8")
     assert text.count("<section class=\"frame\"") == 6  # w, x, w·x, b, +, tanh
     assert f"wrote the graph to {svg}" in out

@@ -466,7 +466,7 @@ def draw(
     g.attr("edge", arrowsize="0.7")
     # Record fields run across the box; "{...}" flips them, which is what LR needs.
     flip = rankdir in ("LR", "RL")
-    grad_name = tangent_name or ("δ" if deltas is not None else "grad")
+    grad_name = tangent_name or "δ"  # δ_j = ∂root/∂j, whether from backward() or given as deltas=
     with_grad = deltas is not None or show_grad
     used_roles = set()
 
