@@ -7,7 +7,7 @@ central differences), in one table.
                claimed={"a": lambda a: 1 - math.tanh(a) ** 2},   # lecture 000: tanh' = 1 − tanh²
                at={"a": 0.3}, n_random=20)
 
-A claim is *right* when it agrees with the engine's ∂f/∂x (`Tolerance`):
+A claim is *right* when the judge says so (`autograd.teaching.judge.Tolerance`):
 
     default      |claimed − engine| ≤ atol + rtol·|engine|      (atol 1e-6, rtol 1e-4)
     sig_figs=k   claimed equals the engine's value rounded to k significant figures,
@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from typing import Callable, Mapping
 
 from autograd.check import check_eps
-from autograd.teaching.judge import ATOL, RTOL, Tolerance, agrees
+from autograd.teaching.judge import ATOL, RTOL, Tolerance, agrees, find_slip
 from autograd.teaching.slips import Slip, SlipFinder
 from autograd.value import Value
 
@@ -215,7 +215,7 @@ def hand_check(
         if not ok:
             if finder is None:
                 finder = SlipFinder(out, f_name)
-            slip = finder.explain(leaves[name], c, tolerance.agrees)
+            slip = find_slip(c, engine[name], finder.candidates(leaves[name]), tolerance)
         rows.append(HandRow(name, c, engine[name], numeric, ok,
                             agrees(engine[name], numeric, FD_RTOL, FD_ATOL), slip))
 
