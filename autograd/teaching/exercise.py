@@ -92,7 +92,8 @@ def check_answer(
         return Verdict(NOT_ANSWERED, f"replace the ... in the answer cell with your value of {what}, "
                                      "then run the check again")
     slips = [kind_slip("sign", -expected)] if expected != 0 else []
-    verdict = judge(answer, expected, sig_figs=digits, atol=1e-9, slips=slips + _mistake_slips(mistakes), what=what)
+    atol = 1e-9 if expected == 0 else 0.0  # (a right 0 is not a number of significant figures)
+    verdict = judge(answer, expected, sig_figs=digits, atol=atol, slips=slips + _mistake_slips(mistakes), what=what)
     if verdict.status == "unreadable":
         return Verdict(WRONG, f"{what} should be a number; {type(answer).__name__} {answer!r} is not one I can read "
                               "(write it as -0.25, −1/4, 0,25 or 2.5×10^-1, without units or words)")

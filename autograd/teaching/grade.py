@@ -35,10 +35,12 @@ fails at `at`, an answer name that is nothing to grade) raise at once, naming th
 from __future__ import annotations
 
 import csv
+import functools
 import html
 import io
 import math
 import os
+import re
 from dataclasses import dataclass, replace
 from typing import Callable, Iterable, Mapping
 
@@ -46,11 +48,12 @@ from autograd.escape import spreadsheet_cell, spreadsheet_text
 from autograd.files import write_atomic
 from autograd.names import fmt
 from autograd.teaching.handcheck import check_names, check_point, evaluate, function_name, plain_zero
-from autograd.teaching.judge import (Tolerance, feedback_line, find_slip, read_number, rounding_spread)
+from autograd.teaching.judge import Feedback, Tolerance, feedback_line, find_slip, read_number, rounding_spread
 from autograd.teaching.slips import HINTS, Slip, SlipFinder, delta_name, lecture_name
 from autograd.value import Value, topological_order
 
-__all__ = ["grade", "Gradebook", "Mark", "read_answers", "parse_answer", "VERDICTS", "MAX_CELL"]
+__all__ = ["grade", "Gradebook", "Mark", "read_answers", "parse_answer", "VERDICTS", "MAX_CELL", "gradable",
+           "sheet_slips", "table_of"]
 
 VERDICTS = ("right", "carried", "wrong", "missing", "unreadable")
 SCORED = ("right", "carried")  # the verdicts that earn an item's points
@@ -212,10 +215,11 @@ class Gradebook:
         shown = lecture_name(name)
         return f"∂{self.f_name}/∂{shown}"
 
-    def feedback(self, student) -> str:
+    def feedback(self, student) -> Feedback:
         """What the student may be shown: the verdict and the likely slip per answer, and
         the score. Never the engine's number, a finite difference, or digits that reveal
-        one (a sign slip says only that the sign is wrong)."""
+        one (a sign slip says only that the sign is wrong). A str, with `.ok` (every
+        answer right or carried) and `.score` for a test cell's `assert feedback.ok, feedback`."""
         lines = []
         for n in self.names:
             m = self.mark(student, n)
@@ -225,7 +229,7 @@ class Gradebook:
             lines.append(line)
         got, possible = self.points(student)
         lines.append(f"score: {fmt(got)} of {fmt(possible)} points")
-        return "\n".join(lines)
+        return Feedback("\n".join(lines), got == possible, got / possible if possible else 0.0)
 
     def _cell(self, m: Mark) -> str:
         if m.verdict == "wrong":
@@ -441,6 +445,7 @@ def grade(
     follow_through: bool = False,
     intermediates: int | None = None,
     points: Mapping[str, float] | None = None,
+    spreads: Mapping[str, float] | None = None,
 ) -> Gradebook:
     """Grade every student's answers for the derivatives ∂f/∂name at the point `at`.
 
@@ -458,6 +463,9 @@ def grade(
     follow_through  an answer that carries the student's own earlier wrong answer
              correctly (δ_out → δ_j → ∂E/∂w) gets "carried", which earns its points.
     points   name → points (default 1 each).
+    spreads  name → how far a right method can land from the engine's value, where the
+             caller knows the students' method better than f's graph does (nn's
+             exercises pass the lectures' own pass in interval arithmetic).
     """
     if not callable(f):
         raise TypeError(f"grade: f must be a function of named Values, got {type(f).__name__}")
@@ -505,18 +513,17 @@ def grade(
 
     finder = SlipFinder(out, f_name)
     truth = {n: finder.delta.get(nodes[n], 0.0) for n in names}
-    spread_all = rounding_spread(out, intermediates or sig_figs) if (intermediates or sig_figs) else None
+    figures = intermediates or sig_figs
+    spread_all = rounding_spread(out, figures) if figures and not (spreads and set(names) <= set(spreads)) else None
     spread = {n: (spread_all[nodes[n]] if spread_all is not None else None) for n in names}
+    for n, s in (spreads or {}).items():
+        if n in spread:
+            spread[n] = float(s)
     candidates: dict[str, list[Slip]] = {}
 
     def slips_for(n: str) -> list[Slip]:
         if n not in candidates:
-            found = finder.candidates(nodes[n])
-            sign = [s for s in found if s.kind == "sign"]
-            swapped = [Slip("swapped", f"this is the value of {_what(finder, m, f_name)}, another item of the sheet",
-                            truth[m], m, hint=HINTS["swapped"])
-                       for m in names if m != n and nodes[m] is not nodes[n]]
-            candidates[n] = sign + swapped + [s for s in found if s.kind != "sign"]
+            candidates[n] = sheet_slips(finder, nodes, truth, n)
         return candidates[n]
 
     marks = []
@@ -540,8 +547,40 @@ def grade(
     return Gradebook(marks, names, tolerance, f_name)
 
 
-def _what(finder: SlipFinder, name: str, f_name: str) -> str:
+def _what(name: str, f_name: str) -> str:
     return lecture_name(name) if name.startswith("δ") else f"∂{f_name}/∂{lecture_name(name)}"
+
+
+def sheet_slips(finder: SlipFinder, nodes: Mapping[str, Value], truth: Mapping[str, float], name: str) -> list[Slip]:
+    """The slips an answer for `name` may show, in preference order: the graph's single
+    slips (`SlipFinder.candidates`), then "swapped": the right value of another item of
+    the sheet in the same table (w[l]_{j,k} for w[l]_{k,j}, b[l]_1 for b[l]_2, ...). A swap whose number a graph slip gives exactly (∂E/∂b_j = δ_j is ∂E/∂w_jk
+    with its factor z_k left out) is left to the graph slip, the more telling of the two."""
+    found = finder.candidates(nodes[name])
+    if finder.network:  # a network's sheet: the pieces the lectures' method writes down
+        found = [s for s in found if finder.is_lecture_slip(s)]
+    given = [s.value for s in found] + [truth[name], -truth[name]]  # (equal up to sign: that is the sign slip)
+    for m, t in truth.items():
+        if m == name or nodes[m] is nodes[name] or table_of(m) != table_of(name) or any(_same(t, g) for g in given):
+            continue
+        found.append(Slip("swapped", f"this is the value of {_what(m, finder.root_name)}, another item of the sheet",
+                          t, m, hint=HINTS["swapped"]))
+        given.append(t)
+    return found
+
+
+@functools.lru_cache(maxsize=4096)
+def table_of(name: str) -> str:
+    """The table of a network's item (w[2]_{1,3} → "w2"): answers are swapped within a
+    table of the sheet (the layer's weights, biases or δ's), an index transposed within
+    a layer's weights; "" for a name of no layer."""
+    m = re.match(r"^([^\[]+)\[(\d+)\]", name)
+    return f"{m.group(1)}{m.group(2)}" if m else ""
+
+
+def _same(x: float, y: float) -> bool:
+    """Equal but for the rounding of the floats (two ways of computing one number)."""
+    return abs(x - y) <= 1e-9 * max(abs(x), abs(y), 1e-300)
 
 
 def _carried(finder: SlipFinder, nodes: Mapping[str, Value], names, readings) -> dict[str, float]:
@@ -552,6 +591,18 @@ def _carried(finder: SlipFinder, nodes: Mapping[str, Value], names, readings) ->
     for n in names:
         if readings[n].status == "ok":
             given.setdefault(nodes[n], readings[n].value)
+    # a bias b_j enters a_j with ∂a_j/∂b_j = 1 and nowhere else: its answer is the student's δ_j
+    # (∂E/∂b_j = δ_j), carried on unless they also answered δ_j itself
+    users: dict[Value, list[tuple[Value, float]]] = {}
+    for k in finder.order:
+        for j, local in zip(k.parents, k.local_grads):
+            users.setdefault(j, []).append((k, local))
+    source: dict[Value, Value] = {}  # a_j → b_j when the student's δ_j is their ∂E/∂b_j
+    for node, value in list(given.items()):
+        if not node.parents and len(users.get(node, [])) == 1:
+            k, local = users[node][0]
+            if local == 1.0 and k.parents.count(node) == 1 and k not in given:
+                given[k], source[k] = value, node
     wanted = {nodes[n] for n in names}
     if not any(node.parents for node in given):
         return {}  # only leaves answered: nothing carries into anything
@@ -563,7 +614,8 @@ def _carried(finder: SlipFinder, nodes: Mapping[str, Value], names, readings) ->
             carried_at[k] = raw
         d = given.get(k, raw) if k is not finder.root else raw
         for j, local in zip(k.parents, k.local_grads):
-            delta[j] = delta.get(j, 0.0) + d * local
+            # (b_j itself is judged against what reaches a_j, not against its own answer)
+            delta[j] = delta.get(j, 0.0) + (raw if source.get(k) is j else d) * local
     return {n: carried_at[nodes[n]] for n in names if nodes[n] in carried_at}
 
 

@@ -43,6 +43,7 @@ a^{(1)}_2, z_1, δ^{(1)}_2, "the ½ of E" — and an unlabelled node by its expr
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from dataclasses import dataclass
@@ -148,15 +149,25 @@ def lecture_names(root: Value, limit: int = 48) -> dict[Value, str]:
         if (kind in ("*c", "/c") and rules.parse_op(node.op)[1][0] == 1.0) or (kind == "sum" and len(node.parents) == 1):
             out[node] = out[node.parents[0]]  # ·1, /1, a sum of one term: the same quantity
             continue
-        operator = kind in rules.OPERATORS
-        text = node_expression(node, {p: _bracket(out[p]) if operator else out[p] for p in node.parents})
+        # brackets where a sum meets a product: w · x + b, but (a − 0.5)^2
+        bracket = kind in rules.OPERATORS and kind not in ("+", "+c", "-c")
+        text = node_expression(node, {p: _bracket(out[p]) if bracket else out[p] for p in node.parents})
         text = text.replace("− −", "+ ").replace("+ −", "− ")
         out[node] = text if len(text) <= limit else f"a {node.op} node of {len(node.parents)} inputs"
     return out
 
 
 def _bracket(name: str) -> str:
-    return f"({name})" if " " in name and not name.startswith("(") else name
+    """(name) where name is an expression with spaces, unless brackets already hold all of it."""
+    if " " not in name:
+        return name
+    depth = 0
+    for i, ch in enumerate(name):
+        depth += ch == "("
+        depth -= ch == ")"
+        if depth == 0 and i < len(name) - 1:
+            return f"({name})"  # a bracket closes before the end: "(w · x) + b"
+    return name
 
 
 class SlipFinder:
@@ -179,6 +190,7 @@ class SlipFinder:
             for j in k.parents:
                 fan_out[j] = fan_out.get(j, 0) + 1
         self.fan_out = fan_out  # |↓j| counted by edges: a sum has ≥ 2 terms
+        self.network = any(k.op == "wsum" for k in self.order)  # units a_j = Σ w z + b: a network
         # the nodes after the last layer: no weighted sum between them and E (the loss and
         # the output activation); a scaling node there is the loss's own factor
         self.after_layers: dict[Value, bool] = {}
@@ -229,6 +241,7 @@ class SlipFinder:
         right = self.delta.get(leaf, 0.0)
         r, x = self.root_name, self.shown[leaf]
         found: dict[str, list[Slip]] = {kind: [] for kind in KINDS}
+        inside: dict[str, list[Slip]] = {kind: [] for kind in KINDS}
         if right != 0.0:
             found["sign"].append(Slip("sign", f"right size, wrong sign: {self.d_name(leaf)} is {fmt(right)}",
                                       -right, self.names[leaf], hint=HINTS["sign"]))
@@ -241,11 +254,14 @@ class SlipFinder:
                     continue  # the edge is on no path from the leaf
                 kn, jn = self.shown[k], self.shown[j]
                 why = rules.formula(k.op, i, len(k.parents))
+                # an edge inside the loss (log, exp, the lse of a softmax) is not a piece the
+                # lectures' method writes down: its slips come after the lectures' ones
+                where = inside if self._inside_loss(k) else found
 
-                def slip(kind: str, new_local: float, text: str, hint: str) -> None:
+                def slip(kind: str, new_local: float, text: str, hint: str, where=where) -> None:
                     value = right + d_k * (new_local - local) * t[j]
                     if math.isfinite(value) and value != right:
-                        found[kind].append(Slip(kind, text, value, self.names[j], self.names[k], i, new_local, hint))
+                        where[kind].append(Slip(kind, text, value, self.names[j], self.names[k], i, new_local, hint))
 
                 if self.fan_out.get(j, 0) >= 2:
                     uses = k.parents.count(j)  # x·x: each use of x is its own term
@@ -268,7 +284,26 @@ class SlipFinder:
                          self._missing_local_hint(k, j))
                 self._one_operand_slips(k, j, i, local, slip)
                 self._input_slips(k, j, i, local, slip)
-        return [s for kind in KINDS for s in found[kind]]
+        return [s for kind in KINDS for s in found[kind]] + [s for kind in KINDS for s in inside[kind]]
+
+    def is_lecture_slip(self, slip: Slip) -> bool:
+        """Is this a slip of a piece the lectures' method writes down (a unit's h', a term
+        of δ_j's sum, δ_j z_k, the loss's factor, the sign), rather than one inside the loss?"""
+        if slip.parent_index < 0:
+            return True
+        k = next((n for n in self.order if self.names[n] == slip.consumer), None)
+        if k is None or self._loss_factor(k) is not None or k.op == "wsum":
+            return True
+        if self._inside_loss(k):
+            return False
+        if self.after_layers.get(k):  # the output's own h': the lectures' δ_k = y_k − t_k never takes it
+            return slip.kind in ("extra_local", "missing_local")
+        return True
+
+    def _inside_loss(self, k: Value) -> bool:
+        """k is a node of the loss itself: after the last layer's a_k = Σ w z + b and its h."""
+        return bool(self.after_layers.get(k)) and k.op != "wsum" and not _is_activation(k) \
+            and self._loss_factor(k) is None
 
     # -- the slips of one edge, by kind ---------------------------------------------
     def _missing_local_hint(self, k: Value, j: Value) -> str:
@@ -358,6 +393,7 @@ class SlipFinder:
         return None
 
 
+@functools.lru_cache(maxsize=4096)
 def _op_kind(op: str) -> str:
     """The rule name behind an op string ("*0.5" → "*c"), or the op itself."""
     rule = rules.rule_for(op) if op else None
