@@ -363,12 +363,18 @@ _SCRIPT = r"""
   var W = new Float64Array(S * P);
   for (var q = 0; q < S * P; q++) W[q] = dv.getFloat64(8 * q, true);
 
-  // The activations h and their derivatives h'(a) (given z = h(a)), as autograd.rules has them.
+  // The activations h and their derivatives h'(a) (given z = h(a)), as autograd.rules computes
+  // them, with the same care where a formula would cancel: 1 − z² past |a| = 4, 1 − σ past a = 2.
   function sigmoid(a) { if (a >= 0) return 1 / (1 + Math.exp(-a)); var e = Math.exp(a); return e / (1 + e); }
+  function tanhSlope(a, z) {
+    if (a >= -4 && a <= 4) return 1 - z * z;
+    if (a > 20 || a < -20) return 4 * Math.exp(-2 * Math.abs(a));
+    var s = 1 / Math.cosh(a); return s * s;
+  }
   var H = {
     identity: [function (a) { return a; }, function () { return 1; }],
-    sigmoid: [sigmoid, function (a, z) { return z * (1 - z); }],
-    tanh: [Math.tanh, function (a, z) { return 1 - z * z; }],
+    sigmoid: [sigmoid, function (a, z) { return a < 2 ? z * (1 - z) : z * sigmoid(-a); }],
+    tanh: [Math.tanh, tanhSlope],
     relu: [function (a) { return a > 0 ? a : 0; }, function (a) { return a > 0 ? 1 : 0; }],
     leaky_relu: [function (a) { return a > 0 ? a : 0.01 * a; }, function (a) { return a > 0 ? 1 : 0.01; }],
     elu: [function (a) { return a > 0 ? a : Math.expm1(a); }, function (a) { return a > 0 ? 1 : Math.exp(a); }],
