@@ -572,7 +572,7 @@ _SCRIPT = r"""
   }
 
   // -- the loss curve --------------------------------------------------------------------------
-  var CW = 340, CH = 180, M = 38, ce = D.curve.epochs, cl = D.curve.loss;
+  var CW = 340, CH = 180, M = 56, ce = D.curve.epochs, cl = D.curve.loss;
   var positive = cl.every(function (v) { return v > 0; });
   var cmin = Math.min.apply(null, cl), cmax = Math.max.apply(null, cl);
   var logScale = positive && cmax / cmin > 20;
@@ -605,8 +605,10 @@ _SCRIPT = r"""
       edges[p].style.strokeOpacity = (0.25 + 0.75 * u).toFixed(2);
     }
     var legend = document.getElementById("netlegend");
-    if (mode === "backward" && current) legend.textContent = "arrows: ∂E_n/∂w = δ_j z_k for X[" + picked +
-      "], width ∝ |∂E_n/∂w| (largest " + fmt(scale) + "); units: δ_j = ∂E_n/∂a_j";
+    if (mode === "backward" && current) legend.textContent = scale === 0 ?
+      "every ∂E_n/∂w and δ_j is 0 for X[" + picked + "]: its loss does not change with the weights here" :
+      "arrows: ∂E_n/∂w = δ_j z_k for X[" + picked + "] (blue > 0, orange < 0), width ∝ |∂E_n/∂w| (largest " +
+      fmt(scale) + "); units: δ_j = ∂E_n/∂a_j";
     else legend.textContent = "arrows: the weights w (blue > 0, orange < 0), width ∝ |w| (largest over the run " +
       fmt(wmax) + ")" + (current ? "; units: z_j = h(a_j) for X[" + picked + "]" : "");
     for (var key in units) {
@@ -692,7 +694,7 @@ _SCRIPT = r"""
     if (hovered) document.getElementById("hover").textContent = describe(hovered);
     document.body.setAttribute("data-step", String(stepNo + 1));
     if (!keepHash) {
-      var h = "#step=" + (stepNo + 1) + (picked >= 0 ? "&point=" + picked : "");
+      var h = "#step=" + (stepNo + 1) + (picked >= 0 ? "&point=" + picked : "") + (mode === "backward" ? "&mode=backward" : "");
       if (location.hash !== h) try { history.replaceState(null, "", h); } catch (err) { /* an iframe's srcdoc */ }
     }
   }
@@ -704,6 +706,8 @@ _SCRIPT = r"""
   function readHash() {
     var s = /(?:^#|&)step=(\d+)/.exec(location.hash), p = /(?:^#|&)point=(\d+)/.exec(location.hash);
     if (p) { picked = Number(p[1]) < N ? Number(p[1]) : -1; document.getElementById("example").value = picked >= 0 ? p[1] : ""; }
+    mode = /(?:^#|&)mode=backward/.test(location.hash) ? "backward" : "forward";
+    document.querySelector("input[name=mode][value=" + mode + "]").checked = true;
     show(s ? Number(s[1]) - 1 : stepNo, true);
   }
   slider.addEventListener("input", function () { show(Number(slider.value) - 1); });
@@ -718,7 +722,7 @@ _SCRIPT = r"""
   document.getElementById("example").addEventListener("change", function (e) {
     pick(e.target.value === "" ? -1 : Math.floor(Number(e.target.value))); });
   document.querySelectorAll("input[name=mode]").forEach(function (r) {
-    r.addEventListener("change", function () { mode = r.value; drawNetwork(); }); });
+    r.addEventListener("change", function () { mode = r.value; show(stepNo); }); });
   var colourSelect = document.getElementById("colourby");
   if (colourSelect) {
     var opts = K > 1 ? ['<option value="class">class (argmax y_k)</option>'] : [];
@@ -743,6 +747,7 @@ _SCRIPT = r"""
   window.addEventListener("hashchange", readHash);
   window.trainingView = { point: function (step, i) { return point(step - 1, i); }, show: function (step) { show(step - 1); },
                           pick: pick, fmt: fmt, steps: S };
+  window.trainingView.readyAt = performance.now();  // ms since navigation began: the time to open
   colourPoints();
   readHash();
   document.body.setAttribute("data-ready", "1");
@@ -759,7 +764,7 @@ _PAGE = """<!DOCTYPE html>
 <body data-plane="{plane}">
 <h1>{title}</h1>
 <p>Each step is one recorded epoch, at the weights that epoch started from. Drag the slider (or use ← and →);
-the address follows it (<code>#step=N</code>). Pick an example to follow its forward pass
+the address follows it (<code>#step=N</code>, with <code>&amp;point=i</code> for a picked example). Pick an example to follow its forward pass
 (a<sub>j</sub>, z<sub>j</sub> = h(a<sub>j</sub>)) and its backward pass (δ<sub>j</sub> = ∂E<sub>n</sub>/∂a<sub>j</sub>
 = h'(a<sub>j</sub>) Σ<sub>k</sub> w<sub>kj</sub> δ<sub>k</sub>, ∂E<sub>n</sub>/∂w<sub>jk</sub> = δ<sub>j</sub> z<sub>k</sub>)
 through the network at that step.</p>

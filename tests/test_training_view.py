@@ -352,3 +352,27 @@ def test_pages_without_a_plane_and_with_classes_open_cleanly(browser, tmp_path):
         page.dispatch_event("#example", "change")
         assert page.url.endswith("#step=1&point=2") and page.errors == []
         page.close()
+
+
+def test_the_widget_is_the_same_page():
+    widgets = pytest.importorskip("ipywidgets", reason="ipywidgets not installed (pip install 'deltagrad[notebook]')")
+    view, _ = moons_view(epochs=2)
+    w = view.widget(height=700)
+    assert isinstance(w, widgets.HTML) and w.value == view._iframe(700) and "height:700px" in w.value
+
+
+def test_the_notebook_iframe_runs_the_page_in_chromium(browser, tmp_path):
+    """What Jupyter shows: the page inside an iframe's srcdoc, where the address cannot follow
+    the slider (about:srcdoc) but everything else works."""
+    view, hist = moons_view(epochs=5)
+    (tmp_path / "notebook.html").write_text("<!DOCTYPE html><body>" + view._repr_html_() + "</body>", encoding="utf-8")
+    page = browser.new_page()
+    errors = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto((tmp_path / "notebook.html").as_uri())
+    frame = page.frame_locator("iframe")
+    frame.locator("body[data-ready='1']").wait_for()
+    frame.locator("#slider").fill("4")
+    assert float(frame.locator("#loss").get_attribute("data-v")) == hist.loss[3]
+    assert frame.locator("#counter").text_content() == "step 4 of 5" and errors == []
+    page.close()
