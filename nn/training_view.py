@@ -284,18 +284,32 @@ class TrainingView:
                 f'<g id="netedges">{"".join(lines)}</g><g id="netunits">{"".join(circles)}</g>'
                 f'<g class="labels">{"".join(texts)}</g></svg>')
 
-    def html(self) -> str:
-        """The page as a string (what `to_html` writes)."""
+    def _start(self, step: int | None, point: int | None) -> dict:
+        """Where the page opens when its address names no step: step 1..len(self) (−1 the
+        last, as a Python index counts) and the picked example X[point], or none."""
+        if step is None:
+            step = 1
+        if isinstance(step, bool) or not isinstance(step, int) or not (1 <= step <= len(self) or -len(self) <= step <= -1):
+            raise ValueError(f"TrainingView: step must be 1..{len(self)} (or −1 for the last), got {step!r}")
+        if point is not None and (isinstance(point, bool) or not isinstance(point, int) or not 0 <= point < len(self.X)):
+            raise ValueError(f"TrainingView: point must index X (0..{len(self.X) - 1}), got {point!r}")
+        return {"step": step if step > 0 else len(self) + 1 + step, "point": -1 if point is None else point}
+
+    def html(self, step: int | None = None, point: int | None = None) -> str:
+        """The page as a string (what `to_html` writes), opening at `step` with example
+        X[point] picked unless its address says otherwise (#step=N&point=i)."""
+        data = self._data()
+        data["start"] = self._start(step, point)
         # "<" written as \\u003c: the JSON can never close the <script> element it sits in
-        data = json.dumps(self._data(), ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+        data = json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
         data = data.replace("<", "\\u003c")
         plane = ("plane" if self.nin == 2 else "line" if self.nin == 1 else "none")
         return _PAGE.format(title=escape.html(self.title), n=len(self), data=data, network=self._network_svg(),
                             plane=plane, css=_CSS, script=_SCRIPT, last=len(self.X) - 1)
 
-    def to_html(self, path) -> str:
-        """Write the page to `path` (atomically); returns the path."""
-        return os.fspath(write_atomic(path, self.html(), who="TrainingView.to_html"))
+    def to_html(self, path, step: int | None = None, point: int | None = None) -> str:
+        """Write the page to `path` (atomically); returns the path. `step`, `point`: as `html`."""
+        return os.fspath(write_atomic(path, self.html(step, point), who="TrainingView.to_html"))
 
     def _iframe(self, height: int = 900) -> str:
         return (f'<iframe srcdoc="{escape.html(self.html())}" style="width:100%;height:{height}px;border:0" '
@@ -478,7 +492,8 @@ _SCRIPT = r"""
   function rgb(c) { return "rgb(" + Math.round(c[0]) + "," + Math.round(c[1]) + "," + Math.round(c[2]) + ")"; }
   function argmax(v) { var m = 0; for (var k = 1; k < v.length; k++) if (v[k] > v[m]) m = k; return m; }
 
-  var slider = document.getElementById("slider"), stepNo = 0, picked = -1, playing = null;
+  var slider = document.getElementById("slider"), stepNo = D.start.step - 1, picked = D.start.point, playing = null;
+  if (picked >= 0) document.getElementById("example").value = String(picked);
   var mode = "forward", colourBy = K > 1 ? "class" : "0";
   var edges = document.querySelectorAll("#network line.w"), units = {};
   document.querySelectorAll("#network circle.u").forEach(function (c) {
@@ -717,12 +732,12 @@ _SCRIPT = r"""
     document.getElementById("example").value = picked >= 0 ? String(picked) : "";
     show(stepNo);
   }
-  function readHash() {
+  function readHash(event) {  // at load (no event) the address is then written out in full
     var s = /(?:^#|&)step=(\d+)/.exec(location.hash), p = /(?:^#|&)point=(\d+)/.exec(location.hash);
     if (p) { picked = Number(p[1]) < N ? Number(p[1]) : -1; document.getElementById("example").value = picked >= 0 ? p[1] : ""; }
     mode = /(?:^#|&)mode=backward/.test(location.hash) ? "backward" : "forward";
     document.querySelector("input[name=mode][value=" + mode + "]").checked = true;
-    show(s ? Number(s[1]) - 1 : stepNo, true);
+    show(s ? Number(s[1]) - 1 : stepNo, Boolean(event));
   }
   slider.addEventListener("input", function () { show(Number(slider.value) - 1); });
   document.getElementById("prev").addEventListener("click", function () { show(stepNo - 1); });

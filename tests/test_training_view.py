@@ -394,3 +394,21 @@ def test_saturated_units_keep_their_digits_as_the_engine_does(browser, tmp_path)
                         [d for layer in engine["delta"] for d in layer] + engine["grads"], strict=True):
             assert v != 0 and abs(u - v) <= 1e-12 * abs(v), (u, v)
         page.close()
+
+
+def test_the_page_can_open_at_a_given_step_and_example(browser, tmp_path):
+    view, hist = moons_view(epochs=6)
+    with pytest.raises(ValueError, match=r"step must be 1..6 \(or −1 for the last\), got 7"):
+        view.html(step=7)
+    with pytest.raises(ValueError, match=r"point must index X \(0..39\), got 40"):
+        view.html(point=40)
+    (tmp_path / "start.html").write_text(view.html(step=-1, point=3), encoding="utf-8")
+    page = browser.new_page()
+    page.goto((tmp_path / "start.html").as_uri())
+    page.wait_for_selector("body[data-ready='1']")
+    assert page.input_value("#slider") == "6" and page.url.endswith("#step=6&point=3")
+    assert close(float(page.get_attribute("#pointloss", "data-v")), view.engine_point(6, 3)["loss"])
+    page.goto((tmp_path / "start.html").as_uri() + "#step=2")  # the address wins
+    page.wait_for_selector("body[data-ready='1']")
+    assert page.input_value("#slider") == "2"
+    page.close()
