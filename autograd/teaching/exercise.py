@@ -16,12 +16,12 @@ The notebooks' convention for exercises is described in notebooks/README.md.
 
 from __future__ import annotations
 
-import html
 import math
 import numbers
 from dataclasses import dataclass
 from typing import Callable, Mapping
 
+from autograd import escape
 from autograd.teaching.handcheck import hand_check
 from autograd.value import Value
 
@@ -51,7 +51,7 @@ class Verdict:
 
     def _repr_html_(self) -> str:
         colour = {RIGHT: "#2a7d2a", WRONG: "#c0392b"}.get(self.status, "#7f6000")
-        return f"<p><b style='color:{colour}'>{self.status}</b>: {html.escape(self.why)}</p>"
+        return f"<p><b style='color:{colour}'>{self.status}</b>: {escape.html(self.why)}</p>"
 
 
 def _unanswered(answer) -> bool:

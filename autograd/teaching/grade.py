@@ -26,7 +26,6 @@ fails at `at`, a derivative name that is not an argument of f) raise at once.
 from __future__ import annotations
 
 import csv
-import html
 import io
 import math
 import numbers
@@ -35,6 +34,7 @@ import re
 from dataclasses import dataclass
 from typing import Callable, Iterable, Mapping
 
+from autograd import escape
 from autograd.files import write_atomic
 from autograd.teaching.handcheck import check_names, check_point, evaluate, function_name, plain_zero
 from autograd.teaching.judge import Tolerance
@@ -218,19 +218,19 @@ class Gradebook:
 
     def _repr_html_(self) -> str:
         colour = {"right": "#2a7d2a", "wrong": "#c0392b", "missing": "#888888", "unreadable": "#b9770e"}
-        head = "".join(f"<th>∂{html.escape(self.f_name)}/∂{html.escape(n)}</th>" for n in self.names)
+        head = "".join(f"<th>∂{escape.html(self.f_name)}/∂{escape.html(n)}</th>" for n in self.names)
         rows = []
         for s in self.students:
             cells = []
             for n in self.names:
                 m = self.marks[(s, n)]
                 title = m.slip.text if m.slip else f"engine {fmt(m.engine, 6)}"
-                shown = "" if m.answer is None else html.escape(str(m.answer))
-                cells.append(f"<td title='{html.escape(title, quote=True)}' style='color:{colour[m.verdict]}'>"
-                             f"{shown} <b>{html.escape(self._cell(m))}</b></td>")
-            rows.append(f"<tr><td>{html.escape(s)}</td><td>{self.score(s):.0%}</td>{''.join(cells)}</tr>")
+                shown = "" if m.answer is None else escape.html(str(m.answer))
+                cells.append(f"<td title='{escape.html(title)}' style='color:{colour[m.verdict]}'>"
+                             f"{shown} <b>{escape.html(self._cell(m))}</b></td>")
+            rows.append(f"<tr><td>{escape.html(s)}</td><td>{self.score(s):.0%}</td>{''.join(cells)}</tr>")
         counts = self.counts()
-        foot = html.escape(", ".join(f"{counts[v]} {v}" for v in VERDICTS) + f"; {self.tolerance.describe()}")
+        foot = escape.html(", ".join(f"{counts[v]} {v}" for v in VERDICTS) + f"; {self.tolerance.describe()}")
         return (f"<table><tr><th>student</th><th>score</th>{head}</tr>{''.join(rows)}</table>"
                 f"<p>{foot} (hover over a cell for its slip)</p>")
 
@@ -254,9 +254,12 @@ class Gradebook:
         rows = self.rows()
         header = ["student", "score"] + [c for n in self.names for c in (n, f"{n} verdict", f"{n} slip")]
         buffer = io.StringIO()
-        writer = csv.DictWriter(buffer, fieldnames=header, lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
+        # "\r\n" (RFC 4180) rather than "\n": the csv module quotes a cell holding a line
+        # end only if that character is in the line terminator, and a lone CR would split a row.
+        writer = csv.writer(buffer, lineterminator="\r\n")
+        # Every cell through escape.spreadsheet_cell: an answer or id "=1+41" is shown, never computed.
+        writer.writerow([escape.spreadsheet_cell(h) for h in header])
+        writer.writerows([escape.spreadsheet_cell(row[h]) for h in header] for row in rows)
         return os.fspath(write_atomic(path, buffer.getvalue(), who="Gradebook.to_csv"))
 
 
@@ -281,7 +284,10 @@ def read_answers(path: str | os.PathLike) -> dict[str, dict[str, str]]:
         for row in reader:
             if not row or not row[0].strip():
                 continue  # a blank line or a row without a student
-            answers[row[0].strip()] = {header[i].strip(): (row[i] if i < len(row) else "") for i in keep}
+            # escape.spreadsheet_text undoes the quote to_csv put before a would-be formula
+            answers[escape.spreadsheet_text(row[0].strip())] = {
+                escape.spreadsheet_text(header[i].strip()): escape.spreadsheet_text(row[i] if i < len(row) else "")
+                for i in keep}
     return answers
 
 

@@ -24,7 +24,6 @@ The rows are called ∂f/∂x after the function's own name (`def E(w, b)` gives
 
 from __future__ import annotations
 
-import html
 import inspect
 import math
 import numbers
@@ -33,6 +32,7 @@ import sys
 from dataclasses import dataclass
 from typing import Callable, Mapping
 
+from autograd import escape
 from autograd.check import central_difference, check_eps
 from autograd.teaching.judge import ATOL, RTOL, Tolerance, agrees
 from autograd.teaching.slips import Slip, SlipFinder
@@ -135,13 +135,13 @@ class HandCheck:
             colour = "#2a7d2a" if r.ok else "#c0392b"
             note = "" if r.engine_confirmed else " <small>(engine ≠ finite difference: a kink?)</small>"
             if r.slip is not None:
-                note += f"<br><small>likely slip: {html.escape(r.slip.text)}</small>"
+                note += f"<br><small>likely slip: {escape.html(r.slip.text)}</small>"
             body.append(
-                f"<tr><td>{html.escape(self._d(r.name))}</td><td>{plain_zero(r.claimed):.8g}</td><td>{plain_zero(r.engine):.8g}</td>"
+                f"<tr><td>{escape.html(self._d(r.name))}</td><td>{plain_zero(r.claimed):.8g}</td><td>{plain_zero(r.engine):.8g}</td>"
                 f"<td>{plain_zero(r.numeric):.8g}</td><td style='color:{colour}'><b>{r.verdict}</b>{note}</td></tr>"
             )
-        notes = "".join(f"<p>{html.escape(n)}</p>" for n in self._notes())
-        point = html.escape(", ".join(f"{k} = {plain_zero(v):.6g}" for k, v in self.at.items()))
+        notes = "".join(f"<p>{escape.html(n)}</p>" for n in self._notes())
+        point = escape.html(", ".join(f"{k} = {plain_zero(v):.6g}" for k, v in self.at.items()))
         return (f"<p>hand check at {point}</p><table><tr>{head}</tr>{''.join(body)}</table>{notes}")
 
 

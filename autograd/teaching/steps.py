@@ -41,7 +41,7 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 from typing import Mapping, Sequence
 
-from autograd import ops
+from autograd import escape, ops
 from autograd.files import write_atomic
 from autograd.teaching.quiz import Quiz
 from autograd.names import fmt, groups, latex_name, latex_number, node_expression, node_names
@@ -432,7 +432,7 @@ class Stepper:
         def show(i: int) -> tuple[str, str]:
             self.goto(i)
             step = self.current
-            return (f"<p>{html.escape(step.text())}</p><p>${step.latex()}$</p>", frames.svg_at(i))
+            return (f"<p>{escape.html(step.text())}</p><p>${step.latex()}$</p>", frames.svg_at(i))
 
         return restyling_widget(widgets, len(self), show, start=self.index)
 
@@ -641,18 +641,18 @@ def html_page(title: str, intro_html: str, frames: Frames, quiz=None) -> str:
     for f in frames.frames:
         if quiz is not None:  # quiz mode (autograd.quiz): the result stays blank until found
             sections.append(quiz.section(f.index, f.text, f.explain,
-                                         f' data-current="{html.escape(" ".join(f.current))}"'
-                                         f' data-terms="{html.escape(" ".join(f.terms))}"'))
+                                         f' data-current="{escape.html(" ".join(f.current))}"'
+                                         f' data-terms="{escape.html(" ".join(f.terms))}"'))
             continue
         sections.append(
-            f'<section class="frame" data-index="{f.index}" data-current="{html.escape(" ".join(f.current))}" '
-            f'data-terms="{html.escape(" ".join(f.terms))}" hidden>\n'
-            f'<pre class="equation">{html.escape(f.text)}</pre>\n'
-            f'<pre class="explain">{html.escape(f.explain)}</pre>\n</section>'
+            f'<section class="frame" data-index="{f.index}" data-current="{escape.html(" ".join(f.current))}" '
+            f'data-terms="{escape.html(" ".join(f.terms))}" hidden>\n'
+            f'<pre class="equation">{escape.html(f.text)}</pre>\n'
+            f'<pre class="explain">{escape.html(f.explain)}</pre>\n</section>'
         )
     # "<" written as \u003c: the JSON can never close the <script> element it sits in
     data = json.dumps(frames.rank, ensure_ascii=False, separators=(",", ":")).replace("<", "\\u003c")
-    page = _PAGE.format(title=html.escape(title), intro=intro_html, n=len(frames), css=_CSS,
+    page = _PAGE.format(title=escape.html(title), intro=intro_html, n=len(frames), css=_CSS,
                         frames="\n".join(sections), svg=frames.svg, rank=data, script=_SCRIPT)
     return page if quiz is None else quiz.finish(page)
 
