@@ -18,8 +18,8 @@ from __future__ import annotations
 import gc
 from math import copysign, isfinite
 
-from autograd.ops import op_of
-from autograd.rules import RULES, is_function
+from autograd.ops import is_function, op_of
+from autograd.rules import RULES
 
 # ---------------------------------------------------------------------------
 # 1. The cycle collector. A graph holds no reference cycle (a node points only at

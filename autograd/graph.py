@@ -23,8 +23,10 @@ from math import isfinite
 from operator import attrgetter
 from typing import Mapping, Sequence
 
+from autograd.explain import raise_overflow
+
 __all__ = ["topological_order", "interior_order", "backward", "sweep_reverse", "sweep_forward",
-           "upstream", "downstream", "pull_deltas", "name_of"]
+           "upstream", "downstream", "pull_deltas"]
 
 
 def topological_order(root) -> list:
@@ -102,13 +104,11 @@ def backward(root, seed: float) -> None:
         delta = k.grad
         for j, dk_dj in zip(k.parents, k.local_grads):
             j.grad += dk_dj * delta  # δ_j += δ_k · ∂k/∂j
-    # A δ that overflowed (or met an infinite local derivative) reaches every node
-    # upstream of it as inf or nan. Every node but the root is a parent of an interior
-    # node, so one sum over the parents' grads notices it (at C speed); only then is
-    # the graph searched, to name the culprit.
+    # An inf or nan δ reaches every node upstream of it, and every node but the root is
+    # a parent of an interior node: one sum (at C speed) notices it, then it is named.
     if not isfinite(sum(map(_GRAD, chain.from_iterable(map(_PARENTS, interior))))):
         order = topological_order(root)
-        _raise_overflow("backward", order, {node: node.grad for node in order})
+        raise_overflow("backward", order, {node: node.grad for node in order})
 
 
 def sweep_reverse(order: Sequence, root, seed: float = 1.0, who: str = "backward") -> dict:
@@ -122,7 +122,7 @@ def sweep_reverse(order: Sequence, root, seed: float = 1.0, who: str = "backward
         for j, dk_dj in zip(k.parents, k.local_grads):
             delta[j] += dk_dj * d  # δ_j += δ_k · ∂k/∂j
     if not isfinite(sum(delta.values())):
-        _raise_overflow(who, order, delta)
+        raise_overflow(who, order, delta)
     return delta
 
 
@@ -139,41 +139,8 @@ def sweep_forward(order: Sequence, seed: Mapping, who: str = "forward mode") -> 
             t += dj_di * tangent[i]  # ṫ_j += ∂j/∂i · ṫ_i
         tangent[j] = t
     if not isfinite(sum(tangent.values())):
-        _raise_overflow(who, order, tangent, forward=True)
+        raise_overflow(who, order, tangent, forward=True)
     return tangent
-
-
-def name_of(node) -> str:
-    """How an error message names a node: its label, or the op that made it."""
-    if node.label:
-        return f"node {node.label!r}"
-    if node.op:
-        return f"unlabelled node made by {node.op!r}"
-    return "unlabelled leaf"
-
-
-def _raise_overflow(who: str, order: Sequence, value: Mapping, forward: bool = False) -> None:
-    """Name the first node (nearest the root for δ, nearest the leaves for ṫ) whose δ or ṫ
-    is inf or nan, and the term of its sum that made it."""
-    symbol, what = ("ṫ", "tangent ṫ (dj/dε)") if forward else ("δ", "δ (∂root/∂j)")
-    bad = [node for node in (order if forward else reversed(order)) if not isfinite(value[node])]
-    if not bad:
-        return  # every one finite: only their sum overflowed
-    node = bad[0]
-    message = f"{who}: the {what} of the {name_of(node)} is {value[node]!r}, not a finite number"
-    # its terms come from nodes whose value is still finite (nearer the root for δ, the leaves for ṫ)
-    edges = zip(node.parents, node.local_grads) if forward else \
-        ((k, local) for k in order for j, local in zip(k.parents, k.local_grads) if j is node)
-    for other, local in edges:
-        if not isfinite(local * value[other]):
-            k = node if forward else other
-            operands = ", ".join(repr(p.data) for p in k.parents)
-            term = f"∂j/∂i·ṫ_i = ({local!r})·{value[other]!r}" if forward else \
-                f"δ_k·∂k/∂j = {value[other]!r}·({local!r})"
-            raise OverflowError(
-                f"{message}: its term from the {name_of(other)} ({k.op!r} of {operands}) is {term}. "
-                "Rescale the inputs or rewrite the expression so that no derivative overflows")
-    raise OverflowError(f"{message}: the sum of its terms overflows. Rescale the inputs")
 
 
 # ---------------------------------------------------------------------------

@@ -125,7 +125,7 @@ def node_expression(node: Value, names: Mapping[Value, str]) -> str:
         weights, inputs, bias = rules.split_wsum(p)
         return " + ".join([f"{w}·{z}" for w, z in zip(weights, inputs)] + list(bias)) or "0"
     rule = ops.rule_for(op)
-    if rule is not None and rules.is_function(rule):  # "tanh(n3)", "atan2(y, x)", "clamp(n3, −1, 1)"
+    if rule is not None and ops.is_function(rule):  # "tanh(n3)", "atan2(y, x)", "clamp(n3, −1, 1)"
         constants = ops.parse_op(op)[1]
         return f"{rule.name}({', '.join(p + [fmt(c) for c in constants])})"
     folded = ops.split_constant(op)

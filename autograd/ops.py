@@ -31,10 +31,21 @@ import math
 import re
 from typing import Callable
 
-from autograd.rules import ALIASES, RULES, Rule, is_function, split_wsum
+from autograd.rules import ALIASES, RULES, Rule, split_wsum
 
-__all__ = ["Op", "number_text", "spell", "op_of", "parse_op", "split_constant", "rule_for", "formula",
+__all__ = ["OPERATORS", "is_function", "Op", "number_text", "spell", "op_of", "parse_op", "split_constant", "rule_for", "formula",
            "constants", "function", "FUNCTIONS", "UNARY", "register"]
+
+
+# The ops a Python operator makes; every other named row with a fixed number of
+# parents is also a function (autograd.sin) and a method (x.sin()).
+OPERATORS = frozenset({"+", "-", "*", "/", "**", "%", "neg", "+c", "-c", "c-", "*c", "/c", "c/",
+                       "**c", "c**"})
+
+
+def is_function(rule: Rule) -> bool:
+    """True for the rows that are functions and Value methods ("sin", "atan2", ...)."""
+    return rule.name not in OPERATORS and rule.arity is not None
 
 
 class Op(str):

@@ -1,33 +1,18 @@
 """The derivative table: every operation the engine knows, one row per op.
 
 A row (`Rule`) holds, side by side, what a student would write on the board and
-what the engine computes:
-
-    name         the op as stored on a node: "tanh", "*", "*c", "leaky_relu", ...
-    expression   the formula as text, in the parents a, b (and constants c, slope, ...)
-    derivatives  the text of ∂out/∂parent, one per parent, in parent order
-    fn           the float rule: fn(*parent_floats, *constants) -> (value, local_grads)
-    d            the same local derivatives, written once with arithmetic that works
-                 on floats AND on Values: d(*parents, *constants, out) -> local_grads
-    arity        how many parents (None: any number — "sum" and "wsum", below)
-    params       names of the constants folded into the node, after the parents
-    defaults     default values of the last constants (leaky_relu's slope = 0.01)
-
-A node keeps `data` and `local_grads` exactly as `fn` returned them; `backward()`
-never calls a rule again, it multiplies and adds the stored numbers
-(δ_j = Σ_{k∈↓j} δ_k ∂k/∂j). `d` serves code that wants the derivatives as
-expressions: called with Values it builds a graph that can be differentiated again
-(second derivatives); called with floats it equals `fn`'s local derivatives (the
-tests check every row). An entry of `d` may be a plain number when the derivative
-is a constant (the 1s of a + b): its own derivative is 0.
-
-The n-ary ops take their parents as one flat list: "sum" a_1..a_n, "wsum"
-w_1..w_n, z_1..z_n and then the bias b if any (`split_wsum`).
+what the engine computes (the fields are described in `Rule`). A node keeps `data`
+and `local_grads` exactly as the row's `fn` returned them; `backward()` never calls
+a rule again, it multiplies and adds the stored numbers (δ_j = Σ_{k∈↓j} δ_k ∂k/∂j).
+`d` gives the same derivatives as expressions: called with Values it builds a graph
+that can be differentiated again; called with floats it equals `fn`'s (the tests
+check every row). An entry of `d` may be a plain number where the derivative is a
+constant (the 1s of a + b). The n-ary ops take their parents as one flat list: "sum"
+a_1..a_n, "wsum" w_1..w_n, z_1..z_n, then the bias b if any (`split_wsum`).
 
 Rules raise `DomainError` (a ValueError), ZeroDivisionError or OverflowError with a
-short reason; the engine adds the node and its operands to the message. How a node's
-op string names its row and constants ("*2", "clamp(-1,1)") is `autograd.ops`;
-instructors add rows with `autograd.define`.
+short reason; the engine adds the node and its operands. `autograd.ops` reads a node's
+op string ("*2", "clamp(-1,1)"); `autograd.define` adds rows.
 """
 
 from __future__ import annotations
@@ -41,6 +26,8 @@ class DomainError(ValueError):
 
 
 class Rule(NamedTuple):
+    """One op: its formulas as text beside the code that computes them."""
+
     name: str  # the op name ("tanh", "*", "*c", "leaky_relu", ...)
     expression: str  # the forward formula in terms of a, b (and c for a constant)
     derivatives: tuple[str, ...]  # one formula per parent, in parent order
@@ -147,14 +134,6 @@ def _sigmoid_value(a: float) -> float:
 def _sigmoid(a: float):
     s = _sigmoid_value(a)
     return s, (s * (1.0 - s),)
-
-
-def _relu(a: float):
-    return (a, (1.0,)) if a > 0.0 else (0.0, (0.0,))
-
-
-def _leaky_relu(a: float, slope: float):
-    return (a, (1.0,)) if a > 0.0 else (slope * a, (slope,))
 
 
 def _elu(a: float, alpha: float):
@@ -278,15 +257,6 @@ def _hypot(x: float, y: float):
         raise DomainError("hypot has no derivative at (0, 0) (a cone's tip)")
     r = math.hypot(x, y)
     return r, (x / r, y / r)
-
-
-def _maximum(a: float, b: float):
-    # at a tie the gradient is split evenly, as PyTorch's maximum does
-    return (a, (1.0, 0.0)) if a > b else (b, (0.0, 1.0)) if a < b else (a, (0.5, 0.5))
-
-
-def _minimum(a: float, b: float):
-    return (a, (1.0, 0.0)) if a < b else (b, (0.0, 1.0)) if a > b else (a, (0.5, 0.5))
 
 
 def _clamp(a: float, lo: float, hi: float):
@@ -427,9 +397,11 @@ _TABLE = [
     # -- activations
     Rule("sigmoid", "σ(a) = 1/(1 + e^(−a))", ("∂σ(a)/∂a = σ(a)·(1 − σ(a))",), _sigmoid,
          lambda a, out: (out * (1.0 - out),)),
-    Rule("relu", "max(0, a)", ("∂relu(a)/∂a = 1 if a > 0 else 0",), _relu,
+    Rule("relu", "max(0, a)", ("∂relu(a)/∂a = 1 if a > 0 else 0",),
+         lambda a: (a, (1.0,)) if a > 0.0 else (0.0, (0.0,)),
          lambda a, out: (1.0 if a > 0.0 else 0.0,)),
-    Rule("leaky_relu", "a if a > 0 else s·a", ("∂lrelu(a)/∂a = 1 if a > 0 else s",), _leaky_relu,
+    Rule("leaky_relu", "a if a > 0 else s·a", ("∂lrelu(a)/∂a = 1 if a > 0 else s",),
+         lambda a, slope: (a, (1.0,)) if a > 0.0 else (slope * a, (slope,)),
          lambda a, slope, out: (1.0 if a > 0.0 else slope,), 1, ("slope",), (0.01,)),
     Rule("elu", "a if a > 0 else α(e^a − 1)", ("∂elu(a)/∂a = 1 if a > 0 else α·e^a",), _elu,
          lambda a, alpha, out: (1.0 if a > 0.0 else alpha * exp(a),), 1, ("alpha",), (1.0,)),
@@ -438,11 +410,13 @@ _TABLE = [
     # -- piecewise
     Rule("maximum", "max(a, b)",
          ("∂max(a, b)/∂a = 1 if a > b, ½ at a tie (as PyTorch), else 0",
-          "∂max(a, b)/∂b = 1 if b > a, ½ at a tie (as PyTorch), else 0"), _maximum,
+          "∂max(a, b)/∂b = 1 if b > a, ½ at a tie (as PyTorch), else 0"),
+         lambda a, b: (a, (1.0, 0.0)) if a > b else (b, (0.0, 1.0)) if a < b else (a, (0.5, 0.5)),
          lambda a, b, out: (1.0, 0.0) if a > b else (0.0, 1.0) if a < b else (0.5, 0.5), 2),
     Rule("minimum", "min(a, b)",
          ("∂min(a, b)/∂a = 1 if a < b, ½ at a tie (as PyTorch), else 0",
-          "∂min(a, b)/∂b = 1 if b < a, ½ at a tie (as PyTorch), else 0"), _minimum,
+          "∂min(a, b)/∂b = 1 if b < a, ½ at a tie (as PyTorch), else 0"),
+         lambda a, b: (a, (1.0, 0.0)) if a < b else (b, (0.0, 1.0)) if a > b else (a, (0.5, 0.5)),
          lambda a, b, out: (1.0, 0.0) if a < b else (0.0, 1.0) if a > b else (0.5, 0.5), 2),
     Rule("clamp", "min(max(a, lo), hi)", ("∂clamp(a)/∂a = 1 if lo ≤ a ≤ hi else 0",), _clamp,
          lambda a, lo, hi, out: (1.0 if lo <= a <= hi else 0.0,), 1, ("lo", "hi"),
@@ -458,14 +432,3 @@ RULES: dict[str, Rule] = {r.name: r for r in _TABLE}
 # NumPy's and PyTorch's spellings of the inverse functions: the same rows.
 ALIASES = {"arcsin": "asin", "arccos": "acos", "arctan": "atan",
            "arcsinh": "asinh", "arccosh": "acosh", "arctanh": "atanh"}
-
-# The ops a Python operator makes; every other named row with a fixed number of
-# parents is also a function (autograd.sin) and a method (x.sin()).
-OPERATORS = frozenset({"+", "-", "*", "/", "**", "%", "neg", "+c", "-c", "c-", "*c", "/c", "c/",
-                       "**c", "c**"})
-
-
-def is_function(rule: Rule) -> bool:
-    """True for the rows that are functions and Value methods ("sin", "atan2", ...)."""
-    return rule.name not in OPERATORS and rule.arity is not None
-

@@ -23,8 +23,10 @@ from math import isfinite
 from typing import Iterable, Iterator, Sequence
 
 from autograd import fast, graph
-from autograd.ops import constants, op_of
-from autograd.rules import ALIASES, RULES, Rule, is_function
+from autograd.explain import explain
+from autograd.inputs import as_float, check_label
+from autograd.ops import constants, is_function, op_of
+from autograd.rules import ALIASES, RULES, Rule
 
 # Whether new nodes record their parents: switched off inside `no_grad()`, for the
 # current thread (and asyncio task) only — a context variable, not a global.
@@ -50,7 +52,7 @@ class Value:
     def __init__(self, data, label: str = ""):
         self.data = as_float(data, "Value({!r})", data)
         self.grad = 0.0
-        self._label = _check_label(label, self)
+        self._label = check_label(label, self)
         self.op = ""  # "" for a leaf (an input, a weight, a constant); else an `ops.Op`
         self.parents: tuple[Value, ...] = ()  # ↑j, in argument order
         self.local_grads: tuple[float, ...] = ()  # ∂self/∂parent, same order
@@ -62,7 +64,7 @@ class Value:
 
     @label.setter
     def label(self, label: str) -> None:
-        self._label = _check_label(label, self)
+        self._label = check_label(label, self)
 
     def __repr__(self) -> str:
         label = f", label={self.label!r}" if self.label else ""
@@ -224,63 +226,10 @@ def apply_rule(rule: Rule, parents: tuple, consts: tuple = ()) -> Value:
     try:
         data, local_grads = rule.fn(*args)
     except (ArithmeticError, ValueError) as err:
-        raise type(err)(_explain(op, parents, args, err)) from None
+        raise type(err)(explain(op, parents, args, err)) from None
     if not isfinite(data):  # e.g. 1e200 * 1e200: float ops overflow to inf silently
-        raise OverflowError(_explain(op, parents, args, "the result is too large for a float"))
+        raise OverflowError(explain(op, parents, args, "the result is too large for a float"))
     return _node(data, op, parents, local_grads)
-
-
-def _explain(op: str, parents, args, err) -> str:
-    operands = ", ".join(f"{graph.name_of(p)} = {p.data!r}" for p in parents[:5])
-    more = ", ..." if len(parents) > 5 else ""
-    extra = "".join(f", constant {c!r}" for c in args[len(parents):])
-    return f"{op}: {err} (operand {operands}{more}{extra})"
-
-
-def as_float(x, what: str, *what_args) -> float:
-    """Accept int, float and numpy floating/integer scalars; reject everything else.
-
-    `what` names the argument in the error message, formatted with `what_args` only
-    when there is an error (formatting it on every call would cost more than the check)."""
-    if type(x) is not float and type(x) is not int:  # (the numbers.Real ABC test is slow)
-        if isinstance(x, bool) or not isinstance(x, numbers.Real):
-            raise TypeError(f"{what.format(*what_args)}: expected a real number (int or float), "
-                            f"got {type(x).__name__} {x!r}")
-    try:
-        f = float(x)
-    except OverflowError:  # an int beyond ±1.8e308 (its repr may be too long to print)
-        shown = _Shown(f"<an integer of about {int(x.bit_length() * 0.30103) + 1} digits>")
-        raise ValueError(f"{what.format(*[shown if a is x else a for a in what_args])}: too large "
-                         "for a float (at most about 1.8e308)") from None
-    if not isfinite(f):
-        raise ValueError(f"{what.format(*what_args)}: {f} is not a finite number")
-    return f
-
-
-class _Shown(str):
-    """Text that an error message shows as it is, also where it formats with !r."""
-
-    __repr__ = str.__str__
-
-
-def _check_label(label, node: Value) -> str:
-    """A label must be text that can be drawn: a str with no NUL and no lone surrogate
-    (neither can be written to a file as UTF-8, so Graphviz and browsers never see them)."""
-    if type(label) is str and label.isascii() and "\x00" not in label:
-        return label  # the usual case, checked cheaply
-    if not isinstance(label, str):
-        problem = f"must be a str, got {type(label).__name__} {label!r}"
-    elif "\x00" in label:
-        problem = f"{label!r} contains a NUL character (\\x00), which cannot be drawn; remove it"
-    elif any("\ud800" <= ch <= "\udfff" for ch in label):
-        problem = f"{label!r} contains a lone surrogate, which is not a character and cannot be drawn"
-    else:
-        return label
-    # a node being made has its data but no op yet; a node being relabelled has both
-    where = f" (setting the label of {graph.name_of(node)})" if hasattr(node, "op") \
-        else f" (making Value({node.data!r}))"
-    error = TypeError if not isinstance(label, str) else ValueError
-    raise error(f"Value label {problem}{where}")
 
 
 def _const(x, op: str) -> tuple[float]:

@@ -60,7 +60,8 @@ from typing import Callable, Sequence
 from autograd import ops, rules
 from autograd import value as engine
 from autograd.teaching.steps import node_expression
-from autograd.graph import name_of, topological_order
+from autograd.explain import name_of
+from autograd.graph import topological_order
 from autograd.value import Value
 
 __all__ = ["compile", "Compiled"]

@@ -46,7 +46,8 @@ from autograd.files import write_atomic
 from autograd.teaching.quiz import Quiz
 from autograd.names import fmt, groups, latex_name, latex_number, node_expression, node_names
 from autograd.graph import sweep_reverse, topological_order
-from autograd.value import Value, as_float
+from autograd.inputs import as_float
+from autograd.value import Value
 
 __all__ = ["Term", "Step", "GroupStep", "backward_steps", "node_names", "node_expression", "formula", "Stepper",
            "Frames", "Frame", "fmt"]
