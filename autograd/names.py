@@ -10,6 +10,8 @@ and error messages:
   node of the topological order; a name shared by several nodes gets #<i>.
 - `node_expression(node, names)`: how a node was computed from its parents, in their names.
 - `latex_name`, `latex_number`: the same name and number as LaTeX.
+- `delta_name`, `latex_delta`: δ of a node, as text and LaTeX: the lectures' δ[1]_2 for the
+  pre-activation a[1]_2, δ[name] for any other node.
 - `describe(v)`: a node (or any argument) in an error message.
 - `visible(text)`: text with every character drawable.
 - `groups(collapse, ids)`: the groups of a `collapse=` argument, read and checked once.
@@ -28,7 +30,7 @@ from autograd.graph import topological_order
 from autograd.value import Value
 
 __all__ = ["fmt", "fmt_fixed", "visible", "node_names", "node_expression", "latex_name", "latex_number",
-           "describe", "groups"]
+           "delta_name", "latex_delta", "describe", "groups"]
 
 
 # ---------------------------------------------------------------------------
@@ -158,6 +160,22 @@ def latex_name(name: str) -> str:
     special = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "_": r"\_", "#": r"\#",
                "$": r"\$", "%": r"\%", "&": r"\&", "^": r"\^{}", "~": r"\~{}"}
     return r"\text{" + "".join(special.get(ch, ch) for ch in name) + "}"
+
+
+_PRE_ACTIVATION = re.compile(r"^a\[(\d+)\]_(\d+)$")  # a[l]_j, as nn labels it
+
+
+def delta_name(name: str) -> str:
+    """δ of the node called `name`: δ[1]_2 for the pre-activation a[1]_2 (the lectures'
+    δ^{(1)}_2 = ∂E/∂a^{(1)}_2, one name in the op-level and the unit-level steps), else δ[name]."""
+    m = _PRE_ACTIVATION.match(name)
+    return f"δ[{m[1]}]_{m[2]}" if m else f"δ[{name}]"
+
+
+def latex_delta(name: str) -> str:
+    """`delta_name` as LaTeX: \\delta^{(1)}_{2}, or \\delta_{x_{1}}."""
+    m = _PRE_ACTIVATION.match(name)
+    return rf"\delta^{{({m[1]})}}_{{{m[2]}}}" if m else rf"\delta_{{{latex_name(name)}}}"
 
 
 # ---------------------------------------------------------------------------

@@ -38,13 +38,16 @@ class History:
     (floats, in the order of `model.parameters()`) that epoch e STARTED from — the
     weights its first gradient was computed at, so with whole-batch training
     `loss[e - 1]` is the loss at exactly those weights. The trained weights are the
-    model's own. `record_every` is the k of "every k-th epoch" (see `fit`)."""
+    model's own. `record_every` is the k of "every k-th epoch" (see `fit`).
+    `settings` keeps what fit was given (loss, l2, batch_size, epochs), so a view of
+    the history can compute the same loss's δ."""
 
     loss: list[float] = field(default_factory=list)
     accuracy: list[float] = field(default_factory=list)
     steps: int = 0
     snapshots: list[tuple[int, tuple[float, ...]]] = field(default_factory=list)
     record_every: int = 0
+    settings: dict = field(default_factory=dict)
 
 
 # record=True keeps at most this many numbers (epochs kept × parameters), about 8 MB
@@ -73,7 +76,10 @@ def correct(outputs: Sequence, target, kind: str) -> bool:
     """Is this example classified correctly? `outputs` are Values or floats.
 
     bce: y > ½ ⇔ t > ½ for every output; hinge: sign(y) = t; (softmax_)cross_entropy:
-    argmax y = the target class (an index, or the argmax of a one-hot list)."""
+    argmax y = the target class (an index, or the argmax of a one-hot list). A Neuron's
+    one output may come bare (a Value or a number), as the Neuron returns it."""
+    if isinstance(outputs, (Value, numbers.Real)):
+        outputs = [outputs]
     y = [v.data if isinstance(v, Value) else float(v) for v in outputs]
     if kind in ("bce", "hinge"):
         # a bare number (numpy's too: np.int64 is a numbers.Real) is a one-output target
@@ -130,9 +136,11 @@ def _check_loss(model, X, y, loss_fn) -> None:
 
 
 def predict(model, X: Sequence[Sequence[float]]) -> list[list[float]]:
-    """The model's outputs for every row of X, as plain floats (no graph is kept)."""
+    """The model's outputs for every row of X, as plain floats (no graph is kept); a
+    Neuron's one output is a list of one, as a layer's."""
     with autograd.no_grad():
-        return [[v.data for v in model(x)] for x in X]
+        outputs = [model(x) for x in X]
+    return [[out.data] if isinstance(out, Value) else [v.data for v in out] for out in outputs]
 
 
 def accuracy(model, X, y, loss) -> float:
@@ -196,7 +204,7 @@ def fit(
     n = len(X)
     size = n if batch_size is None else min(batch_size, n)
     rng = random.Random(seed)
-    history = History()
+    history = History(settings={"loss": loss, "l2": l2, "batch_size": batch_size, "epochs": epochs})
     every = record_stride(epochs, len(params)) if record else 0
     history.record_every = every
 

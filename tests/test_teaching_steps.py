@@ -239,7 +239,12 @@ def test_latex_names_a_network_node_as_the_text_does():
     E = half_sse(model([0.5, -1.0]), [1.0])
     steps = {s.name: s for s in backward_steps(E)}
     assert name_of("a", 2, 1) in steps and name_of("w", 2, 1, 2) in steps
-    assert r"\delta_{a^{(2)}_{1}}" in steps[name_of("a", 2, 1)].latex()
+    # δ of a pre-activation is the lectures' δ^{(2)}_1, in the text as in the unit-level steps
+    assert steps[name_of("a", 2, 1)].latex().startswith(r"\delta^{(2)}_{1} = ")
+    assert steps[name_of("a", 2, 1)].text().startswith("δ[2]_1 = ")
+    units = nn.backprop_steps(model, [0.5, -1.0], [1.0], "half_sse")
+    assert any(u.name == "δ[2]_1" for u in units.steps)
+    assert r"\delta_{z^{(1)}_{2}}" in steps[name_of("z", 1, 2)].latex()  # any other node: δ of its name
     assert r"\partial w^{(2)}_{1,2}" in steps[name_of("w", 2, 1, 2)].latex()
     assert r"\partial z^{(1)}_{2}" in steps[name_of("z", 1, 2)].latex()
 

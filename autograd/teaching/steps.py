@@ -44,7 +44,7 @@ from typing import Mapping, Sequence
 from autograd import escape, ops
 from autograd.files import write_atomic
 from autograd.teaching.quiz import Quiz
-from autograd.names import fmt, groups, latex_name, latex_number, node_expression, node_names
+from autograd.names import delta_name, fmt, groups, latex_delta, latex_name, latex_number, node_expression, node_names
 from autograd.graph import sweep_reverse, topological_order
 from autograd.inputs import as_float
 from autograd.value import Value
@@ -95,14 +95,14 @@ class Step:
 
     def text(self) -> str:
         """One line: δ[j] = Σ δ[k]·∂k/∂j = (δ_k)(∂k/∂j) + ... = δ_j."""
-        j = self.name
+        j, dj = self.name, delta_name(self.name)
         if self.is_root:
             if self.delta == 1.0:
-                return f"δ[{j}] = ∂{j}/∂{j} = 1"
-            return f"δ[{j}] = {fmt(self.delta)} (the seed given to backward)"
-        symbols = " + ".join(f"δ[{t.consumer_name}]·∂{t.consumer_name}/∂{j}" for t in self.terms)
+                return f"{dj} = ∂{j}/∂{j} = 1"
+            return f"{dj} = {fmt(self.delta)} (the seed given to backward)"
+        symbols = " + ".join(f"{delta_name(t.consumer_name)}·∂{t.consumer_name}/∂{j}" for t in self.terms)
         numbers = " + ".join(f"({fmt(t.consumer_delta)})({fmt(t.local)})" for t in self.terms)
-        return f"δ[{j}] = {symbols} = {numbers} = {fmt(self.delta)}"
+        return f"{dj} = {symbols} = {numbers} = {fmt(self.delta)}"
 
     def explain(self) -> str:
         """Several lines: the sum, then each term with the rule its ∂k/∂j comes from."""
@@ -111,26 +111,26 @@ class Step:
             lines.append(f"  {self.name} is the output: every δ below is ∂{self.name}/∂node.")
         for t in self.terms:
             lines.append(
-                f"  {t.consumer_name} ∈ ↓{self.name}: δ[{t.consumer_name}] = {fmt(t.consumer_delta)}, "
+                f"  {t.consumer_name} ∈ ↓{self.name}: {delta_name(t.consumer_name)} = {fmt(t.consumer_delta)}, "
                 f"∂{t.consumer_name}/∂{self.name} = {fmt(t.local)}   ({t.formula})"
             )
         return "\n".join(lines)
 
     def latex(self) -> str:
         """The same sum as `text()`, as a LaTeX formula (no surrounding $)."""
-        j = latex_name(self.name)
+        j, dj = latex_name(self.name), latex_delta(self.name)
         if self.is_root:
-            return rf"\delta_{{{j}}} = \frac{{\partial {j}}}{{\partial {j}}} = {latex_number(self.delta)}" \
-                if self.delta == 1.0 else rf"\delta_{{{j}}} = {latex_number(self.delta)}"
+            return rf"{dj} = \frac{{\partial {j}}}{{\partial {j}}} = {latex_number(self.delta)}" \
+                if self.delta == 1.0 else rf"{dj} = {latex_number(self.delta)}"
         symbols = " + ".join(
-            rf"\delta_{{{latex_name(t.consumer_name)}}}\,"
+            rf"{latex_delta(t.consumer_name)}\,"
             rf"\frac{{\partial {latex_name(t.consumer_name)}}}{{\partial {j}}}"
             for t in self.terms
         )
         numbers = " + ".join(
             rf"({latex_number(t.consumer_delta)})({latex_number(t.local)})" for t in self.terms
         )
-        return rf"\delta_{{{j}}} = {symbols} = {numbers} = {latex_number(self.delta)}"
+        return rf"{dj} = {symbols} = {numbers} = {latex_number(self.delta)}"
 
     def _repr_latex_(self) -> str:
         return f"${self.latex()}$"
