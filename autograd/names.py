@@ -7,7 +7,8 @@ and error messages:
 - `fmt(x)`: a number to 4 significant digits with a real minus sign (−0.4); `fmt_fixed(x)`
   the fixed-width variant for drawn boxes (trailing zeros kept: -0.5000).
 - `node_names(root)`: one stable name per node of a graph: its label, or n<i> for the i-th
-  node of the topological order; a name shared by several nodes gets #<i>.
+  node of the topological order; a name shared by several nodes gets #<i>; an automatic
+  name never equals a label (the user's own n2 stays n2, the engine's becomes n2′).
 - `node_expression(node, names)`: how a node was computed from its parents, in their names.
 - `latex_name`, `latex_number`: the same name and number as LaTeX.
 - `delta_name`, `latex_delta`: δ of a node, as text and LaTeX: the lectures' δ[1]_2 for the
@@ -96,12 +97,20 @@ def node_names(root: Value) -> dict[Value, str]:
     """A readable, stable name for every node of root's graph (see the module doc)."""
     order = topological_order(root)
     # a label that is not a str (set after construction) is still shown, as str()
-    names = {node: (node.label if isinstance(node.label, str) else str(node.label)) or f"n{i}"
-             for i, node in enumerate(order)}
-    counts = Counter(names.values())
+    labels = {node: node.label if isinstance(node.label, str) else str(node.label) for node in order}
+    counts = Counter(labels.values())
+    taken = set(labels.values())
+    names = {}
     for i, node in enumerate(order):
-        if counts[names[node]] > 1:
-            names[node] = f"{names[node]}#{i}"
+        name = labels[node]
+        if not name or counts[name] > 1:
+            # an automatic name never takes a name someone gave: the user's own n2 stays n2,
+            # and the second node the engine would call n2 becomes n2′
+            name = f"{name}#{i}" if name else f"n{i}"
+            while name in taken:
+                name += "′"
+            taken.add(name)
+        names[node] = name
     return names
 
 

@@ -363,12 +363,18 @@ _SCRIPT = r"""
   var W = new Float64Array(S * P);
   for (var q = 0; q < S * P; q++) W[q] = dv.getFloat64(8 * q, true);
 
-  // The activations h and their derivatives h'(a) (given z = h(a)), as autograd.rules has them.
+  // The activations h and their derivatives h'(a) (given z = h(a)), as autograd.rules computes
+  // them, with the same care where a formula would cancel: 1 − z² past |a| = 4, 1 − σ past a = 2.
   function sigmoid(a) { if (a >= 0) return 1 / (1 + Math.exp(-a)); var e = Math.exp(a); return e / (1 + e); }
+  function tanhSlope(a, z) {
+    if (a >= -4 && a <= 4) return 1 - z * z;
+    if (a > 20 || a < -20) return 4 * Math.exp(-2 * Math.abs(a));
+    var s = 1 / Math.cosh(a); return s * s;
+  }
   var H = {
     identity: [function (a) { return a; }, function () { return 1; }],
-    sigmoid: [sigmoid, function (a, z) { return z * (1 - z); }],
-    tanh: [Math.tanh, function (a, z) { return 1 - z * z; }],
+    sigmoid: [sigmoid, function (a, z) { return a < 2 ? z * (1 - z) : z * sigmoid(-a); }],
+    tanh: [Math.tanh, tanhSlope],
     relu: [function (a) { return a > 0 ? a : 0; }, function (a) { return a > 0 ? 1 : 0; }],
     leaky_relu: [function (a) { return a > 0 ? a : 0.01 * a; }, function (a) { return a > 0 ? 1 : 0.01; }],
     elu: [function (a) { return a > 0 ? a : Math.expm1(a); }, function (a) { return a > 0 ? 1 : Math.exp(a); }],
@@ -540,35 +546,43 @@ _SCRIPT = r"""
       }
       return;
     }
-    var img = ctx.createImageData(G, G), vals = new Float64Array(G * G), single = colourBy !== "class";
-    var kk = single ? Number(colourBy) : 0;
+    // One output: its value around the cut, and the contour y_k = cut. Classes: the argmax
+    // class, and for each class k the contour of its margin y_k − max_{i≠k} y_i = 0.
+    var img = ctx.createImageData(G, G), single = colourBy !== "class", kk = single ? Number(colourBy) : 0;
+    var fields = single ? [new Float64Array(G * G)] : [];
+    for (var k = 0; !single && k < K; k++) fields.push(new Float64Array(G * G));
     for (var r = 0; r < G; r++) for (var c2 = 0; c2 < G; c2++) {
       var x = [lo[0] + (hi[0] - lo[0]) * (c2 + 0.5) / G, hi[1] - (hi[1] - lo[1]) * (r + 0.5) / G];
-      var y = forward(stepNo, x).z[L], col;
-      if (single) { vals[r * G + c2] = y[kk] - D.cut[kk]; col = diverge(0.5 * vals[r * G + c2] / D.half[kk]); }
-      else { var m = argmax(y); col = mix(PALETTE[m % 10], 0.35); }
-      img.data.set([col[0], col[1], col[2], 255], 4 * (r * G + c2));
+      var y = forward(stepNo, x).z[L], col, at = r * G + c2;
+      if (single) { fields[0][at] = y[kk] - D.cut[kk]; col = diverge(0.5 * fields[0][at] / D.half[kk]); }
+      else {
+        var m = argmax(y); col = mix(PALETTE[m % 10], 0.35);
+        for (k = 0; k < K; k++) { var other = -Infinity;
+          for (var i = 0; i < K; i++) if (i !== k) other = Math.max(other, y[i]);
+          fields[k][at] = y[k] - other; }
+      }
+      img.data.set([col[0], col[1], col[2], 255], 4 * at);
     }
     var off = document.createElement("canvas"); off.width = G; off.height = G;
     off.getContext("2d").putImageData(img, 0, 0);
     ctx.imageSmoothingEnabled = true; ctx.drawImage(off, 0, 0, SIZE, SIZE);
-    if (!single) return;
-    // the contour y = cut (marching squares on the grid): the decision boundary
     ctx.beginPath(); ctx.strokeStyle = "#222"; ctx.lineWidth = 1.5;
-    var cellSize = SIZE / G;
-    for (r = 0; r < G - 1; r++) for (c2 = 0; c2 < G - 1; c2++) {
-      var v = [vals[r * G + c2], vals[r * G + c2 + 1], vals[(r + 1) * G + c2 + 1], vals[(r + 1) * G + c2]];
-      var at = [[0, 0], [0, 1], [1, 1], [1, 0]], pts = [];
+    fields.forEach(contour);
+    ctx.stroke();
+  }
+  function contour(vals) {  // the line vals = 0 by marching squares over the grid's cell centres
+    var cellSize = SIZE / G, corner = [[0, 0], [0, 1], [1, 1], [1, 0]];
+    for (var r = 0; r < G - 1; r++) for (var c = 0; c < G - 1; c++) {
+      var v = [vals[r * G + c], vals[r * G + c + 1], vals[(r + 1) * G + c + 1], vals[(r + 1) * G + c]], pts = [];
       for (var e = 0; e < 4; e++) {
-        var a = v[e], bb = v[(e + 1) % 4];
-        if ((a > 0) !== (bb > 0)) {
-          var f = a / (a - bb), p0 = at[e], p1 = at[(e + 1) % 4];
-          pts.push([(c2 + 0.5 + p0[1] + (p1[1] - p0[1]) * f) * cellSize, (r + 0.5 + p0[0] + (p1[0] - p0[0]) * f) * cellSize]);
+        var a = v[e], b = v[(e + 1) % 4];
+        if ((a > 0) !== (b > 0)) {  // the line crosses this side: where, by linear interpolation
+          var f = a / (a - b), p0 = corner[e], p1 = corner[(e + 1) % 4];
+          pts.push([(c + 0.5 + p0[1] + (p1[1] - p0[1]) * f) * cellSize, (r + 0.5 + p0[0] + (p1[0] - p0[0]) * f) * cellSize]);
         }
       }
-      for (var s2 = 0; s2 + 1 < pts.length; s2 += 2) { ctx.moveTo(pts[s2][0], pts[s2][1]); ctx.lineTo(pts[s2 + 1][0], pts[s2 + 1][1]); }
+      for (var s = 0; s + 1 < pts.length; s += 2) { ctx.moveTo(pts[s][0], pts[s][1]); ctx.lineTo(pts[s + 1][0], pts[s + 1][1]); }
     }
-    ctx.stroke();
   }
 
   // -- the loss curve --------------------------------------------------------------------------

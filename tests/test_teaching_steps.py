@@ -156,10 +156,11 @@ def test_names_are_stable_and_unique():
     assert len(set(names.values())) == len(names)
     order = topological_order(root)
     assert [names[n] for n in order] == ["x#0", "x#1", "n2", "n3"]
-    # a label that collides with an automatic name is disambiguated too
+    # an automatic name that a label already uses steps aside: the label keeps its name
     n2 = Value(1.0, "n2")
     root = (n2 + Value(1.0)) * Value(3.0)
-    assert sorted(node_names(root).values()) == sorted(["n2#0", "n1", "n2#2", "n3", "n4"])
+    assert node_names(root)[n2] == "n2"
+    assert sorted(node_names(root).values()) == sorted(["n2", "n1", "n2′", "n3", "n4"])
 
 
 def test_node_expressions_name_the_operation():

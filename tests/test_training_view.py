@@ -376,3 +376,21 @@ def test_the_notebook_iframe_runs_the_page_in_chromium(browser, tmp_path):
     assert float(frame.locator("#loss").get_attribute("data-v")) == hist.loss[3]
     assert frame.locator("#counter").text_content() == "step 4 of 5" and errors == []
     page.close()
+
+
+def test_saturated_units_keep_their_digits_as_the_engine_does(browser, tmp_path):
+    """Far out on a tanh or a sigmoid, h'(a) is tiny and 1 − z² would cancel; the page takes
+    the engine's formulas there, so even these δ agree to 1e-12 relative."""
+    model = nn.MLP(1, [4, 1], activation="tanh", output="sigmoid")
+    # a[1]_j = w·x: 3x (1 − z² region), 6x and −12x (1/cosh²), 25x (4e^(−2|a|)); the output
+    # a ≈ 32 (σ(a)σ(−a), where 1 − σ(a) keeps 2 digits)
+    weights = (3.0, 0.0, 6.0, 0.0, -12.0, 0.0, 25.0, 0.0, 1.0, 1.0, 1.0, 1.0, 30.0)
+    hist = nn.History(loss=[0.0], snapshots=[(1, weights)], settings={"loss": "mse"})
+    for x, t in [([1.0], [0.0]), ([0.5], [1.0])]:
+        view = nn.TrainingView(model, [x], [t], hist)
+        page = open_page(browser, view, tmp_path)
+        js, engine = page.evaluate("trainingView.point(1, 0)"), view.engine_point(1, 0)
+        for u, v in zip([d for layer in js["delta"] for d in layer] + js["grads"],
+                        [d for layer in engine["delta"] for d in layer] + engine["grads"], strict=True):
+            assert v != 0 and abs(u - v) <= 1e-12 * abs(v), (u, v)
+        page.close()
