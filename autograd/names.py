@@ -26,8 +26,9 @@ import unicodedata
 from collections import Counter
 from typing import Mapping
 
-from autograd import rules
-from autograd.value import Value, topological_order
+from autograd import ops, rules
+from autograd.graph import topological_order
+from autograd.value import Value
 
 __all__ = ["fmt", "fmt_fixed", "visible", "node_names", "node_expression", "latex_name", "latex_number",
            "delta_name", "latex_delta", "describe", "groups"]
@@ -132,14 +133,13 @@ def node_expression(node: Value, names: Mapping[Value, str]) -> str:
         return " + ".join(p) if p else "0"
     if op == "wsum":
         # parents: n weights, n inputs, then the bias (lecture 000: a_j = Σ w_jk z_k + b_j)
-        n = len(p) // 2
-        terms = [f"{w}·{z}" for w, z in zip(p[:n], p[n : 2 * n])]
-        return " + ".join(terms + p[2 * n :]) or "0"
-    rule = rules.rule_for(op)
-    if rule is not None and rules.is_function(rule):  # "tanh(n3)", "atan2(y, x)", "clamp(n3, −1, 1)"
-        constants = rules.parse_op(op)[1]
+        weights, inputs, bias = rules.split_wsum(p)
+        return " + ".join([f"{w}·{z}" for w, z in zip(weights, inputs)] + list(bias)) or "0"
+    rule = ops.rule_for(op)
+    if rule is not None and ops.is_function(rule):  # "tanh(n3)", "atan2(y, x)", "clamp(n3, −1, 1)"
+        constants = ops.parse_op(op)[1]
         return f"{rule.name}({', '.join(p + [fmt(c) for c in constants])})"
-    folded = rules.split_constant(op)
+    folded = ops.split_constant(op)
     if folded is not None and len(p) == 1:
         rule = folded[0]
         c = fmt(folded[1])

@@ -10,7 +10,7 @@ import sys
 import pytest
 from hypothesis import example, given, strategies as st
 
-from autograd import Value, rules
+from autograd import Value, ops
 
 mpmath = pytest.importorskip("mpmath", reason="mpmath gives the high-precision reference (pip install mpmath)")
 mpmath.mp.dps = 50
@@ -37,7 +37,7 @@ def grads(make, *xs):
 def d_agrees_with_fn(make, *xs):
     """The row's d on floats is bit for bit the node's stored derivatives (as for every row)."""
     node = make(*[Value(x) for x in xs])
-    rule, constants = rules.parse_op(node.op)
+    rule, constants = ops.parse_op(node.op)
     return rule.d(*[p.data for p in node.parents], *constants, node.data) == node.local_grads
 
 

@@ -69,7 +69,8 @@ except ImportError as e:  # the engine runs without it; only drawing needs it
 from autograd import escape
 from autograd.files import write_atomic
 from autograd.names import describe, fmt_fixed, groups, node_names
-from autograd.value import Value, topological_order
+from autograd.graph import topological_order
+from autograd.value import Value
 
 __all__ = ["draw", "render", "GraphvizNotFound", "LayoutTimeout", "Drawing", "record_escape",
            "label_escape", "LAYOUT_TIMEOUT"]

@@ -57,10 +57,12 @@ import linecache
 import re
 from typing import Callable, Sequence
 
-from autograd import rules
+from autograd import ops, rules
 from autograd import value as engine
 from autograd.teaching.steps import node_expression
-from autograd.value import Value, topological_order
+from autograd.explain import name_of
+from autograd.graph import topological_order
+from autograd.value import Value
 
 __all__ = ["compile", "Compiled"]
 
@@ -75,10 +77,9 @@ _CHUNK = 64  # terms per source line in long sums (Python's parser nests a + b +
 # They must give exactly the numbers of the table's rules (tests/test_modes_compile.py):
 # Python's float + − · are the same operations the rules perform.
 def _inline_wsum(p: list[str], c: tuple) -> tuple[str, list[str]]:
-    n = len(p) // 2
-    ws, zs, rest = p[:n], p[n : 2 * n], p[2 * n :]
+    ws, zs, rest = rules.split_wsum(p)
     # the rule: sum(map(mul, w, z)) + b, left to right
-    value = " + ".join([f"{w} * {z}" for w, z in zip(ws, zs)] + rest)
+    value = " + ".join([f"{w} * {z}" for w, z in zip(ws, zs)] + list(rest))
     return value, [*zs, *ws, *(["1"] * len(rest))]
 
 
@@ -128,7 +129,7 @@ class _Names:
 def _rule_of(node: Value) -> tuple[str, Callable | None, tuple]:
     """(rule name, rule function, constants) of an interior node, from the table."""
     try:
-        rule, constants = rules.parse_op(node.op)
+        rule, constants = ops.parse_op(node.op)
     except ValueError:
         raise ValueError(
             f"compile: {_describe(node)} was made by op {node.op!r}, which is not in "
@@ -138,7 +139,7 @@ def _rule_of(node: Value) -> tuple[str, Callable | None, tuple]:
 
 
 def _describe(node: Value) -> str:
-    return engine._name(node)
+    return name_of(node)
 
 
 # ---------------------------------------------------------------------------
@@ -326,7 +327,7 @@ class _Writer:
                 term = dk if local == "1" else f"-{dk}" if local == "-1" else f"{dk} * {local}"
                 op = "+=" if dj in started else "="
                 started.add(dj)
-                text = rules.formula(node.op, i, len(node.parents))
+                text = ops.formula(node.op, i, len(node.parents))
                 note = f"{text}   ({self.names[node]} → {self.names[parent]})"
                 lines.append(indent + self._pad(f"{dj} {op} {term}", comment(note)))
         return lines
@@ -544,11 +545,11 @@ def _engine_node(op: str, rule_name: str, fn, parents: tuple, constants: tuple) 
     """One node made by the engine itself, so its checks and messages are the engine's:
     the n-ary ops through their constructors, every other op as its `Value` method does."""
     if rule_name == "wsum":
-        n = len(parents) // 2
-        return engine.weighted_sum(parents[:n], parents[n : 2 * n], parents[2 * n] if len(parents) > 2 * n else None)
+        weights, inputs, bias = rules.split_wsum(parents)
+        return engine.weighted_sum(weights, inputs, bias[0] if bias else None)
     if rule_name == "sum":
         return Value.sum(parents)
-    return engine._apply(op, fn, parents, (*(p.data for p in parents), *constants))
+    return engine.apply_rule(ops.parse_op(op)[0], parents, constants)
 
 
 def compile(root: Value | Sequence[Value], inputs: Sequence[Value]) -> Compiled:  # noqa: A001

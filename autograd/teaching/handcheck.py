@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from typing import Callable, Mapping
 
 from autograd import escape
-from autograd.check import check_eps
+from autograd.check import central_difference, check_eps
 from autograd.teaching.judge import ATOL, RTOL, Tolerance, agrees
 from autograd.teaching.slips import Slip, SlipFinder
 from autograd.value import Value
@@ -304,13 +304,16 @@ def _engine_grads(f, point) -> dict[str, float]:
 
 def _central_difference(f, point, name: str, eps: float) -> float:
     """(f(x + h) − f(x − h)) / 2h along `name`; nan where f is undefined nearby."""
-    h = eps * max(1.0, abs(point[name]))
+    names = list(point)
+
+    def on_floats(*x: float) -> float:
+        return evaluate(f, dict(zip(names, x)))[0].data
+
     try:
-        up = evaluate(f, {**point, name: point[name] + h})[0].data
-        down = evaluate(f, {**point, name: point[name] - h})[0].data
+        return central_difference(on_floats, list(point.values()), names.index(name),
+                                  eps * max(1.0, abs(point[name])))
     except (ArithmeticError, ValueError):
         return math.nan
-    return (up - down) / (2 * h)
 
 
 def _claim_value(name: str, claim, point, strict: bool) -> float:

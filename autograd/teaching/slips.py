@@ -34,11 +34,12 @@ import math
 from dataclasses import dataclass
 from typing import Callable
 
-from autograd import rules
+from autograd import ops
 from autograd.graph import pull_deltas
 from autograd.names import fmt, node_names
 from autograd.teaching.judge import agrees
-from autograd.value import Value, topological_order
+from autograd.graph import topological_order
+from autograd.value import Value
 
 __all__ = ["Slip", "SlipFinder", "name_slip", "KINDS"]
 
@@ -121,7 +122,7 @@ class SlipFinder:
                 if not t[j]:
                     continue  # the edge is on no path from the leaf
                 kn, jn = self.names[k], self.names[j]
-                why = rules.formula(k.op, i, len(k.parents))
+                why = ops.formula(k.op, i, len(k.parents))
 
                 def slip(kind: str, new_local: float, text: str) -> None:
                     value = right + d_k * (new_local - local) * t[j]
@@ -137,9 +138,9 @@ class SlipFinder:
                 if local != 1.0:
                     slip("missing_local", 1.0,
                          f"took ∂{kn}/∂{jn} as 1 instead of {fmt(local)} ({why}): a factor of the chain rule left out")
-                if len(k.parents) == 1 and k.op in rules.UNARY:  # a function of one operand
+                if len(k.parents) == 1 and k.op in ops.UNARY:  # a function of one operand
                     try:
-                        _, (at_output,) = rules.UNARY[k.op](k.data)
+                        _, (at_output,) = ops.UNARY[k.op](k.data)
                     except (ArithmeticError, ValueError, TypeError):
                         # e.g. log's derivative at a negative output, or a rule that also
                         # takes a constant (elu's α): no such slip

@@ -36,24 +36,26 @@ import json
 import math
 import os
 import re
+import warnings
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from typing import Mapping, Sequence
 
-from autograd import escape
-from autograd import rules
+from autograd import escape, ops
 from autograd.files import write_atomic
 from autograd.teaching.quiz import Quiz
 from autograd.names import delta_name, fmt, groups, latex_delta, latex_name, latex_number, node_expression, node_names
-from autograd.value import Value, topological_order
+from autograd.graph import sweep_reverse, topological_order
+from autograd.inputs import as_float
+from autograd.value import Value
 
 __all__ = ["Term", "Step", "GroupStep", "backward_steps", "node_names", "node_expression", "formula", "Stepper",
            "Frames", "Frame", "fmt"]
 
 
 def formula(op: str, parent_index: int, n_parents: int = 1) -> str:
-    """The text of ∂node/∂parent from the engine's table (`rules.formula`)."""
-    return rules.formula(op, parent_index, n_parents)
+    """The text of ∂node/∂parent from the engine's table (`ops.formula`)."""
+    return ops.formula(op, parent_index, n_parents)
 
 
 # ---------------------------------------------------------------------------
@@ -140,41 +142,33 @@ class Step:
         return f"<Step {self.index}: {self.text()}>"
 
 
-def backward_steps(root: Value, grad: float = 1.0) -> list[Step]:
+def backward_steps(root: Value, seed: float = 1.0, *, grad=None) -> list[Step]:
     """The backward pass from `root` as a list of Steps, root first; `.grad` is untouched.
 
     Each δ_j = Σ_{k∈↓j} δ_k ∂k/∂j is summed in the same order as `Value.backward()`
     adds the terms into j.grad (consumers nearest the root first, a consumer's
     parents in argument order), so on a fresh graph every step's delta is exactly
-    the `.grad` that `root.backward(grad)` produces."""
+    the `.grad` that `root.backward(seed)` produces. (`grad=` is the older name of `seed=`.)"""
     if not isinstance(root, Value):
         raise TypeError(f"backward_steps: root must be a Value, got {type(root).__name__} {root!r}")
-    seed = float(grad)
-    if not math.isfinite(seed):
-        raise ValueError(f"backward_steps: the seed grad={grad!r} is not a finite number")
+    if grad is not None:
+        warnings.warn("backward_steps(grad=...) is now backward_steps(seed=...)", DeprecationWarning, stacklevel=2)
+        seed = grad
+    seed = as_float(seed, "backward_steps(seed=...)")
     order = topological_order(root)
     names = node_names(root)
-    # ↓j with each edge's parent index, consumers in the order backward() visits them
+    delta = sweep_reverse(order, root, seed, "backward_steps")
+    # ↓j with each edge's parent index, consumers in the order the sweep visits them
     below: dict[Value, list[tuple[Value, int, float]]] = {node: [] for node in order}
     for k in reversed(order):
         for i, (j, dk_dj) in enumerate(zip(k.parents, k.local_grads)):
             below[j].append((k, i, dk_dj))
-    delta: dict[Value, float] = {}
-    steps: list[Step] = []
-    for index, j in enumerate(reversed(order)):
-        terms = tuple(
-            Term(k, delta[k], dk_dj, formula(k.op, i, len(k.parents)), i, names[k])
-            for k, i, dk_dj in below[j]
-        )
-        if j is root:
-            d = seed
-        else:
-            d = 0.0
-            for t in terms:
-                d += t.consumer_delta * t.local  # δ_j += δ_k · ∂k/∂j, as in backward()
-        delta[j] = d
-        steps.append(Step(index, j, names[j], d, terms, names[root], node_expression(j, names)))
-    return steps
+    return [
+        Step(index, j, names[j], delta[j],
+             tuple(Term(k, delta[k], dk_dj, formula(k.op, i, len(k.parents)), i, names[k]) for k, i, dk_dj in below[j]),
+             names[root], node_expression(j, names))
+        for index, j in enumerate(reversed(order))
+    ]
 
 
 # ---------------------------------------------------------------------------
@@ -311,9 +305,9 @@ class Stepper:
     intro_html = ("δ of every node, root first: δ<sub>j</sub> = Σ<sub>k∈↓j</sub> δ<sub>k</sub> ∂k/∂j.\n"
                   "Use the buttons or the ← and → keys.")  # the HTML page's first paragraph
 
-    def __init__(self, root: Value, grad: float = 1.0, *, parameters=(), collapse=None):
+    def __init__(self, root: Value, seed: float = 1.0, *, parameters=(), collapse=None):
         self.root = root
-        self.node_steps: list[Step] = backward_steps(root, grad)
+        self.node_steps: list[Step] = backward_steps(root, seed)
         self.parameters = list(parameters)
         self.collapse = collapse
         self.steps: list = _collapsed(self.node_steps, collapse, root) if collapse else list(self.node_steps)
