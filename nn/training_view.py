@@ -72,6 +72,11 @@ def _fresh(model):
     return Neuron(model.nin, activation=model.activation)
 
 
+def _index(v) -> bool:
+    """An int (NumPy's too), not a bool."""
+    return isinstance(v, numbers.Integral) and not isinstance(v, bool)
+
+
 def _finite(v, where: str) -> float:
     if isinstance(v, bool) or not isinstance(v, numbers.Real) or not math.isfinite(v):
         raise ValueError(f"TrainingView: {where} is {v!r}, not a finite number")
@@ -171,8 +176,8 @@ class TrainingView:
                                  f"the model has {n_params} parameters; is this the model that was trained?")
             self.epochs.append(epoch)
             self.weights.append([_finite(w, f"weight {k} of epoch {epoch}") for k, w in enumerate(weights)])
-        self.loss_history = [float(v) for v in losses]
-        self.accuracy_history = [float(v) for v in accuracy]
+        self.loss_history = [_finite(v, f"the loss of epoch {e}") for e, v in enumerate(losses, start=1)]
+        self.accuracy_history = [_finite(v, f"the accuracy of epoch {e}") for e, v in enumerate(accuracy, start=1)]
         self.l2 = getattr(history, "settings", {}).get("l2", 0.0) or 0.0
 
     def __len__(self) -> int:
@@ -184,10 +189,11 @@ class TrainingView:
         the engine: the loss E_n (without the l2 term) and ∂E_n/∂w from `E_n.backward()` on a
         fresh model holding that step's weights. Keys: epoch, a and z and delta (one list
         per layer; z[0] is the input), outputs, loss, grads (in the order of parameters())."""
-        if not isinstance(step, int) or not 1 <= step <= len(self):
+        if not _index(step) or not 1 <= step <= len(self):
             raise ValueError(f"engine_point: step must be 1..{len(self)}, got {step!r}")
-        if not isinstance(i, int) or not 0 <= i < len(self.X):
+        if not _index(i) or not 0 <= i < len(self.X):
             raise ValueError(f"engine_point: i must index X (0..{len(self.X) - 1}), got {i!r}")
+        step, i = int(step), int(i)
         model = _fresh(self.model)
         params = model.parameters()
         for p, w in zip(params, self.weights[step - 1]):
@@ -289,11 +295,11 @@ class TrainingView:
         last, as a Python index counts) and the picked example X[point], or none."""
         if step is None:
             step = 1
-        if isinstance(step, bool) or not isinstance(step, int) or not (1 <= step <= len(self) or -len(self) <= step <= -1):
+        if not _index(step) or not (1 <= step <= len(self) or -len(self) <= step <= -1):
             raise ValueError(f"TrainingView: step must be 1..{len(self)} (or −1 for the last), got {step!r}")
-        if point is not None and (isinstance(point, bool) or not isinstance(point, int) or not 0 <= point < len(self.X)):
+        if point is not None and (not _index(point) or not 0 <= point < len(self.X)):
             raise ValueError(f"TrainingView: point must index X (0..{len(self.X) - 1}), got {point!r}")
-        return {"step": step if step > 0 else len(self) + 1 + step, "point": -1 if point is None else point}
+        return {"step": int(step) if step > 0 else len(self) + 1 + int(step), "point": -1 if point is None else int(point)}
 
     def html(self, step: int | None = None, point: int | None = None) -> str:
         """The page as a string (what `to_html` writes), opening at `step` with example

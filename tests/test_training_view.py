@@ -167,6 +167,7 @@ def test_the_notebook_shows_the_same_page_in_an_iframe():
     (lambda a: a.update(model=nn.MLP(2, [3, 1])), r"snapshot 0 \(epoch 1\) has 9 weights, but the model has 13"),
     (lambda a: a.update(model=object()), "nn.MLP, nn.Layer or nn.Neuron"),
     (lambda a: a.update(title=3), "title must be a str"),
+    (lambda a: a["history"].loss.__setitem__(1, math.inf), "the loss of epoch 2 is inf, not a finite number"),
 ])
 def test_bad_arguments_are_named(change, match):
     X, y = nn.data.xor()
@@ -412,3 +413,13 @@ def test_the_page_can_open_at_a_given_step_and_example(browser, tmp_path):
     page.wait_for_selector("body[data-ready='1']")
     assert page.input_value("#slider") == "2"
     page.close()
+
+
+def test_numpy_data_and_indices_are_accepted():
+    np = pytest.importorskip("numpy", reason="NumPy is optional; this checks that the view takes its arrays")
+    X, y = nn.data.moons(20, noise=0.1, seed=0)
+    model = nn.MLP(2, [3, 1], seed=0)
+    hist = nn.fit(model, X, y, "hinge", nn.SGD(model.parameters(), lr=0.1), epochs=3, progress=False, record=True)
+    view = nn.TrainingView(model, np.array(X), np.array(y), hist)
+    assert view.engine_point(np.int64(2), np.int64(5)) == nn.TrainingView(model, X, y, hist).engine_point(2, 5)
+    assert page_data(view.html(step=np.int64(3)))["start"] == {"step": 3, "point": -1}
