@@ -480,10 +480,15 @@ _SCRIPT = r"""
   function fmt(x) {
     if (x === 0) return "0";
     if (!isFinite(x)) return String(x);
-    var r = Number(x.toPrecision(4)), e = Math.floor(Math.log10(Math.abs(r))), s;
+    var r = Number(x.toPrecision(4)), e, s;
+    // toPrecision rounds a tie up, Python's "%.4g" to even: 1234.5 → 1234 (the digits are exact here)
+    var exact = Math.abs(x).toExponential(29).split("e"), digits = exact[0].replace(".", "");
+    if (digits[4] === "5" && /^0*$/.test(digits.slice(5)) && Number(digits[3]) % 2 === 0)
+      r = Math.sign(x) * Number(digits[0] + "." + digits.slice(1, 4) + "e" + exact[1]);
+    e = Math.floor(Math.log10(Math.abs(r)));
     if (e < -4 || e >= 4) s = r.toExponential(3).replace(/\.?0+e/, "e").replace(/e([+-])(\d)$/, "e$10$2");
     else { s = r.toFixed(Math.max(0, 3 - e)); if (s.indexOf(".") >= 0) s = s.replace(/\.?0+$/, ""); }
-    return s.replace("-", "\u2212");
+    return s.replace(/^-/, "\u2212");  // a real minus sign in front; the exponent keeps its "-"
   }
   function esc(t) { return String(t).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;"); }
   function cell(v) { return '<td data-v="' + v + '">' + fmt(v) + "</td>"; }
