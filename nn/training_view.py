@@ -251,15 +251,15 @@ class TrainingView:
         """The diagram, laid out once: inputs on the left, a column per layer, a bias unit
         "1" above each column but the last; the page only restyles its arrows and units."""
         widths = [self.nin] + [l["nout"] for l in self.layers]
-        rows = max(widths) + 1
+        rows = max(widths) + 2  # the bias unit, a gap, the widest column
         dy = 26 if rows <= 20 else max(8, 520 // rows)
         r = min(9, dy * 0.38)
         gap, left, top = 170, 60, 24
         width, height = left + gap * len(self.layers) + 70, top + dy * rows + 10
 
         def pos(c: int, j: int) -> tuple[float, float]:  # j = 0 is the bias unit
-            extra = (rows - 1 - widths[c]) * dy / 2  # columns are centred under their bias unit
-            return left + gap * c, top + (j * dy if j == 0 else extra + j * dy)
+            extra = (rows - 2 - widths[c]) * dy / 2  # columns are centred under their bias unit
+            return left + gap * c, top + (0 if j == 0 else extra + (j + 1) * dy)
 
         lines, circles, texts = [], [], []
         p = 0
@@ -275,16 +275,17 @@ class TrainingView:
             if c < len(self.layers):
                 x, y = pos(c, 0)
                 circles.append(f'<circle class="bias" cx="{x:.1f}" cy="{y:.1f}" r="{r:.1f}"/>')
-                texts.append(f'<text x="{x:.1f}" y="{y + 4:.1f}" text-anchor="middle">1</text>')
+                if rows <= 21:  # a label only where the circle can hold it
+                    texts.append(f'<text x="{x:.1f}" y="{y + 4:.1f}" text-anchor="middle">1</text>')
             for j in range(1, n + 1):
                 x, y = pos(c, j)
                 kind = "in" if c == 0 else ("out" if c == len(self.layers) else "hid")
                 circles.append(f'<circle class="u {kind}" data-l="{c}" data-j="{j - 1}" '
                                f'cx="{x:.1f}" cy="{y:.1f}" r="{r:.1f}"/>')
-                if c == 0 and rows <= 20:
+                if c == 0 and rows <= 21:
                     texts.append(f'<text x="{x - r - 4:.1f}" y="{y + 4:.1f}" text-anchor="end">'
                                  f'{escape.html(name_of("x", j=j))}</text>')
-                if c == len(self.layers) and rows <= 20:
+                if c == len(self.layers) and rows <= 21:
                     texts.append(f'<text x="{x + r + 4:.1f}" y="{y + 4:.1f}">y{j}</text>')
         return (f'<svg id="network" viewBox="0 0 {width} {height}" xmlns="http://www.w3.org/2000/svg">'
                 f'<g id="netedges">{"".join(lines)}</g><g id="netunits">{"".join(circles)}</g>'
@@ -480,10 +481,15 @@ _SCRIPT = r"""
   function fmt(x) {
     if (x === 0) return "0";
     if (!isFinite(x)) return String(x);
-    var r = Number(x.toPrecision(4)), e = Math.floor(Math.log10(Math.abs(r))), s;
+    var r = Number(x.toPrecision(4)), e, s;
+    // toPrecision rounds a tie up, Python's "%.4g" to even: 1234.5 → 1234 (the digits are exact here)
+    var exact = Math.abs(x).toExponential(29).split("e"), digits = exact[0].replace(".", "");
+    if (digits[4] === "5" && /^0*$/.test(digits.slice(5)) && Number(digits[3]) % 2 === 0)
+      r = Math.sign(x) * Number(digits[0] + "." + digits.slice(1, 4) + "e" + exact[1]);
+    e = Math.floor(Math.log10(Math.abs(r)));
     if (e < -4 || e >= 4) s = r.toExponential(3).replace(/\.?0+e/, "e").replace(/e([+-])(\d)$/, "e$10$2");
     else { s = r.toFixed(Math.max(0, 3 - e)); if (s.indexOf(".") >= 0) s = s.replace(/\.?0+$/, ""); }
-    return s.replace("-", "\u2212");
+    return s.replace(/^-/, "\u2212");  // a real minus sign in front; the exponent keeps its "-"
   }
   function esc(t) { return String(t).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;"); }
   function cell(v) { return '<td data-v="' + v + '">' + fmt(v) + "</td>"; }

@@ -10,6 +10,7 @@ import math
 import os
 import string
 import tempfile
+import warnings
 
 import pytest
 from hypothesis import given, strategies as st
@@ -98,7 +99,8 @@ EXPRESSIONS = st.one_of(WITH_A_VARIABLE, WITH_A_VARIABLE, WELL_FORMED,
 @fuzz_settings()
 @given(EXPRESSIONS, st.data())
 def test_trace_parser(text, data):
-    with timed("trace parser (parse)", text):
+    with timed("trace parser (parse)", text), warnings.catch_warnings():
+        warnings.simplefilter("error")  # nothing printed to the user's terminal either
         try:
             _, names = parse(text)
         except ExprError as err:

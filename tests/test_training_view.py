@@ -423,3 +423,18 @@ def test_numpy_data_and_indices_are_accepted():
     view = nn.TrainingView(model, np.array(X), np.array(y), hist)
     assert view.engine_point(np.int64(2), np.int64(5)) == nn.TrainingView(model, X, y, hist).engine_point(2, 5)
     assert page_data(view.html(step=np.int64(3)))["start"] == {"step": 3, "point": -1}
+
+
+def test_the_page_prints_numbers_as_autograd_names_fmt_does(browser, tmp_path):
+    from autograd.names import fmt
+
+    view, _ = moons_view(epochs=1)
+    page = open_page(browser, view, tmp_path)
+    numbers = [0.0, -0.0, 1.0, -0.5, 0.25, 2.0 / 3, -1234.5, 1235.5, 0.12345, 12345.678, 1e-5, -1.25e-7, 9.99951, 0.000123456,
+               1e300, -3.14159e-300, 99995.0, 0.1 + 0.2]
+    rng = random.Random(0)
+    numbers += [rng.uniform(-1, 1) * 10 ** rng.randint(-9, 9) for _ in range(2000)]
+    numbers += [(k + 0.5) * 2.0 ** rng.randint(-6, 6) for k in rng.sample(range(1000, 10000), 300)]  # exact ties
+    shown = page.evaluate("xs => xs.map(trainingView.fmt)", numbers)
+    assert shown == [fmt(x) for x in numbers]
+    page.close()
