@@ -20,6 +20,8 @@ from __future__ import annotations
 import math
 from typing import Callable, NamedTuple
 
+from autograd.arrays import ARRAY
+
 
 class DomainError(ValueError):
     """An operation was applied outside the set of numbers where it is defined."""
@@ -36,6 +38,7 @@ class Rule(NamedTuple):
     arity: int | None = 1  # number of parents; None for the n-ary sum and wsum
     params: tuple[str, ...] = ()  # names of the constants, after the parents
     defaults: tuple[float, ...] = ()  # defaults of the last len(defaults) constants
+    array: Callable = None  # array(np, *parent_arrays, *constants): fn over a batch (autograd.arrays)
 
 
 # ---------------------------------------------------------------------------
@@ -482,6 +485,9 @@ _TABLE = [
          _d_wsum, None),
 ]
 RULES: dict[str, Rule] = {r.name: r for r in _TABLE}
+
+# The array column: each row's fn over a whole batch of NumPy arrays (autograd/arrays.py).
+RULES.update({name: rule._replace(array=ARRAY[name]) for name, rule in RULES.items()})
 
 # NumPy's and PyTorch's spellings of the inverse functions: the same rows.
 ALIASES = {"arcsin": "asin", "arccos": "acos", "arctan": "atan",
