@@ -10,10 +10,12 @@ Nothing in this package knows about neurons; `nn` builds networks on top of it.
 """
 
 # the core: the node, the table of derivatives, the walks over a graph
-from autograd.value import Value, no_grad, topological_order, weighted_sum, zero_grad
-from autograd.rules import RULES, DomainError, formula
-from autograd.graph import downstream, pull_deltas, upstream
+from autograd.value import Value, no_grad, weighted_sum, zero_grad
+from autograd.rules import RULES, DomainError, split_wsum
+from autograd.ops import formula
+from autograd.graph import downstream, pull_deltas, topological_order, upstream
 from autograd.check import GradReport, gradcheck, numeric_grad
+from autograd.defining import define, undefine
 # the modes
 from autograd.modes.forward import ForwardStep, ForwardStepper, count_edges, forward_steps, forward_tangents, jacobian
 from autograd.modes.higher import MissingDerivative, grad, hessian, hvp
@@ -25,13 +27,12 @@ from autograd.teaching.exercise import Verdict, check_answer, check_derivative
 from autograd.teaching.grade import Gradebook, grade
 from autograd.teaching.slips import Slip, SlipFinder, name_slip
 
-from autograd import rules
+from autograd import ops
 
 # Every function of the derivative table, for a float (giving a float) or a Value
 # (giving a node): exp, log, tanh, sin, sqrt, atan2, maximum, clamp, ... and the
-# NumPy spellings arcsin, arccos, ... (`rules.FUNCTIONS`; `rules.define` adds more).
-globals().update(rules.FUNCTIONS)
-define = rules.define
+# NumPy spellings arcsin, arccos, ... (`ops.FUNCTIONS`; `define` adds more).
+globals().update(ops.FUNCTIONS)
 
 
 # Drawing needs the graphviz package, so it is imported on first use: `import autograd`
@@ -45,16 +46,16 @@ def __getattr__(name: str):
 
         return getattr(drawing, name)
     # ops an instructor defined after this package was imported: autograd.swish
-    if name in rules.FUNCTIONS:
-        return rules.FUNCTIONS[name]
+    if name in ops.FUNCTIONS:
+        return ops.FUNCTIONS[name]
     raise AttributeError(f"module 'autograd' has no attribute {name!r}")
 
 
 __all__ = [
     "Value", "weighted_sum", "topological_order", "zero_grad", "no_grad",
     "downstream", "upstream", "pull_deltas", "gradcheck", "numeric_grad", "GradReport",
-    "RULES", "formula", "DomainError", "define",
-    *(name for name in rules.FUNCTIONS if name != "abs"),  # a star-import keeps Python's abs
+    "RULES", "formula", "DomainError", "define", "undefine", "split_wsum",
+    *(name for name in ops.FUNCTIONS if name != "abs"),  # a star-import keeps Python's abs
     "backward_steps", "Step", "Term", "Stepper", "hand_check", "HandCheck", "Tolerance",
     "grade", "Gradebook", "Slip", "SlipFinder", "name_slip",
     "draw", "render", "GraphvizNotFound", "LayoutTimeout", "Compiled",

@@ -73,24 +73,33 @@ def numeric_grad(f: Callable, point: Sequence[float], i: int, eps: float = 1e-6)
     return _central(f, point, i, check_eps(eps, "numeric_grad"))[0]
 
 
+def central_difference(f: Callable, point: Sequence[float], i: int, h: float) -> float:
+    """(f(x + h·e_i) − f(x − h·e_i)) / 2h, f taking the coordinates as arguments: the one
+    central difference of the package (gradcheck, hand_check and define use it)."""
+    up, down = list(point), list(point)
+    up[i] += h
+    down[i] -= h
+    return (f(*up) - f(*down)) / (2 * h)
+
+
 def _central(f: Callable, point: Sequence[float], i: int, eps: float) -> tuple[float, float]:
     """(central difference, step used) along input i."""
-    h, shrunk, first_error = eps, False, None
+    h, first_error = eps, None
+
+    def on_floats(*x: float) -> float:
+        return _evaluate(f, x)
+
     for _ in range(MAX_SHRINK + 1):
-        up, down = list(point), list(point)
-        up[i] += h
-        down[i] -= h
         try:
-            fu, fd = _evaluate(f, up), _evaluate(f, down)
+            numeric = central_difference(on_floats, point, i, h)
         except (ArithmeticError, ValueError) as err:  # outside f's domain (log of a negative, ...)
             first_error = first_error or err
-            h, shrunk = h / 10, True
+            h /= 10
             continue
-        if not shrunk:
-            return (fu - fd) / (2 * h), h
+        if first_error is None:
+            return numeric, h
         h /= 10  # just inside the domain: one more factor, so O(h²) is small against the curvature
-        up[i], down[i] = point[i] + h, point[i] - h
-        return (_evaluate(f, up) - _evaluate(f, down)) / (2 * h), h
+        return central_difference(on_floats, point, i, h), h
     raise ValueError(
         f"gradcheck: f is not defined on both sides of input {i} = {point[i]!r} for any step from "
         f"{eps:g} down to {eps / 10**MAX_SHRINK:g} ({first_error}); the central difference needs "

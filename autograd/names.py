@@ -7,9 +7,12 @@ and error messages:
 - `fmt(x)`: a number to 4 significant digits with a real minus sign (−0.4); `fmt_fixed(x)`
   the fixed-width variant for drawn boxes (trailing zeros kept: -0.5000).
 - `node_names(root)`: one stable name per node of a graph: its label, or n<i> for the i-th
-  node of the topological order; a name shared by several nodes gets #<i>.
+  node of the topological order; a name shared by several nodes gets #<i>; an automatic
+  name never equals a label (the user's own n2 stays n2, the engine's becomes n2′).
 - `node_expression(node, names)`: how a node was computed from its parents, in their names.
 - `latex_name`, `latex_number`: the same name and number as LaTeX.
+- `delta_name`, `latex_delta`: δ of a node, as text and LaTeX: the lectures' δ[1]_2 for the
+  pre-activation a[1]_2, δ[name] for any other node.
 - `describe(v)`: a node (or any argument) in an error message.
 - `visible(text)`: text with every character drawable.
 - `groups(collapse, ids)`: the groups of a `collapse=` argument, read and checked once.
@@ -23,11 +26,12 @@ import unicodedata
 from collections import Counter
 from typing import Mapping
 
-from autograd import rules
-from autograd.value import Value, topological_order
+from autograd import ops, rules
+from autograd.graph import topological_order
+from autograd.value import Value
 
 __all__ = ["fmt", "fmt_fixed", "visible", "node_names", "node_expression", "latex_name", "latex_number",
-           "describe", "groups"]
+           "delta_name", "latex_delta", "describe", "groups"]
 
 
 # ---------------------------------------------------------------------------
@@ -93,12 +97,20 @@ def node_names(root: Value) -> dict[Value, str]:
     """A readable, stable name for every node of root's graph (see the module doc)."""
     order = topological_order(root)
     # a label that is not a str (set after construction) is still shown, as str()
-    names = {node: (node.label if isinstance(node.label, str) else str(node.label)) or f"n{i}"
-             for i, node in enumerate(order)}
-    counts = Counter(names.values())
+    labels = {node: node.label if isinstance(node.label, str) else str(node.label) for node in order}
+    counts = Counter(labels.values())
+    taken = set(labels.values())
+    names = {}
     for i, node in enumerate(order):
-        if counts[names[node]] > 1:
-            names[node] = f"{names[node]}#{i}"
+        name = labels[node]
+        if not name or counts[name] > 1:
+            # an automatic name never takes a name someone gave: the user's own n2 stays n2,
+            # and the second node the engine would call n2 becomes n2′
+            name = f"{name}#{i}" if name else f"n{i}"
+            while name in taken:
+                name += "′"
+            taken.add(name)
+        names[node] = name
     return names
 
 
@@ -121,14 +133,13 @@ def node_expression(node: Value, names: Mapping[Value, str]) -> str:
         return " + ".join(p) if p else "0"
     if op == "wsum":
         # parents: n weights, n inputs, then the bias (lecture 000: a_j = Σ w_jk z_k + b_j)
-        n = len(p) // 2
-        terms = [f"{w}·{z}" for w, z in zip(p[:n], p[n : 2 * n])]
-        return " + ".join(terms + p[2 * n :]) or "0"
-    rule = rules.rule_for(op)
-    if rule is not None and rules.is_function(rule):  # "tanh(n3)", "atan2(y, x)", "clamp(n3, −1, 1)"
-        constants = rules.parse_op(op)[1]
+        weights, inputs, bias = rules.split_wsum(p)
+        return " + ".join([f"{w}·{z}" for w, z in zip(weights, inputs)] + list(bias)) or "0"
+    rule = ops.rule_for(op)
+    if rule is not None and ops.is_function(rule):  # "tanh(n3)", "atan2(y, x)", "clamp(n3, −1, 1)"
+        constants = ops.parse_op(op)[1]
         return f"{rule.name}({', '.join(p + [fmt(c) for c in constants])})"
-    folded = rules.split_constant(op)
+    folded = ops.split_constant(op)
     if folded is not None and len(p) == 1:
         rule = folded[0]
         c = fmt(folded[1])
@@ -158,6 +169,22 @@ def latex_name(name: str) -> str:
     special = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "_": r"\_", "#": r"\#",
                "$": r"\$", "%": r"\%", "&": r"\&", "^": r"\^{}", "~": r"\~{}"}
     return r"\text{" + "".join(special.get(ch, ch) for ch in name) + "}"
+
+
+_PRE_ACTIVATION = re.compile(r"^a\[(\d+)\]_(\d+)$")  # a[l]_j, as nn labels it
+
+
+def delta_name(name: str) -> str:
+    """δ of the node called `name`: δ[1]_2 for the pre-activation a[1]_2 (the lectures'
+    δ^{(1)}_2 = ∂E/∂a^{(1)}_2, one name in the op-level and the unit-level steps), else δ[name]."""
+    m = _PRE_ACTIVATION.match(name)
+    return f"δ[{m[1]}]_{m[2]}" if m else f"δ[{name}]"
+
+
+def latex_delta(name: str) -> str:
+    """`delta_name` as LaTeX: \\delta^{(1)}_{2}, or \\delta_{x_{1}}."""
+    m = _PRE_ACTIVATION.match(name)
+    return rf"\delta^{{({m[1]})}}_{{{m[2]}}}" if m else rf"\delta_{{{latex_name(name)}}}"
 
 
 # ---------------------------------------------------------------------------

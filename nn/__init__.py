@@ -27,10 +27,11 @@ from nn.torch_bridge import from_torch, to_torch
 from nn.teach import backprop_steps, textbook_backprop
 from nn.exercise import Assignment, Exercise, assignment, exercise
 from nn.train import History, accuracy, fit, predict
+from nn.training_view import TrainingView
 
 __all__ = [
     "Module", "Neuron", "Layer", "MLP", "LayerTrace", "Perceptron", "softmax", "ACTIVATIONS",
-    "SGD", "Adam", "fit", "predict", "accuracy", "History",
+    "SGD", "Adam", "fit", "predict", "accuracy", "History", "TrainingView",
     "load", "ModelFileError", "to_torch", "from_torch",
     "data", "losses", "optim", "teach", "draw", "textbook_backprop", "backprop_steps",
     "exercise", "Exercise", "assignment", "Assignment",

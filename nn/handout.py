@@ -19,7 +19,6 @@ steppers' LaTeX) and `html_name` gives w<sup>(1)</sup><sub>2,1</sub>.
 
 from __future__ import annotations
 
-import html
 import os
 import re
 import shutil
@@ -27,6 +26,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+from autograd import escape
 from autograd.files import write_atomic
 from autograd.names import latex_name as _steps_latex_name
 from autograd.names import fmt
@@ -54,13 +54,13 @@ def html_name(label: str) -> str:
     """A quantity's name as HTML: w[1]_{2,1} → w<sup>(1)</sup><sub>2,1</sub>."""
     if m := _TWO.fullmatch(label):
         base, l, j, k = m.groups()
-        return f"<i>{html.escape(base)}</i><sup>({l})</sup><sub>{j},{k}</sub>"
+        return f"<i>{escape.html(base)}</i><sup>({l})</sup><sub>{j},{k}</sub>"
     if m := _ONE.fullmatch(label):
         base, l, j = m.groups()
-        return f"<i>{html.escape(base)}</i><sup>({l})</sup><sub>{j}</sub>"
+        return f"<i>{escape.html(base)}</i><sup>({l})</sup><sub>{j}</sub>"
     if m := _INPUT.fullmatch(label):
         return f"<i>{m.group(1)}</i><sub>{m.group(2)}</sub>"
-    return f"<i>{html.escape(label)}</i>"
+    return f"<i>{escape.html(label)}</i>"
 
 
 def _latex_number(x: float, digits: int = 4) -> str:
@@ -128,11 +128,11 @@ def handout_html(ex, *, solutions: bool = True, title: str | None = None) -> str
     title = title or f"Backpropagation by hand (exercise {ex.seed})"
     activation = ex.activation
     problem = (
-        f"<section class='problem'><h1>{html.escape(title)}</h1>"
-        f"<p>{html.escape(ex.describe())}. Each unit computes "
+        f"<section class='problem'><h1>{escape.html(title)}</h1>"
+        f"<p>{escape.html(ex.describe())}. Each unit computes "
         f"<i>a<sub>j</sub></i> = Σ<sub>k</sub> <i>w<sub>jk</sub> z<sub>k</sub></i> + <i>b<sub>j</sub></i> and "
-        f"<i>z<sub>j</sub></i> = <i>h</i>(<i>a<sub>j</sub></i>), <i>h</i> = {html.escape(activation)} in the hidden "
-        f"layers, {html.escape(ex.output)} at the output.</p>"
+        f"<i>z<sub>j</sub></i> = <i>h</i>(<i>a<sub>j</sub></i>), <i>h</i> = {escape.html(activation)} in the hidden "
+        f"layers, {escape.html(ex.output)} at the output.</p>"
         f"<div class='diagram'>{_diagram_svg(ex, solved=False)}</div>"
         f"{_given_html(ex)}<h2>Forward pass</h2>{_forward_html(ex)}"
         "<h2>Your answers</h2><p>Work out δ<sub>j</sub> = ∂E/∂a<sub>j</sub> for every unit "
@@ -142,14 +142,14 @@ def handout_html(ex, *, solutions: bool = True, title: str | None = None) -> str
     )
     solution = ""
     if solutions:
-        worked = "\n".join(html.escape(step.explain()) for step in ex.textbook.steps)
+        worked = "\n".join(escape.html(step.explain()) for step in ex.textbook.steps)
         solution = (
-            f"<section class='solutions'><h1>Solutions: {html.escape(title)}</h1>"
-            f"<p>Output rule: {html.escape(ex.textbook.output_rule)}.</p>"
+            f"<section class='solutions'><h1>Solutions: {escape.html(title)}</h1>"
+            f"<p>Output rule: {escape.html(ex.textbook.output_rule)}.</p>"
             f"<pre class='worked'>{worked}</pre>{_answer_rows(ex, solved=True)}"
             f"<div class='diagram'>{_diagram_svg(ex, solved=True)}</div></section>"
         )
-    return _PAGE.format(title=html.escape(title), body=problem + solution)
+    return _PAGE.format(title=escape.html(title), body=problem + solution)
 
 
 _PAGE = """<!DOCTYPE html>
@@ -218,8 +218,7 @@ def handout_latex(ex, *, solutions: bool = True, title: str | None = None) -> st
     filled = " \\\\\n".join(
         [f"${latex_name(n)}$ & ${_latex_number(d)}$" for n, d in ex.deltas().items()]
         + [rf"$\partial E/\partial {latex_name(n)}$ & ${_latex_number(g)}$" for n, g in ex.solution().items()])
-    tex_title = title.replace("&", r"\&").replace("%", r"\%").replace("#", r"\#")
-    describe = ex.describe().replace("_", r"\_")
+    tex_title, describe = escape.tex(title), escape.tex(ex.describe())
     switch = r"\solutionstrue" if solutions else r"\solutionsfalse"
     return rf"""\documentclass[11pt]{{article}}
 \usepackage[utf8]{{inputenc}}

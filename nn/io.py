@@ -37,6 +37,16 @@ VERSION = 1
 MAX_PARAMETERS = 1_000_000
 MAX_FILE_BYTES = 64 * 2**20
 MAX_DIGITS = 30  # an integer of more digits is no architecture size and no sane weight
+# What the JSON parser may build, counted in the raw bytes before it runs: a file of
+# MAX_PARAMETERS parameters has at most 3 + 3·layers + units ≤ 2·MAX_PARAMETERS + 3 lists and
+# objects (every unit has a weight and a bias) and fewer than 3·MAX_PARAMETERS commas. A file
+# past either bound (64 MiB of "[]" is 33 million lists, 1.7 GB once built) is refused while
+# it is being read, so building the parsed document costs at most what a real model's does.
+MAX_CONTAINERS = 2 * MAX_PARAMETERS + 16
+MAX_COMMAS = 3 * MAX_PARAMETERS + 16
+
+FIELDS = ("format", "version", "nin", "sizes", "activation", "output", "layers")
+LAYER_FIELDS = ("activation", "weights", "biases")
 
 
 class ModelFileError(ValueError):
@@ -104,11 +114,34 @@ def save(model: MLP, path) -> None:
     finite number), so a save never replaces a good file with one `load` refuses."""
     path = os.fspath(path)
     check_consistent(model)
+    problem = _parameter_problem(model)
+    if problem:
+        raise ModelFileError(f"{path}: could not write the model: {problem}; the previous file, if any, is unchanged")
     try:
         text = json.dumps(to_dict(model), indent=1, allow_nan=False) + "\n"
     except (TypeError, ValueError) as err:  # a weight JSON cannot hold (nan, inf, not a number)
         raise ModelFileError(f"{path}: could not write the model ({err}); the previous file, if any, is unchanged") from err
     write_atomic(path, text, who="save")
+
+
+def _parameter_problem(model: MLP) -> str:
+    """The first parameter whose data `load` would refuse (not a finite float or int, e.g.
+    "0.5", True, None, [0.5], 10**400), named by its place in the file, or ""."""
+    for l, layer in enumerate(model.layers):
+        for j, neuron in enumerate(layer.neurons):
+            named = [(f"layers[{l}].weights[{j}][{k}] (layer {l + 1} unit {j + 1} weight {k + 1})", w)
+                     for k, w in enumerate(neuron.w)]
+            named.append((f"layers[{l}].biases[{j}] (layer {l + 1} unit {j + 1} bias)", neuron.b))
+            for where, p in named:
+                v = p.data
+                number = isinstance(v, float) or (isinstance(v, int) and not isinstance(v, bool))
+                # an int of more than MAX_DIGITS digits (10**400) is one the reader refuses
+                if not number or isinstance(v, int) and abs(v) >= _INT_BOUND or not math.isfinite(v):
+                    return f"{where} is {_describe(v)}, not a finite number"
+    return ""
+
+
+_INT_BOUND = 10**MAX_DIGITS
 
 
 def _fail(path: str, problem: str) -> ModelFileError:
@@ -132,7 +165,10 @@ def _describe(v) -> str:
         return f"a {'list' if isinstance(v, list) else 'JSON object'} of {len(v)} items"
     if isinstance(v, str):
         return repr(v) if len(v) <= 40 else repr(v[:39] + "…")
-    return repr(v)
+    if isinstance(v, int) and not isinstance(v, bool) and v.bit_length() > 100:
+        return f"an integer of about {int(v.bit_length() * math.log10(2)) + 1} digits"  # repr could refuse it
+    text = repr(v)
+    return text if len(text) <= 60 else text[:59] + "…"
 
 
 def _numbers(path: str, values, count: int, what: str, key: str) -> list[float]:
@@ -163,6 +199,10 @@ def from_dict(doc, path: str = "<model>") -> MLP:
     parameters against MAX_PARAMETERS, before the model is built."""
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:
         raise _fail(path, f"not a deltagrad model file (expected \"format\": \"{FORMAT}\")")
+    unknown = [k for k in doc if k not in FIELDS]
+    if unknown:
+        raise _fail(path, f"unknown field {_describe(unknown[0])} at the top level; a model file has only "
+                          f"{', '.join(FIELDS)}")
     if doc.get("version") != VERSION:
         raise _fail(path, f"file format version {_describe(doc.get('version'))} is not supported (this deltagrad reads version {VERSION}); re-save the model with a matching deltagrad")
     for key in ("nin", "sizes", "activation", "output"):
@@ -186,6 +226,10 @@ def from_dict(doc, path: str = "<model>") -> MLP:
     for l, entry in enumerate(layers):
         if not isinstance(entry, dict):
             raise _fail(path, f"layer {l + 1} (layers[{l}]) is {_describe(entry)}, not a JSON object")
+        unknown = [k for k in entry if k not in LAYER_FIELDS]
+        if unknown:
+            raise _fail(path, f"unknown field {_describe(unknown[0])} at layers[{l}]; a layer has only "
+                              f"{', '.join(LAYER_FIELDS)}")
         weights = entry.get("weights")
         if not isinstance(weights, list) or len(weights) != sizes[l]:
             got = len(weights) if isinstance(weights, list) else "none"
@@ -242,33 +286,91 @@ def _too_deep(text: str, limit: int = 100) -> str:
     return "somewhere"
 
 
+class _Repeated(dict):
+    """A JSON object in which a key appeared more than once (`repeated` is the first)."""
+    repeated: str = ""
+
+
+def _strict_objects(found: list):
+    """An object_pairs_hook for json.loads: a dict, marked (and noted in `found`) when a key
+    repeats, where json.loads alone would keep the last one silently."""
+    def objects(pairs: list) -> dict:
+        obj = dict(pairs)
+        if len(obj) == len(pairs):
+            return obj
+        seen: set = set()
+        marked = _Repeated(obj)
+        marked.repeated = next(k for k, _ in pairs if k in seen or seen.add(k))
+        found.append(marked)
+        return marked
+    return objects
+
+
+def _find_repeated(doc) -> tuple[str, str]:
+    """(path, key) of the first object with a repeated key, walking the parsed document."""
+    stack = [(doc, "")]
+    while stack:
+        node, where = stack.pop()
+        if isinstance(node, _Repeated):
+            return where, node.repeated
+        if isinstance(node, dict):
+            stack.extend((v, f"{where}.{k}" if where else str(k)) for k, v in reversed(node.items())
+                         if isinstance(v, (dict, list)))
+        elif isinstance(node, list):
+            stack.extend((v, f"{where}[{i}]") for i, v in reversed(list(enumerate(node)))
+                         if isinstance(v, (dict, list)))
+    return "", ""
+
+
+def _read_bounded(path: str) -> str:
+    """The file's text, read in chunks that are counted as they come: more than MAX_FILE_BYTES,
+    MAX_CONTAINERS brackets or MAX_COMMAS commas is refused at once, before any parsing."""
+    with open(path, "rb") as f:
+        size = os.fstat(f.fileno()).st_size
+        if size > MAX_FILE_BYTES:
+            raise _fail(path, f"is {size:,} bytes, more than a model file of at most {MAX_PARAMETERS:,} "
+                              f"parameters takes ({MAX_FILE_BYTES:,} bytes); it is not a deltagrad model")
+        data = bytearray()
+        containers = commas = 0
+        while chunk := f.read(2**20):  # a pipe or device has no size: the bounds hold all the same
+            data += chunk
+            containers += chunk.count(b"[") + chunk.count(b"{")
+            commas += chunk.count(b",")
+            if len(data) > MAX_FILE_BYTES:
+                raise _fail(path, f"holds more than {MAX_FILE_BYTES:,} bytes; it is not a deltagrad model")
+            if containers > MAX_CONTAINERS or commas > MAX_COMMAS:
+                what = (f"more than {MAX_CONTAINERS:,} lists and objects" if containers > MAX_CONTAINERS
+                        else f"more than {MAX_COMMAS:,} values")
+                raise _fail(path, f"holds {what} in its first {len(data):,} bytes, more than a model of "
+                                  f"{MAX_PARAMETERS:,} parameters has; it is corrupted or not a deltagrad model")
+    return data.decode("utf-8")
+
+
 def load(path) -> MLP:
     """Read a model written by `save` (or `model.save`); errors are `ModelFileError`s.
 
-    A file larger than MAX_FILE_BYTES is refused before it is read."""
+    A file larger than MAX_FILE_BYTES is refused before it is read; one with more lists
+    or values than a model of MAX_PARAMETERS parameters has is refused while it is read
+    (before the JSON parser builds anything); a key given twice, or a field this format
+    does not have, is refused with where it is."""
     path = os.fspath(path)
     try:
-        with open(path, "rb") as f:
-            size = os.fstat(f.fileno()).st_size
-            if size > MAX_FILE_BYTES:
-                raise _fail(path, f"is {size:,} bytes, more than a model file of at most {MAX_PARAMETERS:,} "
-                                  f"parameters takes ({MAX_FILE_BYTES:,} bytes); it is not a deltagrad model")
-            chunks, total = [], 0
-            while chunk := f.read(2**20):  # a pipe or device has no size: read a bounded amount
-                chunks.append(chunk)
-                total += len(chunk)
-                if total > MAX_FILE_BYTES:
-                    raise _fail(path, f"holds more than {MAX_FILE_BYTES:,} bytes; it is not a deltagrad model")
-        text = b"".join(chunks).decode("utf-8")
+        text = _read_bounded(path)
     except FileNotFoundError:
         raise _fail(path, "no such file; check the path (models are saved with model.save(path))") from None
     except (OSError, UnicodeDecodeError) as err:
         raise _fail(path, f"cannot be read ({err})") from None
     try:
-        doc = json.loads(text, parse_int=_parse_int)
+        repeated: list = []
+        doc = json.loads(text, parse_int=_parse_int, object_pairs_hook=_strict_objects(repeated))
     except json.JSONDecodeError as err:
         raise _fail(path, f"is not valid JSON (truncated or corrupted? {err.msg} at line {err.lineno}, column {err.colno})") from None
     except (RecursionError, MemoryError):
         raise _fail(path, f"nests lists or objects too deeply ({_too_deep(text)}); a model file nests 4 levels "
                           "(file, layers, weights, rows) — it is corrupted or not a deltagrad model") from None
+    del text
+    where, key = _find_repeated(doc) if repeated else ("", "")
+    if key:
+        raise _fail(path, f"the key {_describe(key)} appears twice in the object at {where or 'the top level'}; "
+                          "a model file names each field once (which one was meant?)")
     return from_dict(doc, path)

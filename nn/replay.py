@@ -28,7 +28,7 @@ from typing import Callable, Sequence
 
 from autograd import Value
 from autograd.modes.compile import compile as compile_graph, compile_batch
-from autograd.value import as_float
+from autograd.inputs import as_float
 from nn import losses as _losses
 from nn import module as _module
 

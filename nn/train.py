@@ -32,11 +32,35 @@ class History:
     `loss` is the mean per-example loss over the epoch (plus the l2 term), averaged
     over its batches as the weights moved; `accuracy` the fraction of examples
     classified correctly during the epoch (only for classification losses, else
-    empty); `steps` the total number of parameter updates."""
+    empty); `steps` the total number of parameter updates.
+
+    With `fit(..., record=True)`, `snapshots` holds (epoch, weights): the weights
+    (floats, in the order of `model.parameters()`) that epoch e STARTED from — the
+    weights its first gradient was computed at, so with whole-batch training
+    `loss[e - 1]` is the loss at exactly those weights. The trained weights are the
+    model's own. `record_every` is the k of "every k-th epoch" (see `fit`).
+    `settings` keeps what fit was given (loss, l2, batch_size, epochs), so a view of
+    the history can compute the same loss's δ."""
 
     loss: list[float] = field(default_factory=list)
     accuracy: list[float] = field(default_factory=list)
     steps: int = 0
+    snapshots: list[tuple[int, tuple[float, ...]]] = field(default_factory=list)
+    record_every: int = 0
+    settings: dict = field(default_factory=dict)
+
+
+# record=True keeps at most this many numbers (epochs kept × parameters), about 8 MB
+# of floats, and at most RECORD_EPOCHS epochs: past either, every k-th epoch is kept.
+RECORD_NUMBERS = 1_000_000
+RECORD_EPOCHS = 1000
+
+
+def record_stride(epochs: int, n_params: int) -> int:
+    """The k of record=True: 1 (every epoch) while epochs × parameters stays within
+    RECORD_NUMBERS and epochs within RECORD_EPOCHS, else the smallest k that fits."""
+    kept = max(1, min(RECORD_EPOCHS, RECORD_NUMBERS // max(1, n_params)))
+    return max(1, math.ceil(epochs / kept))
 
 
 def _classification_kind(loss) -> str | None:
@@ -52,7 +76,10 @@ def correct(outputs: Sequence, target, kind: str) -> bool:
     """Is this example classified correctly? `outputs` are Values or floats.
 
     bce: y > ½ ⇔ t > ½ for every output; hinge: sign(y) = t; (softmax_)cross_entropy:
-    argmax y = the target class (an index, or the argmax of a one-hot list)."""
+    argmax y = the target class (an index, or the argmax of a one-hot list). A Neuron's
+    one output may come bare (a Value or a number), as the Neuron returns it."""
+    if isinstance(outputs, (Value, numbers.Real)):
+        outputs = [outputs]
     y = [v.data if isinstance(v, Value) else float(v) for v in outputs]
     if kind in ("bce", "hinge"):
         # a bare number (numpy's too: np.int64 is a numbers.Real) is a one-output target
@@ -109,9 +136,11 @@ def _check_loss(model, X, y, loss_fn) -> None:
 
 
 def predict(model, X: Sequence[Sequence[float]]) -> list[list[float]]:
-    """The model's outputs for every row of X, as plain floats (no graph is kept)."""
+    """The model's outputs for every row of X, as plain floats (no graph is kept); a
+    Neuron's one output is a list of one, as a layer's."""
     with autograd.no_grad():
-        return [[v.data for v in model(x)] for x in X]
+        outputs = [model(x) for x in X]
+    return [[out.data] if isinstance(out, Value) else [v.data for v in out] for out in outputs]
 
 
 def accuracy(model, X, y, loss) -> float:
@@ -140,6 +169,7 @@ def fit(
     seed: int = 0,
     progress: bool = True,
     compile: bool = True,  # noqa: A002 - the name a user looks for
+    record: bool = False,
 ) -> History:
     """Train `model` on (X, y) for `epochs` passes; return a `History`.
 
@@ -152,7 +182,12 @@ def fit(
     compiled once into a straight-line program (`autograd.compile`) that every example
     replays: the same numbers (to rounding) and the same errors, several times faster.
     `compile=False` builds every example's graph with the engine, as a student's own
-    model and loss always are."""
+    model and loss always are.
+
+    `record=True` keeps the weights each epoch starts from in `history.snapshots`
+    (what `nn.TrainingView` replays): every epoch while epochs × parameters ≤ 10⁶
+    and epochs ≤ 1000, else every k-th epoch (epochs 1, 1 + k, 1 + 2k, ...) with
+    the smallest k that fits, and always the last epoch; k is `history.record_every`."""
     loss_fn = _losses.get(loss)
     kind = _classification_kind(loss)
     _check_data(model, X, y, "fit")
@@ -162,12 +197,16 @@ def fit(
         raise ValueError(f"fit: batch_size must be None (whole batch) or a positive int, got {batch_size!r}")
     if not (isinstance(l2, (int, float)) and l2 >= 0 and math.isfinite(l2)):
         raise ValueError(f"fit: l2 must be a non-negative number, got {l2!r}")
+    if not isinstance(record, bool):
+        raise TypeError(f"fit: record must be True or False, got {record!r}")
     _check_loss(model, X, y, loss_fn)
     params = model.parameters()
     n = len(X)
     size = n if batch_size is None else min(batch_size, n)
     rng = random.Random(seed)
-    history = History()
+    history = History(settings={"loss": loss, "l2": l2, "batch_size": batch_size, "epochs": epochs})
+    every = record_stride(epochs, len(params)) if record else 0
+    history.record_every = every
 
     fast = None
     if compile and _replay.compilable(model, loss):
@@ -182,6 +221,8 @@ def fit(
         epoch_iter = bar
     try:
         for epoch in epoch_iter:
+            if every and ((epoch - 1) % every == 0 or epoch == epochs):
+                history.snapshots.append((epoch, tuple(p.data for p in params)))
             order = list(range(n))
             if shuffle:
                 rng.shuffle(order)

@@ -16,9 +16,9 @@ the diagram is laid out once by `nn.draw`, and each step only restyles it.
 
 from __future__ import annotations
 
-import html
 import os
 
+from autograd import escape
 from autograd.files import write_atomic
 from autograd.teaching.steps import Frame, Frames, clean_svg, html_page, quiz_settings, restyling_widget, tag_deltas
 
@@ -99,6 +99,6 @@ def widget(steps, **options):
 
     def show(i: int) -> tuple[str, str]:
         s = steps.steps[i]
-        return (f"<p>{html.escape(s.text())}</p><p>${s.latex()}$</p>", frames.svg_at(i))
+        return (f"<p>{escape.html(s.text())}</p><p>${s.latex()}$</p>", frames.svg_at(i))
 
     return restyling_widget(widgets, len(steps.steps), show)

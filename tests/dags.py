@@ -11,6 +11,7 @@ from __future__ import annotations
 from hypothesis import strategies as st
 
 from autograd import Value, rules, weighted_sum
+from autograd import ops
 
 OPS = ["+", "-", "*", "/", "square", "tanh", "sigmoid", "exp", "softplus",
        "+c", "*c", "c-", "neg", "sum3", "wsum"]
@@ -113,7 +114,7 @@ def _more(op, a, b, c, torch):
         return (a * a + 0.5).log()
     if op in _INTO_DOMAIN:  # a function of the table, its argument moved into its domain
         x = _INTO_DOMAIN[op](a)
-        return rules.FUNCTIONS[op](x) if torch is None else getattr(torch, op)(x)
+        return ops.FUNCTIONS[op](x) if torch is None else getattr(torch, op)(x)
     if op in ("atan2", "hypot"):  # second operand ≥ 0.5: off the origin and atan2's cut
         return _call(op, torch, a, b * b + 0.5)
     if op in ("maximum", "minimum"):
@@ -129,13 +130,13 @@ def _more(op, a, b, c, torch):
     if op == "clamp":
         if min(abs(_value(a, torch) - 1.0), abs(_value(a, torch) + 1.0)) < 1e-3:  # off the corners
             a = a + 0.5
-        return rules.FUNCTIONS["clamp"](a, -1.0, 1.0) if torch is None else torch.clamp(a, -1.0, 1.0)
+        return ops.FUNCTIONS["clamp"](a, -1.0, 1.0) if torch is None else torch.clamp(a, -1.0, 1.0)
     if abs(_value(a, torch)) < 1e-3:  # off the kink at 0, where the derivative jumps
         a = a + 0.5
     if op == "cbrt":
-        return rules.FUNCTIONS["cbrt"](a) if torch is None else torch.sign(a) * a.abs() ** (1 / 3)
+        return ops.FUNCTIONS["cbrt"](a) if torch is None else torch.sign(a) * a.abs() ** (1 / 3)
     if op in ("abs", "sign"):
-        return rules.FUNCTIONS[op](a) if torch is None else getattr(torch, op)(a)
+        return ops.FUNCTIONS[op](a) if torch is None else getattr(torch, op)(a)
     if op == "relu":
         return a.relu()
     if op == "leaky_relu":
@@ -146,7 +147,7 @@ def _more(op, a, b, c, torch):
 
 
 def _call(op, torch, *args):
-    return rules.FUNCTIONS[op](*args) if torch is None else getattr(torch, op)(*args)
+    return ops.FUNCTIONS[op](*args) if torch is None else getattr(torch, op)(*args)
 
 
 # Functions of one argument, each with a map of any number into its domain.

@@ -82,7 +82,7 @@ def test_backward_visits_the_interior_nodes_in_topological_order(program):
     """backward's own search (no set of seen nodes: a node is marked by its starting δ)
     gives the interior nodes of topological_order, in the same order, and leaves the
     leaves' accumulated grads alone."""
-    from autograd.value import _interior_order
+    from autograd.graph import interior_order
 
     leaves, steps = program
     values = [Value(x) for x in leaves]
@@ -90,21 +90,21 @@ def test_backward_visits_the_interior_nodes_in_topological_order(program):
     for v in values:
         v.grad = 0.25  # a leaf's grad accumulates: the search must not touch it
     interior = [node for node in topological_order(root) if node.parents]
-    assert [id(n) for n in _interior_order(root)] == [id(n) for n in interior]
+    assert [id(n) for n in interior_order(root)] == [id(n) for n in interior]
     assert all(node.grad == 0.0 for node in interior)
     assert all(v.grad == 0.25 for v in values)
 
 
 def test_backward_after_an_interrupted_pass_gives_the_same_grads():
     """A pass stopped half-way leaves interior δs that the next pass must not trust."""
-    from autograd.value import _interior_order
+    from autograd.graph import interior_order
 
     x = Value(0.5, "x")
     shared = x.tanh()
     root = shared * shared + shared.exp()
     root.backward()
     expected = x.grad
-    _interior_order(root)  # marks every interior node, as an interrupted pass would
+    interior_order(root)  # marks every interior node, as an interrupted pass would
     shared.grad = 123.0  # and a half-finished sweep
     x.grad = 0.0
     root.backward()

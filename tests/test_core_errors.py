@@ -68,7 +68,7 @@ def test_integer_power_of_a_negative_base_is_fine():
 
 def test_backward_rejects_a_non_number_seed():
     with pytest.raises(TypeError, match="backward"):
-        (Value(1.0) * 2).backward(grad="1")
+        (Value(1.0) * 2).backward(seed="1")
 
 
 def test_weighted_sum_rejects_non_numbers():

@@ -138,12 +138,12 @@ def test_a_big_graph_is_not_walked_by_the_cycle_collector_while_it_is_built():
     when a small graph is backpropagated (so a training loop keeps it between steps)."""
     import gc
 
-    from autograd import value
+    from autograd import fast
 
     before = gc.get_threshold()
     try:
         gc.set_threshold(700, 10, 10)
-        value._saved_threshold = None  # (as in a fresh process)
+        fast.saved_threshold = None  # (as in a fresh process)
 
         def chain(links):
             y = Value(1.0)
@@ -151,17 +151,17 @@ def test_a_big_graph_is_not_walked_by_the_cycle_collector_while_it_is_built():
                 y = y * 1.0001 + 0
             return y
 
-        big = chain(value._BIG_GRAPH)
-        assert gc.get_threshold() == (value._YOUNG, 10, value._RARE)  # raised while it is built
+        big = chain(fast.BIG_GRAPH)
+        assert gc.get_threshold() == (fast.YOUNG, 10, fast.RARE)  # raised while it is built
         big.backward()
-        assert gc.get_threshold() == (value._YOUNG, 10, 10) and value._made == 0
-        chain(value._BIG_GRAPH).backward()  # the next training step: the same
-        assert gc.get_threshold() == (value._YOUNG, 10, 10)
+        assert gc.get_threshold() == (fast.YOUNG, 10, 10) and fast.made == 0
+        chain(fast.BIG_GRAPH).backward()  # the next training step: the same
+        assert gc.get_threshold() == (fast.YOUNG, 10, 10)
         chain(3).backward()  # a small graph: everything as the user had it
         assert gc.get_threshold() == (700, 10, 10)
     finally:
         gc.set_threshold(*before)
-        value._saved_threshold = None
+        fast.saved_threshold = None
 
 
 def test_a_training_step_makes_no_young_collection():
@@ -184,12 +184,12 @@ def test_a_training_step_makes_no_young_collection():
         loss = Value.sum([model(x)[0] ** 2 for x in xs])
         loss.backward()
 
-    from autograd import value
+    from autograd import fast
 
     before = gc.get_threshold()
     try:
         gc.set_threshold(700, 10, 10)
-        value._saved_threshold = None  # (as in a fresh process)
+        fast.saved_threshold = None  # (as in a fresh process)
         step()  # the first step switches the setting
         gc.callbacks.append(count)
         for _ in range(3):
@@ -197,7 +197,7 @@ def test_a_training_step_makes_no_young_collection():
     finally:
         gc.callbacks.remove(count)
         gc.set_threshold(*before)
-        value._saved_threshold = None
+        fast.saved_threshold = None
     assert collections == []
 
 

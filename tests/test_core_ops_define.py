@@ -1,4 +1,4 @@
-"""Instructors' own ops: `rules.define` adds a row after checking its derivative, and
+"""Instructors' own ops: `defining.define` adds a row after checking its derivative, and
 the op is then a method, a function, stepped, drawn, traced back and hand-checked
 like a built-in."""
 
@@ -12,14 +12,16 @@ from hypothesis import strategies as st
 
 import autograd
 from autograd import Value, backward_steps, draw, gradcheck, hand_check, rules, sigmoid
-from autograd.value import topological_order
+from autograd import ops
+from autograd import defining
+from autograd.graph import topological_order
 
 from support import needs_torch, torch
 
 
 @pytest.fixture
 def swish():
-    rule = rules.define(
+    rule = defining.define(
         "swish",
         lambda a: a * sigmoid(a),
         lambda a: sigmoid(a) * (1 + a * (1 - sigmoid(a))),
@@ -27,7 +29,7 @@ def swish():
         derivative="σ(a)(1 + a(1 − σ(a)))",
     )
     yield rule
-    rules.undefine("swish")
+    defining.undefine("swish")
 
 
 def test_a_defined_op_is_a_method_and_a_function(swish):
@@ -43,12 +45,12 @@ def test_a_defined_op_is_a_method_and_a_function(swish):
 
 @given(st.floats(-8, 8, allow_nan=False))
 def test_a_defined_ops_derivative_agrees_with_central_differences(x):
-    rules.define("swish_h", lambda a: a * sigmoid(a), lambda a: sigmoid(a) * (1 + a * (1 - sigmoid(a))))
+    defining.define("swish_h", lambda a: a * sigmoid(a), lambda a: sigmoid(a) * (1 + a * (1 - sigmoid(a))))
     try:
         report = gradcheck(lambda a: (a.swish_h() * a).sin(), [x])
         assert report.ok, report
     finally:
-        rules.undefine("swish_h")
+        defining.undefine("swish_h")
 
 
 @needs_torch
@@ -77,7 +79,7 @@ def test_a_defined_op_is_drawn_and_read_back(swish):
     assert "swish" in draw(out).source
     for node in topological_order(out):
         if node.parents:
-            rule, constants = rules.parse_op(node.op)
+            rule, constants = ops.parse_op(node.op)
             assert rule.fn(*(p.data for p in node.parents), *constants) == (node.data, node.local_grads)
 
 
@@ -103,13 +105,13 @@ def test_d_of_a_defined_op_is_built_from_df_and_differentiable(swish):
 
 def test_a_wrong_derivative_is_refused_at_definition():
     with pytest.raises(ValueError, match="wrong at a = ") as info:
-        rules.define("bad_swish", lambda a: a * sigmoid(a), lambda a: sigmoid(a))
+        defining.define("bad_swish", lambda a: a * sigmoid(a), lambda a: sigmoid(a))
     assert "central difference" in str(info.value)
     assert "bad_swish" not in rules.RULES and not hasattr(Value, "bad_swish")
 
 
 def test_an_op_of_two_parents():
-    rules.define("mul_add", lambda a, b: a * b + a, lambda a, b: (b + 1, a),
+    defining.define("mul_add", lambda a, b: a * b + a, lambda a, b: (b + 1, a),
                  formula="a·b + a", derivative=("b + 1", "a"))
     try:
         a, b = Value(2.0, "a"), Value(-3.0, "b")
@@ -117,36 +119,39 @@ def test_an_op_of_two_parents():
         out.backward()
         assert (out.data, a.grad, b.grad) == (-4.0, -2.0, 2.0)
         assert out.local_grads == (-2.0, 2.0)
-        assert rules.formula("mul_add", 1, 2) == "∂mul_add/∂b = a"
+        assert ops.formula("mul_add", 1, 2) == "∂mul_add/∂b = a"
         assert autograd.mul_add(2.0, b).data == -4.0  # a number operand becomes a leaf
     finally:
-        rules.undefine("mul_add")
+        defining.undefine("mul_add")
 
 
 def test_check_points_outside_the_domain_are_skipped_and_too_few_are_refused():
-    rules.define("log_sq", lambda a: autograd.log(a) ** 2, lambda a: 2 * autograd.log(a) / a)
+    defining.define("log_sq", lambda a: autograd.log(a) ** 2, lambda a: 2 * autograd.log(a) / a)
     try:  # the negative default points are outside log's domain: skipped
         assert Value(2.0).log_sq().local_grads[0] == pytest.approx(math.log(2.0))
     finally:
-        rules.undefine("log_sq")
+        defining.undefine("log_sq")
     with pytest.raises(ValueError, match="points="):
-        rules.define("tiny", lambda a: autograd.sqrt(1e-3 - a * a), lambda a: -a / autograd.sqrt(1e-3 - a * a))
-    rules.define("tiny", lambda a: autograd.sqrt(1e-3 - a * a), lambda a: -a / autograd.sqrt(1e-3 - a * a),
+        defining.define("tiny", lambda a: autograd.sqrt(1e-3 - a * a), lambda a: -a / autograd.sqrt(1e-3 - a * a))
+    defining.define("tiny", lambda a: autograd.sqrt(1e-3 - a * a), lambda a: -a / autograd.sqrt(1e-3 - a * a),
                  points=[0.01, -0.02])
-    rules.undefine("tiny")
+    defining.undefine("tiny")
 
 
 @pytest.mark.parametrize("name", ["sin", "arcsin", "data", "backward", "2x", "_private", "sum"])
 def test_names_already_taken_or_not_names_are_refused(name):
     with pytest.raises(ValueError):
-        rules.define(name, lambda a: a, lambda a: 1.0)
+        defining.define(name, lambda a: a, lambda a: 1.0)
 
 
-def test_defining_again_replaces_the_op():
-    rules.define("twice", lambda a: 2 * a, lambda a: 2.0)
-    rules.define("twice", lambda a: 3 * a, lambda a: 3.0)  # a notebook cell run again, edited
+def test_defining_again_needs_replace_and_replaces_the_op():
+    defining.define("twice", lambda a: 2 * a, lambda a: 2.0)
     try:
+        with pytest.raises(ValueError, match="replace=True"):
+            defining.define("twice", lambda a: 3 * a, lambda a: 3.0)  # a notebook cell run again, edited
+        assert Value(1.0).twice().data == 2.0
+        defining.define("twice", lambda a: 3 * a, lambda a: 3.0, replace=True)
         assert Value(1.0).twice().data == 3.0
     finally:
-        rules.undefine("twice")
+        defining.undefine("twice")
     assert not hasattr(Value, "twice") and "twice" not in rules.RULES

@@ -11,6 +11,7 @@ import pytest
 
 from nn.exercise import exercise
 from nn.handout import handout_html, handout_latex, html_name, latex_name, write_handout
+from autograd import escape
 from autograd.names import fmt
 from browser import CHROMIUM
 from support import needs_dot
@@ -64,6 +65,17 @@ def test_latex_source_is_well_formed_with_lecture_names(sizes, activation, loss)
     assert tex.count(r"\node[unit]") == sum(sizes)  # the TikZ drawing: one circle per unit
     assert r"\solutionstrue" in tex and r"\ifsolutions" in tex and r"\newpage" in tex
     assert r"\solutionsfalse" in handout_latex(ex, solutions=False)
+
+
+@pytest.mark.parametrize("title", [r"\input{/etc/hostname}", "Backprop, student jane_doe", "~ ^ $x$ 100% & #1 {", "a\\"])
+def test_latex_title_prints_as_written(title):
+    # The title is text: a command it spells is printed, never run (\input would read a file).
+    ex = exercise([2, 2, 1], "tanh", "half_sse", seed=5)
+    tex = handout_latex(ex, title=title)
+    shown = re.findall(r"^\\section\*\{(.*)\}$", tex, re.M)[0]
+    assert shown == escape.tex(title)
+    assert "\\input" not in tex and _balanced(tex)
+    assert not re.search(r"(?<!\\)[_$^~#%&]", shown.replace(r"\textasciitilde{}", "").replace(r"\textasciicircum{}", ""))
 
 
 def test_html_problem_page_blank_answers_and_separate_solutions():

@@ -3,6 +3,8 @@ the key, before allocating anything their claims would cost; `save` refuses to w
 a model that `load` would refuse."""
 
 import json
+import os
+import re
 import time
 import tracemalloc
 
@@ -160,3 +162,80 @@ def test_save_refuses_an_inconsistent_model_and_keeps_the_old_file(tmp_path, bre
         model.save(path)
     assert path.read_bytes() == before
     nn.load(path)  # still a good file
+
+
+@pytest.mark.parametrize("data, shown", [
+    ("0.5", "'0.5'"), (True, "True"), (None, "None"), ([0.5], "a list of 1 items"),
+    (10**400, "an integer of about 401 digits"), (10**40, "an integer of about 41 digits"),
+    (float("inf"), "inf"), (object(), "<object object at"),
+])
+def test_save_refuses_a_parameter_load_would_refuse_and_keeps_the_old_file(tmp_path, data, shown):
+    path = tmp_path / "m.json"
+    model = nn.MLP(2, [3, 1], seed=1)
+    model.save(path)
+    before = path.read_bytes()
+    model.layers[1].neurons[0].w[2].data = data
+    with pytest.raises(ModelFileError, match=rf"{path}: could not write the model: layers\[1\]\.weights\[0\]\[2\] "
+                                             rf"\(layer 2 unit 1 weight 3\) is {re.escape(shown)}"):
+        model.save(path)
+    assert path.read_bytes() == before and os.listdir(tmp_path) == ["m.json"]
+    model.layers[1].neurons[0].w[2].data = 3  # an int is a number: written, and read back as 3.0
+    model.save(path)
+    assert nn.load(path).layers[1].neurons[0].w[2].data == 3.0
+
+
+# ---------------------------------------------------------------------------
+# Strict keys: a key given twice, or a field the format does not have
+# ---------------------------------------------------------------------------
+@pytest.mark.parametrize("old, new, where", [
+    ('"nin": 2,', '"nin": 2, "nin": 3,', r"'nin' appears twice in the object at the top level"),
+    ('"biases": [', '"biases": [1, 2, 3], "biases": [', r"'biases' appears twice in the object at layers\[0\]"),
+])
+def test_a_repeated_key_is_refused_with_where_it_is(tmp_path, old, new, where):
+    text = json.dumps(_doc())
+    assert old in text
+    _refused(_write(tmp_path, text.replace(old, new, 1)), where)
+
+
+def test_a_repeated_key_deep_inside_is_found(tmp_path):
+    doc = _doc()
+    doc["layers"][1]["weights"][0] = [{"x": 1}]
+    text = json.dumps(doc).replace('{"x": 1}', '{"x": 1, "x": 2}')
+    _refused(_write(tmp_path, text), r"'x' appears twice in the object at layers\[1\]\.weights\[0\]\[0\]")
+
+
+@pytest.mark.parametrize("change, where", [
+    (lambda d: d.update(comment="mine"), "unknown field 'comment' at the top level"),
+    (lambda d: d["layers"][1].update(dropout=0.5), r"unknown field 'dropout' at layers\[1\]"),
+])
+def test_an_unknown_field_is_refused_with_where_it_is(tmp_path, change, where):
+    doc = _doc()
+    change(doc)
+    _refused(_write(tmp_path, json.dumps(doc)), where)
+
+
+# ---------------------------------------------------------------------------
+# Bounded work: what the parser would build is counted while the file is read
+# ---------------------------------------------------------------------------
+@pytest.mark.parametrize("unit", ["[]", "[0],", "{}", "0,"])
+def test_sixty_four_mebibytes_of_structure_is_refused_while_reading(tmp_path, unit):
+    # 64 MiB of "[]" once built into lists peaked at 1.7 GB before the first check
+    body = unit * ((model_io.MAX_FILE_BYTES - 200) // len(unit))
+    text = '{"format": "deltagrad-mlp", "version": 1, "x": [' + body.rstrip(",") + "]}"
+    path = _write(tmp_path, text)
+    assert path.stat().st_size <= model_io.MAX_FILE_BYTES
+    message, _, peak = _refused(path, r"more than [\d,]+ (lists and objects|values) in its first [\d,]+ bytes")
+    assert peak < 16 * 2**20, peak  # a few chunks read, never the file, never what it would build
+
+
+def test_a_real_model_of_many_parameters_still_loads_within_a_bounded_peak(tmp_path):
+    model = nn.MLP(200, [200, 10], seed=2)  # 42,210 parameters
+    model.save(tmp_path / "m.json")
+    tracemalloc.start()
+    try:
+        back = nn.load(tmp_path / "m.json")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert [p.data for p in back.parameters()] == [p.data for p in model.parameters()]
+    assert peak < 2000 * len(model.parameters()), peak  # the file, the parse and the Values: ~1 kB a parameter

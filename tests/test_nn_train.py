@@ -125,3 +125,13 @@ def test_bad_target_is_reported_with_epoch_and_example():
     with pytest.raises(ValueError, match=r"epoch 1, example 1 .*hinge.*−1 or \+1"):
         nn.fit(model, [[0.0, 0.0], [1.0, 1.0]], [[1.0], [0.5]], "hinge", nn.SGD(model.parameters(), lr=0.1),
                epochs=1, shuffle=False, progress=False)
+
+
+def test_a_neuron_trains_with_a_classification_loss():
+    """A Neuron returns one bare Value, not a list: accuracy is counted all the same."""
+    X, y = [[0.0, 0.0], [1.0, 1.0], [0.0, 1.0], [1.0, 0.0]], [0, 1, 1, 1]  # OR
+    for compile in (True, False):
+        model = nn.Neuron(2, activation="sigmoid")
+        hist = nn.fit(model, X, y, "bce", nn.SGD(model.parameters(), lr=2.0), epochs=200, progress=False,
+                      compile=compile)
+        assert hist.accuracy[-1] == 1.0 and nn.accuracy(model, X, y, "bce") == 1.0

@@ -4,8 +4,10 @@ CSV out and back in, and hand_check's table (names, no −0, random points)."""
 
 from __future__ import annotations
 
+import csv
 import math
 import os
+import re
 
 import pytest
 from support import docs_text
@@ -186,6 +188,24 @@ def test_csv_written_atomically_and_read_back_gives_the_same_verdicts(tmp_path):
     assert again.scores() == book.scores()
     with pytest.raises(FileNotFoundError, match="does not exist"):
         book.to_csv(tmp_path / "no" / "marks.csv")
+
+
+FORMULAS = ["=1+41", '=HYPERLINK("http://example.com","click")', "@SUM(A1:A2)", "+1+1", "-1+2", "\t=1", "\r=1", "'=1"]
+
+
+def test_csv_cells_are_never_formulas_and_read_back_as_given(tmp_path):
+    # OWASP CSV injection: a cell starting = + - @ tab CR is a formula to a spreadsheet.
+    answers = {"=2*21": {"w": FORMULAS[0], "b": FORMULAS[1], "x": "-0.5"}}
+    answers.update({f"s{i}": {"w": text, "b": "1\r\n2", "x": -0.25} for i, text in enumerate(FORMULAS)})
+    book = grade(E, answers, AT, sig_figs=4)
+    path = book.to_csv(tmp_path / "marks.csv")
+    with open(path, newline="", encoding="utf-8") as f:
+        cells = [c for row in csv.reader(f) for c in row]
+    numbers = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+    assert cells and not [c for c in cells if c.startswith(("=", "+", "-", "@", "\t", "\r")) and not numbers.fullmatch(c)]
+    assert "-0.5" in cells and "-0.25" in cells  # numbers stay numbers
+    again = read_answers(path)
+    assert again == {s: {n: str(v) for n, v in given.items()} for s, given in answers.items()}
 
 
 def test_answers_straight_from_a_spreadsheet_csv(tmp_path):

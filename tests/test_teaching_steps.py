@@ -14,6 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from autograd import Value, numeric_grad, rules, topological_order, weighted_sum
+from autograd import ops
 from autograd.names import fmt, node_expression, node_names
 from autograd.teaching.steps import Stepper, backward_steps
 
@@ -74,9 +75,9 @@ def test_each_delta_is_the_sum_of_its_terms_from_the_table(program):
 
 def expected_formula(op, i, n):
     """The table's formula for ∂k/∂j; every op the engine makes has a rule."""
-    rule = rules.rule_for(op)
+    rule = ops.rule_for(op)
     assert rule is not None, f"no derivative rule for op {op!r}"
-    text = rules.formula(op, i, n)
+    text = ops.formula(op, i, n)
     assert text in rule.derivatives
     return text
 
@@ -155,10 +156,11 @@ def test_names_are_stable_and_unique():
     assert len(set(names.values())) == len(names)
     order = topological_order(root)
     assert [names[n] for n in order] == ["x#0", "x#1", "n2", "n3"]
-    # a label that collides with an automatic name is disambiguated too
+    # an automatic name that a label already uses steps aside: the label keeps its name
     n2 = Value(1.0, "n2")
     root = (n2 + Value(1.0)) * Value(3.0)
-    assert sorted(node_names(root).values()) == sorted(["n2#0", "n1", "n2#2", "n3", "n4"])
+    assert node_names(root)[n2] == "n2"
+    assert sorted(node_names(root).values()) == sorted(["n2", "n1", "n2′", "n3", "n4"])
 
 
 def test_node_expressions_name_the_operation():
@@ -238,7 +240,12 @@ def test_latex_names_a_network_node_as_the_text_does():
     E = half_sse(model([0.5, -1.0]), [1.0])
     steps = {s.name: s for s in backward_steps(E)}
     assert name_of("a", 2, 1) in steps and name_of("w", 2, 1, 2) in steps
-    assert r"\delta_{a^{(2)}_{1}}" in steps[name_of("a", 2, 1)].latex()
+    # δ of a pre-activation is the lectures' δ^{(2)}_1, in the text as in the unit-level steps
+    assert steps[name_of("a", 2, 1)].latex().startswith(r"\delta^{(2)}_{1} = ")
+    assert steps[name_of("a", 2, 1)].text().startswith("δ[2]_1 = ")
+    units = nn.backprop_steps(model, [0.5, -1.0], [1.0], "half_sse")
+    assert any(u.name == "δ[2]_1" for u in units.steps)
+    assert r"\delta_{z^{(1)}_{2}}" in steps[name_of("z", 1, 2)].latex()  # any other node: δ of its name
     assert r"\partial w^{(2)}_{1,2}" in steps[name_of("w", 2, 1, 2)].latex()
     assert r"\partial z^{(1)}_{2}" in steps[name_of("z", 1, 2)].latex()
 

@@ -42,6 +42,28 @@ def test_the_neuron_example(capsys):
     assert "δ[x1] = δ[n2]·∂n2/∂x1 = (0.5)(−3) = −1.5" in out
 
 
+def test_automatic_names_never_rename_a_variable(capsys):
+    # the user's n1, n2, n4 are variables; the engine's own names must step around them
+    code, out, err = run(capsys, "trace", "tanh(n1*x + n2) * n4", "n1=2", "x=3", "n2=1", "n4=0.5")
+    assert code == 0 and err == ""
+    assert "#" not in out
+    assert set(gradients(out)) == {"n1", "x", "n2", "n4"}  # each variable under its own name
+    assert re.search(r"^  n2 = 1$", out, re.M) and re.search(r"^  n4 = 0.5$", out, re.M)
+    names = re.findall(r"^  (\S+) = ", out.split("backward")[0], re.M)
+    assert len(names) == len(set(names))  # one name per node
+
+
+@given(st.lists(st.sampled_from(["n0", "n1", "n2", "n3", "n4", "n5", "n6", "f", "out"]), min_size=1, max_size=5,
+                unique=True))
+def test_no_variable_name_is_ever_taken_by_a_node(variables):
+    text = " * ".join(f"tanh({v} + 1)" for v in variables)
+    t = trace(text, {v: 0.5 for v in variables})
+    report = t.report()
+    assert set(re.findall(r"^  ∂\w+/∂(\S+) = ", report, re.M)) == set(variables)
+    names = re.findall(r"^  (\S+) = ", report.split("backward")[0], re.M)
+    assert len(names) == len(set(names))
+
+
 EXPRESSIONS = [
     ("x*x*y - 3*y + 1", "x y"),
     ("sigmoid(a*b) * log(b) + exp(-a/2)", "a b"),
@@ -111,6 +133,8 @@ BAD = [
     (["-" * 5000 + "x", "x=1"], "cannot parse"),
     (["x" * 10001], "at most 10000"),
     (["x\x00"], "null bytes"),
+    (["1if x else 2", "x=1"], "invalid decimal literal"),  # once a SyntaxWarning printed to the terminal
+    (["0x1for x", "x=1"], "invalid hexadecimal literal"),
 ]
 
 

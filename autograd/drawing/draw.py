@@ -66,9 +66,11 @@ except ImportError as e:  # the engine runs without it; only drawing needs it
         "(and Graphviz's `dot` program: apt install graphviz / brew install graphviz)"
     ) from e
 
+from autograd import escape
 from autograd.files import write_atomic
-from autograd.names import describe, fmt_fixed, groups, node_names, visible
-from autograd.value import Value, topological_order
+from autograd.names import describe, fmt_fixed, groups, node_names
+from autograd.graph import topological_order
+from autograd.value import Value
 
 __all__ = ["draw", "render", "GraphvizNotFound", "LayoutTimeout", "Drawing", "record_escape",
            "label_escape", "LAYOUT_TIMEOUT"]
@@ -280,17 +282,14 @@ def render(graph, path: str | os.PathLike, timeout: float | None = None) -> Path
 # ---------------------------------------------------------------------------
 def label_escape(text) -> str:
     """Text for a plain (non-record) DOT label that Graphviz draws exactly as given:
-    a backslash and "&" lose their special meaning (Graphviz reads "&amp;" as "&")."""
-    return visible(text).replace("\\", "\\\\").replace("&", "&amp;")
+    a backslash, a quote and "&" lose their special meaning (autograd.escape.dot)."""
+    return escape.dot(text)
 
 
 def record_escape(text) -> str:
     """Escape the characters that structure a Graphviz record label, so the text is
     drawn exactly as given (see `label_escape`)."""
-    text = visible(text)
-    for ch in "\\{}|<>":
-        text = text.replace(ch, "\\" + ch)
-    return text.replace("&", "&amp;").replace('"', '\\"')
+    return escape.dot(text, record=True)
 
 
 def _field(text: str) -> str:

@@ -29,7 +29,8 @@ from typing import Mapping, Sequence
 
 from autograd.names import fmt, latex_name, latex_number, node_expression, node_names
 from autograd.teaching.steps import Stepper, formula, quiz_settings
-from autograd.value import Value, topological_order
+from autograd.graph import sweep_forward, sweep_reverse, topological_order
+from autograd.value import Value
 
 __all__ = ["forward_tangents", "forward_steps", "ForwardStep", "ForwardTerm", "ForwardStepper",
            "jacobian", "count_edges"]
@@ -81,42 +82,6 @@ def _check_seed(who: str, root: Value, order: Sequence[Value], seed) -> dict[Val
     return checked
 
 
-def sweep_forward(order: Sequence[Value], seed: Mapping[Value, float]) -> tuple[dict[Value, float], int]:
-    """ṫ_j = Σ_{i∈↑j} (∂j/∂i) ṫ_i for every node, parents first; and the multiply-adds spent.
-
-    Leaves take their tangent from `seed` (0 when absent: an input held fixed)."""
-    tangent: dict[Value, float] = {}
-    multiply_adds = 0
-    for j in order:
-        if not j.parents:
-            tangent[j] = seed.get(j, 0.0)
-            continue
-        t = 0.0
-        for i, dj_di in zip(j.parents, j.local_grads):
-            t += dj_di * tangent[i]  # ṫ_j += ∂j/∂i · ṫ_i, one multiply-add per edge
-        tangent[j] = t
-        multiply_adds += len(j.parents)
-    return tangent, multiply_adds
-
-
-def sweep_reverse(order: Sequence[Value], root: Value, seed: float = 1.0) -> tuple[dict[Value, float], int]:
-    """δ_j = Σ_{k∈↓j} δ_k ∂k/∂j for every node of `order`, root seeded; and the multiply-adds.
-
-    The same loop as `Value.backward()` (consumers pushed in reverse topological order),
-    into a dict instead of `.grad`, so the numbers are bit for bit those of backward()."""
-    delta = dict.fromkeys(order, 0.0)
-    delta[root] = seed
-    multiply_adds = 0
-    for k in reversed(order):
-        if not k.parents:
-            continue
-        d = delta[k]
-        for j, dk_dj in zip(k.parents, k.local_grads):
-            delta[j] += dk_dj * d  # δ_j += δ_k · ∂k/∂j, one multiply-add per edge
-        multiply_adds += len(k.parents)
-    return delta, multiply_adds
-
-
 def joint_order(outputs: Sequence[Value]) -> list[Value]:
     """One topological order of the union of the outputs' graphs, parents first: each
     node once, however many outputs reach it. For a single output it is exactly
@@ -148,7 +113,7 @@ def forward_tangents(root: Value, seed: Mapping[Value, float]) -> dict[Value, fl
     `.grad` is not touched."""
     order = topological_order(root) if isinstance(root, Value) else ()
     checked = _check_seed("forward_tangents", root, order, seed)
-    return sweep_forward(order, checked)[0]
+    return sweep_forward(order, checked, "forward_tangents")
 
 
 # ---------------------------------------------------------------------------
@@ -242,22 +207,14 @@ def forward_steps(root: Value, seed: Mapping[Value, float]) -> list[ForwardStep]
     order = topological_order(root) if isinstance(root, Value) else ()
     checked = _check_seed("forward_steps", root, order, seed)
     names = node_names(root)
-    tangent: dict[Value, float] = {}
-    steps: list[ForwardStep] = []
-    for index, j in enumerate(order):
-        terms = tuple(
-            ForwardTerm(i, j, tangent[i], dj_di, formula(j.op, p, len(j.parents)), p, names[i])
-            for p, (i, dj_di) in enumerate(zip(j.parents, j.local_grads))
-        )
-        if terms:
-            t = 0.0
-            for term in terms:
-                t += term.local * term.parent_tangent  # as in sweep_forward
-        else:
-            t = checked.get(j, 0.0)
-        tangent[j] = t
-        steps.append(ForwardStep(index, j, names[j], t, terms, j in checked, node_expression(j, names)))
-    return steps
+    tangent = sweep_forward(order, checked, "forward_steps")
+    return [
+        ForwardStep(index, j, names[j], tangent[j],
+                    tuple(ForwardTerm(i, j, tangent[i], dj_di, formula(j.op, p, len(j.parents)), p, names[i])
+                          for p, (i, dj_di) in enumerate(zip(j.parents, j.local_grads))),
+                    j in checked, node_expression(j, names))
+        for index, j in enumerate(order)
+    ]
 
 
 class ForwardStepper(Stepper):
@@ -346,17 +303,16 @@ def jacobian(outputs, inputs, mode: str = "reverse") -> tuple[list[list[float]],
                 "differentiate with respect to leaves (inputs and weights)"
             )
     order = joint_order(outs)
-    total = 0
+    edges = sum(len(node.parents) for node in order)  # one sweep: one multiply-add per edge
     if mode == "reverse":
         matrix = []
         for out in outs:
-            delta, spent = sweep_reverse(order, out)
-            total += spent
+            delta = sweep_reverse(order, out, 1.0, "jacobian")
             matrix.append([delta.get(x, 0.0) for x in ins])
-        return matrix, total
+        return matrix, len(outs) * edges
+    total = len(ins) * edges
     columns = []
     for x in ins:
-        tangent, spent = sweep_forward(order, {x: 1.0})
-        total += spent
+        tangent = sweep_forward(order, {x: 1.0}, "jacobian")
         columns.append([tangent[out] for out in outs])
     return [[col[r] for col in columns] for r in range(len(outs))], total

@@ -25,9 +25,10 @@ import math
 import numbers
 from typing import Callable, Mapping, Sequence
 
-from autograd import rules
-from autograd.modes.forward import describe, sweep_forward, sweep_reverse, joint_order
-from autograd.value import Value, topological_order
+from autograd import ops, rules
+from autograd.graph import sweep_forward, sweep_reverse, topological_order
+from autograd.modes.forward import describe
+from autograd.value import Value
 
 __all__ = ["grad", "hessian", "hvp", "MissingDerivative"]
 
@@ -44,7 +45,7 @@ def local_derivatives(node: Value) -> tuple:
     """∂node/∂parent for each parent, as Values built from the parents (or plain numbers
     where the derivative is a constant), from the op's row `d` in the derivative table."""
     try:
-        rule, constants = rules.parse_op(node.op)
+        rule, constants = ops.parse_op(node.op)
     except ValueError:
         raise MissingDerivative(
             f"grad(create_graph=True): the op {node.op!r} of {describe(node)} has no row in the "
@@ -141,7 +142,7 @@ def grad(root: Value, wrt, create_graph: bool = False):
         delta = _graph_deltas(root)
         out = [_as_value(delta.get(x, 0.0)) for x in xs]
     else:
-        delta, _ = sweep_reverse(topological_order(root), root)
+        delta = sweep_reverse(topological_order(root), root, 1.0, "grad")
         out = [delta.get(x, 0.0) for x in xs]
     return out[0] if single else out
 
@@ -229,5 +230,5 @@ def hvp(f, at, v) -> list[float]:
             raise ValueError(f"hvp: the direction for {name!r} must be a finite number, got {t!r}")
         seed[x] = seed.get(x, 0.0) + float(t)
     gradient = grad(out, xs, create_graph=True)
-    tangent, _ = sweep_forward(joint_order(gradient), seed)
+    tangent = sweep_forward(topological_order(gradient), seed, "hvp")
     return [tangent[g] for g in gradient]

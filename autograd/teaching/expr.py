@@ -24,13 +24,15 @@ import math
 import operator
 import tokenize
 import unicodedata
+import warnings
 from dataclasses import dataclass, field
 from typing import Iterable, Mapping
 
-from autograd import rules
+from autograd import ops, rules
 from autograd.names import fmt, node_expression, node_names
 from autograd.teaching.steps import Step, backward_steps
-from autograd.value import Value, topological_order
+from autograd.graph import topological_order
+from autograd.value import Value
 
 __all__ = ["ExprError", "FUNCTIONS", "parse", "parse_assignments", "build", "function", "trace", "Trace"]
 
@@ -46,7 +48,7 @@ MAX_OPERATIONS = 2_000
 _OPERANDS = {1: ("x",), 2: ("a", "b")}
 _SIGNATURE: dict[str, str] = {}  # name → "x, slope": how the call is written
 FUNCTIONS: dict[str, tuple[int, int]] = {}
-for _name in rules.FUNCTIONS:
+for _name in ops.FUNCTIONS:
     _rule = rules.RULES[rules.ALIASES.get(_name, _name)]
     _SIGNATURE[_name] = ", ".join(("y", "x") if _rule.name == "atan2" else
                                   _OPERANDS.get(_rule.arity, ()) + _rule.params)
@@ -99,7 +101,11 @@ def parse(text: str, *, need_variables: bool = True) -> tuple[ast.Expression, li
         raise ExprError(f"cannot parse {_short(text)!r}: it has {operations} operations (+ − * / **); "
                         f"at most {MAX_OPERATIONS} are traced — split it into smaller expressions")
     try:
-        tree = ast.parse(text.strip(), mode="eval")
+        with warnings.catch_warnings():
+            # "1if x" or "0x1for" made the tokenizer print a SyntaxWarning to the user's
+            # terminal; as an error it is one clear message like any other parse error
+            warnings.simplefilter("error", SyntaxWarning)
+            tree = ast.parse(text.strip(), mode="eval")
     except SyntaxError as err:
         where = f" at column {err.offset}" if err.offset else ""
         raise ExprError(f"cannot parse {_short(text)!r}{where}: {err.msg}") from None
@@ -321,9 +327,9 @@ def _call(name: str, args: list):
         if isinstance(c, Value):
             raise ExprError(f"the {param} of {name}() must be a number, not depend on variables")
     if any(isinstance(x, Value) for x in operands):
-        return rules.FUNCTIONS[name](*args)  # a node (its errors are reported by `build`)
+        return ops.FUNCTIONS[name](*args)  # a node (its errors are reported by `build`)
     try:
-        return rules.FUNCTIONS[name](*args)  # numbers only: fold it into a number
+        return ops.FUNCTIONS[name](*args)  # numbers only: fold it into a number
     except (ArithmeticError, ValueError) as err:
         raise ExprError(f"cannot compute {name}({', '.join(map(fmt, args))}): {err}") from None
 
@@ -374,11 +380,10 @@ def trace(text: str, values: Mapping[str, float]) -> Trace:
     # label every node with its stable name, so drawings and the printed steps agree
     for node, name in node_names(root).items():
         node.label = name
-    steps = backward_steps(root)
-    for s in steps:
-        if not math.isfinite(s.delta):
-            raise ExprError(f"δ[{s.name}] = ∂{root.label}/∂{s.name} is too large for a float "
-                            "(the backward pass overflows); try smaller values")
+    try:
+        steps = backward_steps(root)
+    except OverflowError as err:
+        raise ExprError(f"{err} (the backward pass overflows); try smaller values") from None
     return Trace(_printable(text), root, leaves, steps)
 
 

@@ -36,7 +36,6 @@ from __future__ import annotations
 
 import csv
 import functools
-import html
 import io
 import math
 import os
@@ -44,13 +43,16 @@ import re
 from dataclasses import dataclass, replace
 from typing import Callable, Iterable, Mapping
 
+from autograd import escape
 from autograd.escape import spreadsheet_cell, spreadsheet_text
 from autograd.files import write_atomic
+from autograd.teaching import exports
 from autograd.names import fmt
 from autograd.teaching.handcheck import check_names, check_point, evaluate, function_name, plain_zero
 from autograd.teaching.judge import Feedback, Tolerance, feedback_line, find_slip, read_number, rounding_spread
 from autograd.teaching.slips import HINTS, Slip, SlipFinder, delta_name, lecture_name
-from autograd.value import Value, topological_order
+from autograd.graph import topological_order
+from autograd.value import Value
 
 __all__ = ["grade", "Gradebook", "Mark", "read_answers", "parse_answer", "VERDICTS", "MAX_CELL", "gradable",
            "sheet_slips", "table_of"]
@@ -263,19 +265,19 @@ class Gradebook:
     def _repr_html_(self) -> str:
         colour = {"right": "#2a7d2a", "carried": "#2a7d2a", "wrong": "#c0392b", "missing": "#888888",
                   "unreadable": "#b9770e"}
-        head = "".join(f"<th>{html.escape(self._what(n))}</th>" for n in self.names)
+        head = "".join(f"<th>{escape.html(self._what(n))}</th>" for n in self.names)
         rows = []
         for s in self.students:
             cells = []
             for n in self.names:
                 m = self.marks[(s, n)]
                 title = m.why or (m.slip.text if m.slip else f"engine {fmt(m.engine, 6)}")
-                shown = "" if m.answer is None else html.escape(str(m.answer))
-                cells.append(f"<td title='{html.escape(title, quote=True)}' style='color:{colour[m.verdict]}'>"
-                             f"{shown} <b>{html.escape(self._cell(m))}</b></td>")
-            rows.append(f"<tr><td>{html.escape(s)}</td><td>{self.score(s):.0%}</td>{''.join(cells)}</tr>")
+                shown = "" if m.answer is None else escape.html(str(m.answer))
+                cells.append(f"<td title='{escape.html(title)}' style='color:{colour[m.verdict]}'>"
+                             f"{shown} <b>{escape.html(self._cell(m))}</b></td>")
+            rows.append(f"<tr><td>{escape.html(s)}</td><td>{self.score(s):.0%}</td>{''.join(cells)}</tr>")
         counts = self.counts()
-        foot = html.escape(", ".join(f"{counts[v]} {v}" for v in VERDICTS) + f"; {self.tolerance.describe()}")
+        foot = escape.html(", ".join(f"{counts[v]} {v}" for v in VERDICTS) + f"; {self.tolerance.describe()}")
         return (f"<table><tr><th>student</th><th>score</th>{head}</tr>{''.join(rows)}</table>"
                 f"<p>{foot} (hover over a cell for its slip)</p>")
 
@@ -299,15 +301,21 @@ class Gradebook:
             out.append(row)
         return out
 
-    def to_csv(self, path: str | os.PathLike) -> str:
+    def to_csv(self, path: str | os.PathLike, lms: str | None = None, **options) -> str:
         """Write one row per student: student, score (0 to 1), then per derivative the
         answer as given, its verdict and the slip (or an override's reason). Every cell
         that a spreadsheet would run as a formula is written as text
         (`autograd.escape.spreadsheet_cell`). Written atomically; returns the path.
-        `read_answers` reads such a file back as answers."""
+        `read_answers` reads such a file back as answers.
+        lms="canvas" or "moodle" writes that system's gradebook import instead
+        (`autograd.teaching.exports.gradebook_csv`; options: assignment=, points=, section=)."""
+        if lms is not None:
+            return exports.gradebook_csv(self, path, lms, **options)
         header = self.columns()
         buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\n")
+        # "\r\n" (RFC 4180) rather than "\n": the csv module quotes a cell holding a line
+        # end only if that character is in the line terminator, and a lone CR would split a row.
+        writer = csv.writer(buffer, lineterminator="\r\n")
         writer.writerow([spreadsheet_cell(h) for h in header])
         for row in self.rows():
             writer.writerow([spreadsheet_cell(row[h]) for h in header])

@@ -7,7 +7,7 @@ central differences), in one table.
                claimed={"a": lambda a: 1 - math.tanh(a) ** 2},   # lecture 000: tanh' = 1 − tanh²
                at={"a": 0.3}, n_random=20)
 
-A claim is *right* when the judge says so (`autograd.teaching.judge.Tolerance`):
+A claim is *right* when it agrees with the engine's ∂f/∂x (`Tolerance`):
 
     default      |claimed − engine| ≤ atol + rtol·|engine|      (atol 1e-6, rtol 1e-4)
     sig_figs=k   claimed equals the engine's value rounded to k significant figures,
@@ -24,7 +24,6 @@ The rows are called ∂f/∂x after the function's own name (`def E(w, b)` gives
 
 from __future__ import annotations
 
-import html
 import inspect
 import math
 import numbers
@@ -33,7 +32,8 @@ import sys
 from dataclasses import dataclass
 from typing import Callable, Mapping
 
-from autograd.check import check_eps
+from autograd import escape
+from autograd.check import central_difference, check_eps
 from autograd.teaching.judge import ATOL, RTOL, Tolerance, agrees, find_slip
 from autograd.teaching.slips import Slip, SlipFinder
 from autograd.value import Value
@@ -135,13 +135,13 @@ class HandCheck:
             colour = "#2a7d2a" if r.ok else "#c0392b"
             note = "" if r.engine_confirmed else " <small>(engine ≠ finite difference: a kink?)</small>"
             if r.slip is not None:
-                note += f"<br><small>likely slip: {html.escape(r.slip.text)}</small>"
+                note += f"<br><small>likely slip: {escape.html(r.slip.text)}</small>"
             body.append(
-                f"<tr><td>{html.escape(self._d(r.name))}</td><td>{plain_zero(r.claimed):.8g}</td><td>{plain_zero(r.engine):.8g}</td>"
+                f"<tr><td>{escape.html(self._d(r.name))}</td><td>{plain_zero(r.claimed):.8g}</td><td>{plain_zero(r.engine):.8g}</td>"
                 f"<td>{plain_zero(r.numeric):.8g}</td><td style='color:{colour}'><b>{r.verdict}</b>{note}</td></tr>"
             )
-        notes = "".join(f"<p>{html.escape(n)}</p>" for n in self._notes())
-        point = html.escape(", ".join(f"{k} = {plain_zero(v):.6g}" for k, v in self.at.items()))
+        notes = "".join(f"<p>{escape.html(n)}</p>" for n in self._notes())
+        point = escape.html(", ".join(f"{k} = {plain_zero(v):.6g}" for k, v in self.at.items()))
         return (f"<p>hand check at {point}</p><table><tr>{head}</tr>{''.join(body)}</table>{notes}")
 
 
@@ -304,13 +304,16 @@ def _engine_grads(f, point) -> dict[str, float]:
 
 def _central_difference(f, point, name: str, eps: float) -> float:
     """(f(x + h) − f(x − h)) / 2h along `name`; nan where f is undefined nearby."""
-    h = eps * max(1.0, abs(point[name]))
+    names = list(point)
+
+    def on_floats(*x: float) -> float:
+        return evaluate(f, dict(zip(names, x)))[0].data
+
     try:
-        up = evaluate(f, {**point, name: point[name] + h})[0].data
-        down = evaluate(f, {**point, name: point[name] - h})[0].data
+        return central_difference(on_floats, list(point.values()), names.index(name),
+                                  eps * max(1.0, abs(point[name])))
     except (ArithmeticError, ValueError):
         return math.nan
-    return (up - down) / (2 * h)
 
 
 def _claim_value(name: str, claim, point, strict: bool) -> float:

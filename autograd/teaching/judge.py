@@ -227,9 +227,8 @@ def rounding_spread(root, figures: int | None, margin: float = MARGIN) -> dict:
 
     the worst case of a product and a sum of rounded numbers. `margin` widens the
     first-order bound for what it leaves out. Returns {node: spread of its δ}."""
-    from autograd import rules  # (the core; imported here so `judge` loads without it in a page)
-    from autograd.graph import pull_deltas
-    from autograd.value import topological_order
+    from autograd import ops  # (the core; imported here so `judge` loads on its own in a page)
+    from autograd.graph import pull_deltas, topological_order
 
     order = topological_order(root)
     if figures is None:
@@ -248,7 +247,7 @@ def rounding_spread(root, figures: int | None, margin: float = MARGIN) -> dict:
             continue
         changed = [0.0] * len(j.parents)
         try:
-            rule, constants = rules.parse_op(j.op)
+            rule, constants = ops.parse_op(j.op)
             args = [p.data for p in j.parents]
             for m, p in enumerate(j.parents):
                 e = err[p]
@@ -383,10 +382,10 @@ class Verdict:
     __repr__ = __str__
 
     def _repr_html_(self) -> str:
-        import html
+        from autograd import escape  # (only a notebook shows this: the judge itself needs no page)
 
         colour = {"right": "#2a7d2a", "carried": "#2a7d2a", "wrong": "#c0392b"}.get(self.status, "#7f6000")
-        return f"<p><b style='color:{colour}'>{self.status}</b>: {html.escape(self.why)}</p>"
+        return f"<p><b style='color:{colour}'>{self.status}</b>: {escape.html(self.why)}</p>"
 
 
 class Feedback(str):

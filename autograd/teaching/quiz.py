@@ -20,11 +20,11 @@ Everything is inline: the page works offline and fetches nothing.
 
 from __future__ import annotations
 
-import html
 import json
 from dataclasses import dataclass
 from typing import Iterable, Sequence
 
+from autograd import escape
 from autograd.teaching.judge import Tolerance
 from autograd.names import fmt
 
@@ -71,19 +71,19 @@ class Quiz:
             return (
                 f'<section class="frame quiz given" data-index="{index}" data-delta="{answer!r}"{attributes} '
                 'hidden>\n'
-                f'<pre class="equation">{html.escape(text)}</pre>\n'
+                f'<pre class="equation">{escape.html(text)}</pre>\n'
                 '<p class="quiz-given"><em>given: nothing to work out at this step</em></p>\n'
-                f'<pre class="explain">{html.escape(explain)}</pre>\n{inner}</section>'
+                f'<pre class="explain">{escape.html(explain)}</pre>\n{inner}</section>'
             )
         return (
             f'<section class="frame quiz" data-index="{index}" data-delta="{answer!r}"{attributes} hidden>\n'
-            f'<pre class="equation" data-solved="{html.escape(text, quote=True)}">'
-            f"{html.escape(blank_result(text, answer))}</pre>\n"
-            f'<form class="quiz-form" autocomplete="off"><label>{html.escape(self.symbol)} = <input class="quiz-answer" '
+            f'<pre class="equation" data-solved="{escape.html(text)}">'
+            f"{escape.html(blank_result(text, answer))}</pre>\n"
+            f'<form class="quiz-form" autocomplete="off"><label>{escape.html(self.symbol)} = <input class="quiz-answer" '
             'type="text" inputmode="decimal" size="12"></label> <button type="submit">check</button> '
             '<button type="button" class="quiz-reveal">show the answer</button> '
             '<span class="quiz-verdict" aria-live="polite"></span></form>\n'
-            f'<pre class="explain" hidden>{html.escape(explain)}</pre>\n{inner}</section>'
+            f'<pre class="explain" hidden>{escape.html(explain)}</pre>\n{inner}</section>'
         )
 
     def finish(self, page: str) -> str:

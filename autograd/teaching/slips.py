@@ -49,11 +49,12 @@ import re
 from dataclasses import dataclass
 from typing import Callable
 
-from autograd import rules
-from autograd.graph import pull_deltas
+from autograd import ops
+from autograd.graph import pull_deltas, topological_order
 from autograd.names import fmt, node_expression, node_names
+from autograd.rules import split_wsum
 from autograd.teaching.judge import agrees
-from autograd.value import Value, topological_order
+from autograd.value import Value
 
 __all__ = ["Slip", "SlipFinder", "name_slip", "KINDS", "HINTS", "lecture_name", "delta_name", "kind_slip"]
 
@@ -146,11 +147,11 @@ def lecture_names(root: Value, limit: int = 48) -> dict[Value, str]:
             out[node] = lecture_name(internal[node])
             continue
         kind = _op_kind(node.op)
-        if (kind in ("*c", "/c") and rules.parse_op(node.op)[1][0] == 1.0) or (kind == "sum" and len(node.parents) == 1):
+        if (kind in ("*c", "/c") and ops.parse_op(node.op)[1][0] == 1.0) or (kind == "sum" and len(node.parents) == 1):
             out[node] = out[node.parents[0]]  # ·1, /1, a sum of one term: the same quantity
             continue
         # brackets where a sum meets a product: w · x + b, but (a − 0.5)^2
-        bracket = kind in rules.OPERATORS and kind not in ("+", "+c", "-c")
+        bracket = kind in ops.OPERATORS and kind not in ("+", "+c", "-c")
         text = node_expression(node, {p: _bracket(out[p]) if bracket else out[p] for p in node.parents})
         text = text.replace("− −", "+ ").replace("+ −", "− ")
         out[node] = text if len(text) <= limit else f"a {node.op} node of {len(node.parents)} inputs"
@@ -253,7 +254,7 @@ class SlipFinder:
                 if not t[j]:
                     continue  # the edge is on no path from the leaf
                 kn, jn = self.shown[k], self.shown[j]
-                why = rules.formula(k.op, i, len(k.parents))
+                why = ops.formula(k.op, i, len(k.parents))
                 # an edge inside the loss (log, exp, the lse of a softmax) is not a piece the
                 # lectures' method writes down: its slips come after the lectures' ones
                 where = inside if self._inside_loss(k) else found
@@ -310,11 +311,11 @@ class SlipFinder:
         if _is_activation(k) and j.label:
             return f"the factor h′({self.shown[j]}) of {self.d_name(j)} is left out"
         if k.op == "wsum":
-            n, i = len(k.parents) // 2, k.parents.index(j)
-            if i < n:  # ∂a_j/∂w_jk = z_k
-                return f"the factor {self.shown[k.parents[n + i]]} of ∂{self.root_name}/∂{self.shown[j]} is left out"
-            if i < 2 * n:  # ∂a_k/∂z_j = w_kj
-                return f"the weight {self.shown[k.parents[i - n]]} of the sum for {self.d_name(j)} is left out"
+            weights, inputs, _ = split_wsum(k.parents)
+            if j in weights:  # ∂a_j/∂w_jk = z_k
+                return f"the factor {self.shown[inputs[weights.index(j)]]} of ∂{self.root_name}/∂{self.shown[j]} is left out"
+            if j in inputs:  # ∂a_k/∂z_j = w_kj
+                return f"the weight {self.shown[weights[inputs.index(j)]]} of the sum for {self.d_name(j)} is left out"
         if self.after_layers.get(k, False):
             return f"a factor of the loss's derivative ∂{self.root_name}/∂y is left out"
         return f"the factor ∂{_bracket(self.shown[k])}/∂{_bracket(self.shown[j])} of the chain rule is left out"
@@ -324,7 +325,7 @@ class SlipFinder:
         kind = _op_kind(k.op)
         if kind not in ("*c", "/c") or not self.loss_chain.get(k, False):
             return None
-        c = rules.parse_op(k.op)[1][0]
+        c = ops.parse_op(k.op)[1][0]
         if kind == "/c":
             return f"the 1/{fmt(c)} of {self.root_name} (its mean over the outputs)"
         if c == 0.5:
@@ -333,12 +334,12 @@ class SlipFinder:
 
     def _one_operand_slips(self, k, j, i, local, slip) -> None:
         """An activation's h′ taken at its output, written in the wrong variable, or applied twice."""
-        if len(k.parents) != 1 or k.op not in rules.UNARY:  # a function of one operand
+        if len(k.parents) != 1 or k.op not in ops.UNARY:  # a function of one operand
             return
         kn, jn = self.shown[k], self.shown[j]
-        why = rules.formula(k.op, i, 1)
+        why = ops.formula(k.op, i, 1)
         try:
-            _, (at_output,) = rules.UNARY[k.op](k.data)
+            _, (at_output,) = ops.UNARY[k.op](k.data)
         except (ArithmeticError, ValueError, TypeError):
             # e.g. log's derivative at a negative output, or a rule that also
             # takes a constant (elu's α): no such slip
@@ -363,10 +364,10 @@ class SlipFinder:
         """a_k where z_k belongs: ∂a_j/∂w_jk = z_k taken as a_k (the unit's pre-activation)."""
         if k.op != "wsum":
             return
-        n = len(k.parents) // 2
-        if i >= n:
+        weights, inputs, _ = split_wsum(tuple(range(len(k.parents))))
+        if i not in weights:
             return  # the edge of an input z_k or the bias: its local derivative is a weight or 1
-        z = k.parents[n + i]  # the input that multiplies this weight
+        z = k.parents[inputs[weights.index(i)]]  # the input that multiplies this weight
         if not (_is_activation(z) and z.parents and z.label):
             return
         a = z.parents[0]
@@ -396,7 +397,7 @@ class SlipFinder:
 @functools.lru_cache(maxsize=4096)
 def _op_kind(op: str) -> str:
     """The rule name behind an op string ("*0.5" → "*c"), or the op itself."""
-    rule = rules.rule_for(op) if op else None
+    rule = ops.rule_for(op) if op else None
     return rule.name if rule is not None else op
 
 

@@ -36,23 +36,26 @@ import json
 import math
 import os
 import re
+import warnings
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from typing import Mapping, Sequence
 
-from autograd import rules
+from autograd import escape, ops
 from autograd.files import write_atomic
 from autograd.teaching.quiz import Quiz
-from autograd.names import fmt, groups, latex_name, latex_number, node_expression, node_names
-from autograd.value import Value, topological_order
+from autograd.names import delta_name, fmt, groups, latex_delta, latex_name, latex_number, node_expression, node_names
+from autograd.graph import sweep_reverse, topological_order
+from autograd.inputs import as_float
+from autograd.value import Value
 
 __all__ = ["Term", "Step", "GroupStep", "backward_steps", "node_names", "node_expression", "formula", "Stepper",
            "Frames", "Frame", "fmt"]
 
 
 def formula(op: str, parent_index: int, n_parents: int = 1) -> str:
-    """The text of ∂node/∂parent from the engine's table (`rules.formula`)."""
-    return rules.formula(op, parent_index, n_parents)
+    """The text of ∂node/∂parent from the engine's table (`ops.formula`)."""
+    return ops.formula(op, parent_index, n_parents)
 
 
 # ---------------------------------------------------------------------------
@@ -92,14 +95,14 @@ class Step:
 
     def text(self) -> str:
         """One line: δ[j] = Σ δ[k]·∂k/∂j = (δ_k)(∂k/∂j) + ... = δ_j."""
-        j = self.name
+        j, dj = self.name, delta_name(self.name)
         if self.is_root:
             if self.delta == 1.0:
-                return f"δ[{j}] = ∂{j}/∂{j} = 1"
-            return f"δ[{j}] = {fmt(self.delta)} (the seed given to backward)"
-        symbols = " + ".join(f"δ[{t.consumer_name}]·∂{t.consumer_name}/∂{j}" for t in self.terms)
+                return f"{dj} = ∂{j}/∂{j} = 1"
+            return f"{dj} = {fmt(self.delta)} (the seed given to backward)"
+        symbols = " + ".join(f"{delta_name(t.consumer_name)}·∂{t.consumer_name}/∂{j}" for t in self.terms)
         numbers = " + ".join(f"({fmt(t.consumer_delta)})({fmt(t.local)})" for t in self.terms)
-        return f"δ[{j}] = {symbols} = {numbers} = {fmt(self.delta)}"
+        return f"{dj} = {symbols} = {numbers} = {fmt(self.delta)}"
 
     def explain(self) -> str:
         """Several lines: the sum, then each term with the rule its ∂k/∂j comes from."""
@@ -108,26 +111,26 @@ class Step:
             lines.append(f"  {self.name} is the output: every δ below is ∂{self.name}/∂node.")
         for t in self.terms:
             lines.append(
-                f"  {t.consumer_name} ∈ ↓{self.name}: δ[{t.consumer_name}] = {fmt(t.consumer_delta)}, "
+                f"  {t.consumer_name} ∈ ↓{self.name}: {delta_name(t.consumer_name)} = {fmt(t.consumer_delta)}, "
                 f"∂{t.consumer_name}/∂{self.name} = {fmt(t.local)}   ({t.formula})"
             )
         return "\n".join(lines)
 
     def latex(self) -> str:
         """The same sum as `text()`, as a LaTeX formula (no surrounding $)."""
-        j = latex_name(self.name)
+        j, dj = latex_name(self.name), latex_delta(self.name)
         if self.is_root:
-            return rf"\delta_{{{j}}} = \frac{{\partial {j}}}{{\partial {j}}} = {latex_number(self.delta)}" \
-                if self.delta == 1.0 else rf"\delta_{{{j}}} = {latex_number(self.delta)}"
+            return rf"{dj} = \frac{{\partial {j}}}{{\partial {j}}} = {latex_number(self.delta)}" \
+                if self.delta == 1.0 else rf"{dj} = {latex_number(self.delta)}"
         symbols = " + ".join(
-            rf"\delta_{{{latex_name(t.consumer_name)}}}\,"
+            rf"{latex_delta(t.consumer_name)}\,"
             rf"\frac{{\partial {latex_name(t.consumer_name)}}}{{\partial {j}}}"
             for t in self.terms
         )
         numbers = " + ".join(
             rf"({latex_number(t.consumer_delta)})({latex_number(t.local)})" for t in self.terms
         )
-        return rf"\delta_{{{j}}} = {symbols} = {numbers} = {latex_number(self.delta)}"
+        return rf"{dj} = {symbols} = {numbers} = {latex_number(self.delta)}"
 
     def _repr_latex_(self) -> str:
         return f"${self.latex()}$"
@@ -139,41 +142,33 @@ class Step:
         return f"<Step {self.index}: {self.text()}>"
 
 
-def backward_steps(root: Value, grad: float = 1.0) -> list[Step]:
+def backward_steps(root: Value, seed: float = 1.0, *, grad=None) -> list[Step]:
     """The backward pass from `root` as a list of Steps, root first; `.grad` is untouched.
 
     Each δ_j = Σ_{k∈↓j} δ_k ∂k/∂j is summed in the same order as `Value.backward()`
     adds the terms into j.grad (consumers nearest the root first, a consumer's
     parents in argument order), so on a fresh graph every step's delta is exactly
-    the `.grad` that `root.backward(grad)` produces."""
+    the `.grad` that `root.backward(seed)` produces. (`grad=` is the older name of `seed=`.)"""
     if not isinstance(root, Value):
         raise TypeError(f"backward_steps: root must be a Value, got {type(root).__name__} {root!r}")
-    seed = float(grad)
-    if not math.isfinite(seed):
-        raise ValueError(f"backward_steps: the seed grad={grad!r} is not a finite number")
+    if grad is not None:
+        warnings.warn("backward_steps(grad=...) is now backward_steps(seed=...)", DeprecationWarning, stacklevel=2)
+        seed = grad
+    seed = as_float(seed, "backward_steps(seed=...)")
     order = topological_order(root)
     names = node_names(root)
-    # ↓j with each edge's parent index, consumers in the order backward() visits them
+    delta = sweep_reverse(order, root, seed, "backward_steps")
+    # ↓j with each edge's parent index, consumers in the order the sweep visits them
     below: dict[Value, list[tuple[Value, int, float]]] = {node: [] for node in order}
     for k in reversed(order):
         for i, (j, dk_dj) in enumerate(zip(k.parents, k.local_grads)):
             below[j].append((k, i, dk_dj))
-    delta: dict[Value, float] = {}
-    steps: list[Step] = []
-    for index, j in enumerate(reversed(order)):
-        terms = tuple(
-            Term(k, delta[k], dk_dj, formula(k.op, i, len(k.parents)), i, names[k])
-            for k, i, dk_dj in below[j]
-        )
-        if j is root:
-            d = seed
-        else:
-            d = 0.0
-            for t in terms:
-                d += t.consumer_delta * t.local  # δ_j += δ_k · ∂k/∂j, as in backward()
-        delta[j] = d
-        steps.append(Step(index, j, names[j], d, terms, names[root], node_expression(j, names)))
-    return steps
+    return [
+        Step(index, j, names[j], delta[j],
+             tuple(Term(k, delta[k], dk_dj, formula(k.op, i, len(k.parents)), i, names[k]) for k, i, dk_dj in below[j]),
+             names[root], node_expression(j, names))
+        for index, j in enumerate(reversed(order))
+    ]
 
 
 # ---------------------------------------------------------------------------
@@ -310,9 +305,9 @@ class Stepper:
     intro_html = ("δ of every node, root first: δ<sub>j</sub> = Σ<sub>k∈↓j</sub> δ<sub>k</sub> ∂k/∂j.\n"
                   "Use the buttons or the ← and → keys.")  # the HTML page's first paragraph
 
-    def __init__(self, root: Value, grad: float = 1.0, *, parameters=(), collapse=None):
+    def __init__(self, root: Value, seed: float = 1.0, *, parameters=(), collapse=None):
         self.root = root
-        self.node_steps: list[Step] = backward_steps(root, grad)
+        self.node_steps: list[Step] = backward_steps(root, seed)
         self.parameters = list(parameters)
         self.collapse = collapse
         self.steps: list = _collapsed(self.node_steps, collapse, root) if collapse else list(self.node_steps)
@@ -438,7 +433,7 @@ class Stepper:
         def show(i: int) -> tuple[str, str]:
             self.goto(i)
             step = self.current
-            return (f"<p>{html.escape(step.text())}</p><p>${step.latex()}$</p>", frames.svg_at(i))
+            return (f"<p>{escape.html(step.text())}</p><p>${step.latex()}$</p>", frames.svg_at(i))
 
         return restyling_widget(widgets, len(self), show, start=self.index)
 
@@ -647,18 +642,18 @@ def html_page(title: str, intro_html: str, frames: Frames, quiz=None) -> str:
     for f in frames.frames:
         if quiz is not None:  # quiz mode (autograd.quiz): the result stays blank until found
             sections.append(quiz.section(f.index, f.text, f.explain,
-                                         f' data-current="{html.escape(" ".join(f.current))}"'
-                                         f' data-terms="{html.escape(" ".join(f.terms))}"'))
+                                         f' data-current="{escape.html(" ".join(f.current))}"'
+                                         f' data-terms="{escape.html(" ".join(f.terms))}"'))
             continue
         sections.append(
-            f'<section class="frame" data-index="{f.index}" data-current="{html.escape(" ".join(f.current))}" '
-            f'data-terms="{html.escape(" ".join(f.terms))}" hidden>\n'
-            f'<pre class="equation">{html.escape(f.text)}</pre>\n'
-            f'<pre class="explain">{html.escape(f.explain)}</pre>\n</section>'
+            f'<section class="frame" data-index="{f.index}" data-current="{escape.html(" ".join(f.current))}" '
+            f'data-terms="{escape.html(" ".join(f.terms))}" hidden>\n'
+            f'<pre class="equation">{escape.html(f.text)}</pre>\n'
+            f'<pre class="explain">{escape.html(f.explain)}</pre>\n</section>'
         )
     # "<" written as \u003c: the JSON can never close the <script> element it sits in
     data = json.dumps(frames.rank, ensure_ascii=False, separators=(",", ":")).replace("<", "\\u003c")
-    page = _PAGE.format(title=html.escape(title), intro=intro_html, n=len(frames), css=_CSS,
+    page = _PAGE.format(title=escape.html(title), intro=intro_html, n=len(frames), css=_CSS,
                         frames="\n".join(sections), svg=frames.svg, rank=data, script=_SCRIPT)
     return page if quiz is None else quiz.finish(page)
 
