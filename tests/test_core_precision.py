@@ -131,3 +131,12 @@ def test_power_slope_out_of_range_still_raises():
     assert grads(lambda x, y: x ** y, 5e-324, 0.5)[0] == pytest.approx(0.5 / 5e-324 ** 0.5, rel=RTOL)
     with pytest.raises(OverflowError):  # −0.5·(5e-324)^(−1.5) ≈ −1e485: past every float
         Value(5e-324) ** Value(-0.5)
+
+
+@pytest.mark.parametrize("a,c", [(5e-324, 1e-20), (1e-310, 1e-10), (5e-324, 0.0), (-2.0, 3.0), (1e-300, -1e-5)])
+def test_constant_exponent_slope_where_a_to_the_c_minus_one_alone_overflows(a, c):
+    x = Value(a)
+    (x ** c).backward()
+    exact = mpmath.mpf(c) * mpmath.mpf(a) ** (mpmath.mpf(c) - 1) if c != 0.0 else mpmath.mpf(0)
+    assert (x.grad == 0.0 if exact == 0 else rel_err(x.grad, exact) < RTOL), (x.grad, exact)
+    assert d_agrees_with_fn(lambda v: v ** c, a)
