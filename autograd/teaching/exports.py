@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import base64
 import csv
+import functools
 import io
 import math
 import os
@@ -36,7 +37,7 @@ import re
 import xml.etree.ElementTree as ET
 import zipfile
 import zlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from autograd import escape
 from autograd.files import write_atomic
@@ -333,7 +334,11 @@ def write_quiz(questions, path: str | os.PathLike, fmt: str, *, title: str = "de
     """Write `questions` (Question objects) as a quiz file in `fmt` ("moodle", "gift",
     "qti"); `title` names the quiz (QTI) and the top question category. Atomic; returns the path."""
     questions = _check(questions)
-    course = title
+    # xml.etree escapes & < > itself but writes a control character or a lone surrogate as
+    # it is, and the file is unreadable: those become U+FFFD first, in every format
+    clean = functools.partial(escape.xml, markup=False)
+    questions = [replace(q, category=clean(q.category), name=clean(q.name), text=clean(q.text)) for q in questions]
+    course = title = clean(title)
     if fmt == "moodle":
         data: str | bytes = _moodle(questions, course)
     elif fmt == "gift":
