@@ -156,7 +156,8 @@ CASES = [([2, 2, 1], "tanh", "half_sse"), ([2, 3, 1], "sigmoid", "bce"), ([2, 3,
 
 
 def _numbers(text: str) -> set[float]:
-    return {float(m.replace("−", "-")) for m in re.findall(r"[-−]?\d+\.\d+(?:e-?\d+)?|[-−]?\d+", text)}
+    """The decimals printed in `text` (whole numbers there are layer, unit and class numbers)."""
+    return {float(m.replace("−", "-")) for m in re.findall(r"[-−]?\d+\.\d+(?:e-?\d+)?", text)}
 
 
 def _printed(value: float) -> set[float]:
@@ -175,7 +176,7 @@ def test_students_copy_holds_no_answer_at_any_printed_precision(sizes, activatio
     given = set(ex.at().values()) | set(ex.x) | set(ex.textbook.target) | set(ex.forward().values())
     body = tex.split(r"\begin{document}")[1]
     # the drawing's geometry (coordinates, label positions, sizes) is no printed number
-    body = re.sub(r"at \([-\d.]+,[-\d.]+\)|pos=[\d.]+|\[>=stealth[^\n]*", "", body)
+    body = re.sub(r"at \([-\d.]+,[-\d.]+\)|pos=[\d.]+|\[>=stealth[^\n]*|[\d.]+(em|cm|mm|pt)\b", "", body)
     shown_tex = _numbers(body)
     shown_html = _numbers(re.sub(r"<svg.*?</svg>", "", page, flags=re.S))
     for name, v in {**ex.deltas(), **ex.solution()}.items():
