@@ -280,12 +280,12 @@ def mod_fn(a: float, b: float):
 
 
 def sum_fn(*a: float):
-    return sum(a), (1.0,) * len(a)
+    return sum(a, 0.0), (1.0,) * len(a)  # (0.0 to start: an empty sum is a float too)
 
 
 def wsum_fn(*parents: float):
     w, z, bias = split_wsum(parents)
-    total = sum(map(float.__mul__, w, z))  # (+ the bias after: the order Value's weighted_sum adds in)
+    total = sum(map(float.__mul__, w, z), 0.0)  # then + the bias
     return (total + bias[0] if bias else total), (*z, *w, *(1.0,) * len(bias))
 
 

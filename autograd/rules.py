@@ -41,6 +41,9 @@ class Rule(NamedTuple):
     arity: int | None = 1  # number of parents; None for the n-ary sum and wsum
     params: tuple[str, ...] = ()  # names of the constants, after the parents
     defaults: tuple[float, ...] = ()  # defaults of the last len(defaults) constants
+    # the value and the local derivatives as Python source in a, b (and c), for the rows
+    # simple enough to be written out where they are used (autograd/fast.py); same numbers as fn
+    python: tuple[str, str] | None = None
 
 
 # The table. Parents are called a, b (in argument order); a plain number folded into
@@ -48,11 +51,11 @@ class Rule(NamedTuple):
 _TABLE = [
     # -- arithmetic between two Values
     Rule("+", "a + b", ("∂(a + b)/∂a = 1", "∂(a + b)/∂b = 1"), lambda a, b: (a + b, ONE_ONE),
-         lambda a, b, out: (1.0, 1.0), 2),
+         lambda a, b, out: (1.0, 1.0), 2, python=("a + b", "(1.0, 1.0)")),
     Rule("-", "a − b", ("∂(a − b)/∂a = 1", "∂(a − b)/∂b = −1"), lambda a, b: (a - b, (1.0, -1.0)),
-         lambda a, b, out: (1.0, -1.0), 2),
+         lambda a, b, out: (1.0, -1.0), 2, python=("a - b", "(1.0, -1.0)")),
     Rule("*", "a·b", ("∂(a·b)/∂a = b", "∂(a·b)/∂b = a"), lambda a, b: (a * b, (b, a)),
-         lambda a, b, out: (b, a), 2),
+         lambda a, b, out: (b, a), 2, python=("a * b", "(b, a)")),
     Rule("/", "a / b", ("∂(a/b)/∂a = 1/b", "∂(a/b)/∂b = −a/b² = −(a/b)/b"), div,
          lambda a, b, out: (1.0 / b, -out / b), 2),
     Rule("**", "a^b", ("∂(a^b)/∂a = b·a^(b−1)", "∂(a^b)/∂b = a^b·ln a"), power,
@@ -61,10 +64,14 @@ _TABLE = [
          lambda a, b, out: (1.0, -(number(a) // number(b))), 2),
     Rule("neg", "−a", ("∂(−a)/∂a = −1",), lambda a: (-a, (-1.0,)), lambda a, out: (-1.0,)),
     # -- arithmetic with a plain number c folded into the node
-    Rule("+c", "a + c", ("∂(a + c)/∂a = 1",), lambda a, c: (a + c, (1.0,)), lambda a, c, out: (1.0,), 1, ("c",)),
-    Rule("-c", "a − c", ("∂(a − c)/∂a = 1",), lambda a, c: (a - c, (1.0,)), lambda a, c, out: (1.0,), 1, ("c",)),
-    Rule("c-", "c − a", ("∂(c − a)/∂a = −1",), lambda a, c: (c - a, (-1.0,)), lambda a, c, out: (-1.0,), 1, ("c",)),
-    Rule("*c", "c·a", ("∂(c·a)/∂a = c",), lambda a, c: (a * c, (c,)), lambda a, c, out: (c,), 1, ("c",)),
+    Rule("+c", "a + c", ("∂(a + c)/∂a = 1",), lambda a, c: (a + c, (1.0,)), lambda a, c, out: (1.0,), 1, ("c",),
+         python=("a + c", "(1.0,)")),
+    Rule("-c", "a − c", ("∂(a − c)/∂a = 1",), lambda a, c: (a - c, (1.0,)), lambda a, c, out: (1.0,), 1, ("c",),
+         python=("a - c", "(1.0,)")),
+    Rule("c-", "c − a", ("∂(c − a)/∂a = −1",), lambda a, c: (c - a, (-1.0,)), lambda a, c, out: (-1.0,), 1, ("c",),
+         python=("c - a", "(-1.0,)")),
+    Rule("*c", "c·a", ("∂(c·a)/∂a = c",), lambda a, c: (a * c, (c,)), lambda a, c, out: (c,), 1, ("c",),
+         python=("a * c", "(c,)")),
     Rule("/c", "a / c", ("∂(a/c)/∂a = 1/c",), div_const, lambda a, c, out: (1.0 / c,), 1, ("c",)),
     Rule("c/", "c / a", ("∂(c/a)/∂a = −c/a² = −(c/a)/a",), const_div,
          lambda a, c, out: (-out / a,), 1, ("c",)),
