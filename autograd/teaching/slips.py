@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from autograd import ops
-from autograd.graph import pull_deltas
+from autograd.graph import pull_deltas, sweep_forward
 from autograd.names import fmt, node_names
 from autograd.teaching.judge import agrees
 from autograd.graph import topological_order
@@ -91,15 +91,7 @@ class SlipFinder:
 
     def tangent(self, leaf: Value) -> dict[Value, float]:
         """∂j/∂leaf for every node j (forward mode, over the same stored local derivatives)."""
-        t: dict[Value, float] = {}
-        for j in self.order:
-            if j is leaf:
-                t[j] = 1.0
-            elif j.parents:
-                t[j] = math.fsum(ll * t[i] for i, ll in zip(j.parents, j.local_grads) if t[i])
-            else:
-                t[j] = 0.0
-        return t
+        return sweep_forward(self.order, {leaf: 1.0}, "SlipFinder")
 
     def candidates(self, leaf: Value | str) -> list[Slip]:
         """Every single slip that changes ∂root/∂leaf, with the number it gives, in
