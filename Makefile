@@ -10,6 +10,7 @@
 #               downloads a browser) and the WebAssembly Graphviz fallback; and, as root on
 #               Debian/Ubuntu, Graphviz's `dot`, Chromium, and Node.js with npm (the playground's
 #               test builds the site with them).
+#   make fuzz   the fuzz tests (readers and parsers) with 10,000 inputs a target.
 
 PYTHON      ?= python3
 VENV        := .venv
@@ -21,7 +22,7 @@ comma       := ,
 STAMP        = $(VENV)/.installed-$(subst $(comma),-,$(EXTRAS))
 PYTEST      := $(BIN)/python -m pytest -p no:cacheprovider --nbmake
 
-.PHONY: demo test bench images venv system-deps browser-deps clean site
+.PHONY: demo test fuzz bench images venv system-deps browser-deps clean site
 
 demo: system-deps
 	@$(MAKE) --no-print-directory venv EXTRAS=$(DEMO_EXTRAS)
@@ -30,6 +31,12 @@ demo: system-deps
 test: system-deps browser-deps
 	@$(MAKE) --no-print-directory venv EXTRAS=$(TEST_EXTRAS)
 	$(PYTEST)
+
+# Fuzzing: every reader and parser (tests marked `fuzz`) with 10,000 hostile inputs each;
+# `make test` runs the same tests with 150. The summary lists each target's slowest inputs.
+fuzz:
+	@$(MAKE) --no-print-directory venv EXTRAS=$(TEST_EXTRAS)
+	DELTAGRAD_FUZZ=full $(BIN)/python -m pytest -p no:cacheprovider -m fuzz tests
 
 bench:
 	@$(MAKE) --no-print-directory venv EXTRAS=$(DEMO_EXTRAS),bench

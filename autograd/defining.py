@@ -9,6 +9,8 @@ from __future__ import annotations
 import builtins
 import inspect
 import keyword
+import os
+import sys
 import unicodedata
 from typing import Callable
 
@@ -116,10 +118,23 @@ def _check_name(name, replace: bool) -> None:
     if name in RULES or name in ALIASES or hasattr(Value, name):
         raise ValueError(f"define: {name!r} is already taken (a built-in op or a Value attribute); "
                          "pick another name")
+    if _in_package(name):
+        raise ValueError(f"define: autograd.{name} is already something else (one of autograd's own names "
+                         f"or modules), so autograd.{name}(x) could not be the op; pick another name")
     if hasattr(builtins, name) and not replace:
         raise ValueError(f"define: {name!r} is a Python built-in ({name}(...)); defining it would hide "
                          "it where autograd's functions are imported. Pick another name, or pass "
                          "replace=True if that is what you want")
+
+
+def _in_package(name: str) -> bool:
+    """Whether `autograd.<name>` already means something: a public name of the package
+    (Stepper, grad, draw, ...) or one of its modules (rules, escape, ...)."""
+    package = sys.modules.get("autograd")
+    here = os.path.dirname(os.path.abspath(__file__))
+    taken = set(getattr(package, "__all__", ())) | set(vars(package)) if package is not None else set()
+    return (name in taken and name not in ops.FUNCTIONS) or os.path.exists(os.path.join(here, name + ".py")) \
+        or os.path.isdir(os.path.join(here, name))
 
 
 def _real(name: str, which: str, x) -> float:

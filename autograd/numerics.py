@@ -47,13 +47,17 @@ def power(a: float, b: float):
 
 
 def _power_slope(a: float, b: float) -> float:
-    """∂(a^b)/∂a = b·a^(b−1) for a > 0: 0 at b = 0 (a^0 = 1 is flat), and through logarithms
-    where a^(b−1) alone overflows but the product does not (a = 5e-324, b = 1e-20)."""
+    """∂(a^b)/∂a = b·a^(b−1) (of a Value or a constant exponent): 0 at b = 0 (a^0 = 1 is flat),
+    and for a > 0 through logarithms where a^(b−1) alone overflows but the product does not
+    (a = 5e-324, b = 1e-20)."""
     if b == 0.0:
         return 0.0
     try:
         return b * a ** (b - 1.0)
-    except OverflowError:  # raises OverflowError itself if b·a^(b−1) is out of range too
+    except OverflowError:
+        if a <= 0.0:
+            raise
+        # raises OverflowError itself if b·a^(b−1) is out of range too
         return math.copysign(math.exp(math.log(abs(b)) + (b - 1.0) * math.log(a)), b)
 
 
@@ -66,7 +70,7 @@ def power_const(a: float, c: float):
     if a == 0.0 and 0.0 < c < 1.0:
         raise DomainError(f"the derivative c·a^(c−1) of a^{c} is infinite at a = 0")
     out = a**c
-    return out, (c * a ** (c - 1.0) if c != 0.0 else 0.0,)
+    return out, (_power_slope(a, c),)
 
 
 def const_power(a: float, c: float):

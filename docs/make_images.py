@@ -8,6 +8,7 @@
     unit_stepper.png            the unit-level stepper of the 2-8-8-1 network, six units in
     training_view.png           nn.TrainingView of a 2-8-8-1 network on moons, epoch 40, one
                                 example picked and its backward pass on the drawing
+    training_view_classes.png   the same view of a 3-class softmax network: argmax regions
                                 (both need Playwright and Debian's chromium; skipped otherwise)
 
 The same program always writes the same DOT source, so the images change only when
@@ -88,7 +89,9 @@ def main() -> int:
              screenshot("unit_stepper.png", lambda folder: nn.backprop_steps(wide_model(), X, T)
                         .to_html(folder / "units.html"), presses=5, size=(1100, 1500)),
              screenshot("training_view.png", training_page, presses=0, size=(1100, 900),
-                        address="#step=40&point=12&mode=backward")]
+                        address="#step=40&point=12&mode=backward"),
+             screenshot("training_view_classes.png", classes_page, presses=0, size=(1100, 640),
+                        address="#step=25&point=40")]
     return 1 if failed or not all(shots) else 0
 
 
@@ -109,6 +112,22 @@ def training_page(folder: Path) -> str:
     history = nn.fit(model, data, targets, "hinge", nn.SGD(model.parameters(), lr=0.1, momentum=0.9),
                      epochs=120, progress=False, record=True)
     return nn.TrainingView(model, data, targets, history).to_html(folder / "training.html")
+
+
+def classes_page(folder: Path) -> str:
+    """The training view of a 2-8-8-3 relu network with softmax cross-entropy on three blobs."""
+    import random
+
+    rng = random.Random(0)
+    data, labels = [], []
+    for label, (cx, cy) in enumerate([(0.0, 1.0), (1.0, -0.5), (-1.0, -0.5)]):
+        for _ in range(30):
+            data.append([cx + rng.gauss(0, 0.35), cy + rng.gauss(0, 0.35)])
+            labels.append(label)
+    model = nn.MLP(2, [8, 8, 3], activation="relu", output="identity", seed=0)
+    history = nn.fit(model, data, labels, "softmax_cross_entropy", nn.Adam(model.parameters(), lr=0.02),
+                     epochs=80, progress=False, record=True)
+    return nn.TrainingView(model, data, labels, history).to_html(folder / "classes.html")
 
 
 def screenshot(name: str, build, presses: int, size: tuple[int, int], address: str = "") -> bool:

@@ -2,21 +2,22 @@
 
     import nn
     ex = nn.exercise([2, 2, 1], "tanh", "half_sse", seed=7)
-    ex.x, ex.target               # short decimals: [0.5, -1.0], [0.5]
+    ex.x, ex.target               # short decimals: [0.5, -2.0], [0.5]
     ex.model.layers[0].neurons[0].w[0].data        # a multiple of 0.1
     ex.solution()                 # ∂E/∂w for every weight and bias, by name
     ex.deltas()                   # δ_j = ∂E/∂a_j for every unit
     ex.grade({"ana": {"w[1]_{1,1}": "0.032", ...}}, sig_figs=2)
 
 `nice=True` draws every weight as a multiple of 0.1 in [−1, 1] (never 0, so every
-path matters), every bias as a multiple of 0.1 in [−0.5, 0.5], every input as ±0.5
-or ±1, and the target as a multiple of 0.5 (a 0/1 label for bce, a class index for
+path matters), every bias as a multiple of 0.1 in [−0.5, 0.5], every input as ±0.5,
+±1.5 or ±2 (a different size for each input, never ±1: see `_inputs`), and the target as a multiple of 0.5 (a 0/1 label for bce, a class index for
 the cross-entropies). It redraws until no unit saturates (|a_j| ≤ 2 for tanh and
 sigmoid: tanh'(2) = 0.07, σ'(2) = 0.10), no unit sits at the kink of relu & co.
 (|a_j| ≥ 0.1), no relu unit is dead (a_j > 0) and the output misses its target by at
 least 0.1, so every δ is worth computing. For networks of hand size it also makes every classic slip at a
 hidden unit visible (`_slips_visible`): forgetting h'(a_j), taking it at z_j, or
-leaving out one term of δ_j's sum (of up to 3 terms) changes the answer by at least 2%. The draw depends on the seed only: one seed per
+leaving out one term of δ_j's sum (of up to 3 terms) changes the answer by at least 2%,
+and no two answers of the sheet (δ_j, ∂E/∂w) are equal up to sign within 2%. The draw depends on the seed only: one seed per
 student gives each their own variant, the same every time.
 
 The solution is computed twice — by the lectures' layer-by-layer delta rule
@@ -56,6 +57,7 @@ MIN_KINK = 0.1  # relu & co.: |a_j| ≥ 0.1, away from the kink at 0
 MIN_MISS = 0.1  # the output misses its target by at least this much
 AGREE = 1e-9  # textbook vs engine
 VISIBLE = 0.02  # a slip changes an answer by at least 2%: far beyond 3 significant figures
+INPUT_SIZES = (0.5, 1.5, 2.0)  # the sizes of the inputs (never 1: see _inputs)
 
 
 def _grid(rng: random.Random, step: float, low: float, high: float, nonzero: bool = False) -> float:
@@ -158,6 +160,30 @@ class Exercise:
         return f"a {arch} network, {self.activation} hidden units, {self.output} output, loss {self.loss}"
 
 
+def _inputs(rng: random.Random, nin: int) -> list[float]:
+    """Hand-friendly inputs whose sizes differ: ±0.5, ±1.5 or ±2, a different size for
+    each of up to three inputs. Never ±1 (then ∂E/∂w_jk = δ_j x_k = ±∂E/∂b_j, one answer
+    copied into another), never two inputs of one size (then ∂E/∂w_j1 = ±∂E/∂w_j2)."""
+    sizes = rng.sample(INPUT_SIZES, nin) if nin <= len(INPUT_SIZES) else rng.choices(INPUT_SIZES, k=nin)
+    return [size * rng.choice((-1.0, 1.0)) for size in sizes]
+
+
+def _answers_differ(book: Textbook, loss: str) -> bool:
+    """No two asked answers (δ of every unit, ∂E/∂w of every weight) are equal up to sign at
+    VISIBLE: a student cannot copy one answer into another, and two swapped answers show.
+    Pairs equal by the lectures' own rules are not counted: ∂E/∂b_j is δ_j (∂a_j/∂b_j = 1),
+    and with two classes the softmax cross-entropy's δ_k = y_k − t_k sum to 0, so δ_2 = −δ_1."""
+    two_classes = loss in ("cross_entropy", "softmax_cross_entropy") and len(book.delta[-1]) == 2
+    delta = [list(layer) for layer in book.delta]
+    dE_dw = [list(layer) for layer in book.dE_dw]
+    if two_classes:
+        delta[-1], dE_dw[-1] = delta[-1][:1], dE_dw[-1][:1]
+    answers = [d for layer in delta for d in layer]
+    answers += [g for layer in dE_dw for row in layer for g in row]
+    sizes = sorted(abs(v) for v in answers)
+    return all(b - a >= VISIBLE * b for a, b in zip(sizes, sizes[1:]))
+
+
 def _draw(sizes, activation, output, loss, rng: random.Random, nice: bool):
     nin = sizes[0]
     model = MLP(nin, list(sizes[1:]), activation=activation, output=output, seed=rng.randrange(2**31))
@@ -168,7 +194,7 @@ def _draw(sizes, activation, output, loss, rng: random.Random, nice: bool):
                 for w in n.w:
                     w.data = _grid(rng, 0.1, -1.0, 1.0, nonzero=True)
                 n.b.data = _grid(rng, 0.1, -0.5, 0.5)
-        x = [_grid(rng, 0.5, -1.0, 1.0, nonzero=True) for _ in range(nin)]
+        x = _inputs(rng, nin)
     else:
         x = [rng.uniform(-1.0, 1.0) for _ in range(nin)]
     if loss in ("cross_entropy", "softmax_cross_entropy"):
@@ -182,7 +208,8 @@ def _draw(sizes, activation, output, loss, rng: random.Random, nice: bool):
     return model, x, target
 
 
-def _fine(book: Textbook, activation: str, output: str, target_list: list[float], visible_slips: bool) -> bool:
+def _fine(book: Textbook, activation: str, output: str, target_list: list[float], visible_slips: bool,
+          loss: str = "half_sse") -> bool:
     """No saturated unit, no unit at a kink, an output that misses its target."""
     for l, a in enumerate(book.a):
         h = output if l == len(book.a) - 1 else activation
@@ -197,7 +224,7 @@ def _fine(book: Textbook, activation: str, output: str, target_list: list[float]
     y = book.z[-1]
     if max(abs(yk - tk) for yk, tk in zip(y, target_list)) < MIN_MISS:
         return False
-    return _slips_visible(book, activation) if visible_slips else True
+    return _slips_visible(book, activation) and _answers_differ(book, loss) if visible_slips else True
 
 
 def _slips_visible(book: Textbook, activation: str) -> bool:
@@ -250,11 +277,11 @@ def exercise(sizes: Sequence[int], activation: str = "tanh", loss: str = "half_s
     for _ in range(max_tries):
         model, x, target = _draw(sizes, activation, output, loss, rng, nice)
         book = textbook_backprop(model, x, target, loss)
-        if _fine(book, activation, output, book.target, visible_slips):
+        if _fine(book, activation, output, book.target, visible_slips, loss):
             break
     else:
         raise ValueError(f"exercise: no draw of {max_tries} for seed {seed} kept every unit unsaturated"
-                         f"{' with every slip visible' if visible_slips else ''}; "
+                         f"{' with every slip visible and no two answers alike' if visible_slips else ''}; "
                          "try a smaller network, another activation or visible_slips=False")
     ex = Exercise(sizes, activation, output, loss, seed, nice, model, x, target, book, book.E)
     _solve_with_engine(ex)

@@ -72,6 +72,11 @@ def _fresh(model):
     return Neuron(model.nin, activation=model.activation)
 
 
+def _index(v) -> bool:
+    """An int (NumPy's too), not a bool."""
+    return isinstance(v, numbers.Integral) and not isinstance(v, bool)
+
+
 def _finite(v, where: str) -> float:
     if isinstance(v, bool) or not isinstance(v, numbers.Real) or not math.isfinite(v):
         raise ValueError(f"TrainingView: {where} is {v!r}, not a finite number")
@@ -171,8 +176,8 @@ class TrainingView:
                                  f"the model has {n_params} parameters; is this the model that was trained?")
             self.epochs.append(epoch)
             self.weights.append([_finite(w, f"weight {k} of epoch {epoch}") for k, w in enumerate(weights)])
-        self.loss_history = [float(v) for v in losses]
-        self.accuracy_history = [float(v) for v in accuracy]
+        self.loss_history = [_finite(v, f"the loss of epoch {e}") for e, v in enumerate(losses, start=1)]
+        self.accuracy_history = [_finite(v, f"the accuracy of epoch {e}") for e, v in enumerate(accuracy, start=1)]
         self.l2 = getattr(history, "settings", {}).get("l2", 0.0) or 0.0
 
     def __len__(self) -> int:
@@ -184,10 +189,11 @@ class TrainingView:
         the engine: the loss E_n (without the l2 term) and ∂E_n/∂w from `E_n.backward()` on a
         fresh model holding that step's weights. Keys: epoch, a and z and delta (one list
         per layer; z[0] is the input), outputs, loss, grads (in the order of parameters())."""
-        if not isinstance(step, int) or not 1 <= step <= len(self):
+        if not _index(step) or not 1 <= step <= len(self):
             raise ValueError(f"engine_point: step must be 1..{len(self)}, got {step!r}")
-        if not isinstance(i, int) or not 0 <= i < len(self.X):
+        if not _index(i) or not 0 <= i < len(self.X):
             raise ValueError(f"engine_point: i must index X (0..{len(self.X) - 1}), got {i!r}")
+        step, i = int(step), int(i)
         model = _fresh(self.model)
         params = model.parameters()
         for p, w in zip(params, self.weights[step - 1]):
@@ -245,15 +251,15 @@ class TrainingView:
         """The diagram, laid out once: inputs on the left, a column per layer, a bias unit
         "1" above each column but the last; the page only restyles its arrows and units."""
         widths = [self.nin] + [l["nout"] for l in self.layers]
-        rows = max(widths) + 1
+        rows = max(widths) + 2  # the bias unit, a gap, the widest column
         dy = 26 if rows <= 20 else max(8, 520 // rows)
         r = min(9, dy * 0.38)
         gap, left, top = 170, 60, 24
         width, height = left + gap * len(self.layers) + 70, top + dy * rows + 10
 
         def pos(c: int, j: int) -> tuple[float, float]:  # j = 0 is the bias unit
-            extra = (rows - 1 - widths[c]) * dy / 2  # columns are centred under their bias unit
-            return left + gap * c, top + (j * dy if j == 0 else extra + j * dy)
+            extra = (rows - 2 - widths[c]) * dy / 2  # columns are centred under their bias unit
+            return left + gap * c, top + (0 if j == 0 else extra + (j + 1) * dy)
 
         lines, circles, texts = [], [], []
         p = 0
@@ -269,33 +275,48 @@ class TrainingView:
             if c < len(self.layers):
                 x, y = pos(c, 0)
                 circles.append(f'<circle class="bias" cx="{x:.1f}" cy="{y:.1f}" r="{r:.1f}"/>')
-                texts.append(f'<text x="{x:.1f}" y="{y + 4:.1f}" text-anchor="middle">1</text>')
+                if rows <= 21:  # a label only where the circle can hold it
+                    texts.append(f'<text x="{x:.1f}" y="{y + 4:.1f}" text-anchor="middle">1</text>')
             for j in range(1, n + 1):
                 x, y = pos(c, j)
                 kind = "in" if c == 0 else ("out" if c == len(self.layers) else "hid")
                 circles.append(f'<circle class="u {kind}" data-l="{c}" data-j="{j - 1}" '
                                f'cx="{x:.1f}" cy="{y:.1f}" r="{r:.1f}"/>')
-                if c == 0 and rows <= 20:
+                if c == 0 and rows <= 21:
                     texts.append(f'<text x="{x - r - 4:.1f}" y="{y + 4:.1f}" text-anchor="end">'
                                  f'{escape.html(name_of("x", j=j))}</text>')
-                if c == len(self.layers) and rows <= 20:
+                if c == len(self.layers) and rows <= 21:
                     texts.append(f'<text x="{x + r + 4:.1f}" y="{y + 4:.1f}">y{j}</text>')
         return (f'<svg id="network" viewBox="0 0 {width} {height}" xmlns="http://www.w3.org/2000/svg">'
                 f'<g id="netedges">{"".join(lines)}</g><g id="netunits">{"".join(circles)}</g>'
                 f'<g class="labels">{"".join(texts)}</g></svg>')
 
-    def html(self) -> str:
-        """The page as a string (what `to_html` writes)."""
+    def _start(self, step: int | None, point: int | None) -> dict:
+        """Where the page opens when its address names no step: step 1..len(self) (−1 the
+        last, as a Python index counts) and the picked example X[point], or none."""
+        if step is None:
+            step = 1
+        if not _index(step) or not (1 <= step <= len(self) or -len(self) <= step <= -1):
+            raise ValueError(f"TrainingView: step must be 1..{len(self)} (or −1 for the last), got {step!r}")
+        if point is not None and (not _index(point) or not 0 <= point < len(self.X)):
+            raise ValueError(f"TrainingView: point must index X (0..{len(self.X) - 1}), got {point!r}")
+        return {"step": int(step) if step > 0 else len(self) + 1 + int(step), "point": -1 if point is None else int(point)}
+
+    def html(self, step: int | None = None, point: int | None = None) -> str:
+        """The page as a string (what `to_html` writes), opening at `step` with example
+        X[point] picked unless its address says otherwise (#step=N&point=i)."""
+        data = self._data()
+        data["start"] = self._start(step, point)
         # "<" written as \\u003c: the JSON can never close the <script> element it sits in
-        data = json.dumps(self._data(), ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+        data = json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
         data = data.replace("<", "\\u003c")
         plane = ("plane" if self.nin == 2 else "line" if self.nin == 1 else "none")
         return _PAGE.format(title=escape.html(self.title), n=len(self), data=data, network=self._network_svg(),
                             plane=plane, css=_CSS, script=_SCRIPT, last=len(self.X) - 1)
 
-    def to_html(self, path) -> str:
-        """Write the page to `path` (atomically); returns the path."""
-        return os.fspath(write_atomic(path, self.html(), who="TrainingView.to_html"))
+    def to_html(self, path, step: int | None = None, point: int | None = None) -> str:
+        """Write the page to `path` (atomically); returns the path. `step`, `point`: as `html`."""
+        return os.fspath(write_atomic(path, self.html(step, point), who="TrainingView.to_html"))
 
     def _iframe(self, height: int = 900) -> str:
         return (f'<iframe srcdoc="{escape.html(self.html())}" style="width:100%;height:{height}px;border:0" '
@@ -460,10 +481,15 @@ _SCRIPT = r"""
   function fmt(x) {
     if (x === 0) return "0";
     if (!isFinite(x)) return String(x);
-    var r = Number(x.toPrecision(4)), e = Math.floor(Math.log10(Math.abs(r))), s;
+    var r = Number(x.toPrecision(4)), e, s;
+    // toPrecision rounds a tie up, Python's "%.4g" to even: 1234.5 → 1234 (the digits are exact here)
+    var exact = Math.abs(x).toExponential(29).split("e"), digits = exact[0].replace(".", "");
+    if (digits[4] === "5" && /^0*$/.test(digits.slice(5)) && Number(digits[3]) % 2 === 0)
+      r = Math.sign(x) * Number(digits[0] + "." + digits.slice(1, 4) + "e" + exact[1]);
+    e = Math.floor(Math.log10(Math.abs(r)));
     if (e < -4 || e >= 4) s = r.toExponential(3).replace(/\.?0+e/, "e").replace(/e([+-])(\d)$/, "e$10$2");
     else { s = r.toFixed(Math.max(0, 3 - e)); if (s.indexOf(".") >= 0) s = s.replace(/\.?0+$/, ""); }
-    return s.replace("-", "\u2212");
+    return s.replace(/^-/, "\u2212");  // a real minus sign in front; the exponent keeps its "-"
   }
   function esc(t) { return String(t).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;"); }
   function cell(v) { return '<td data-v="' + v + '">' + fmt(v) + "</td>"; }
@@ -478,7 +504,8 @@ _SCRIPT = r"""
   function rgb(c) { return "rgb(" + Math.round(c[0]) + "," + Math.round(c[1]) + "," + Math.round(c[2]) + ")"; }
   function argmax(v) { var m = 0; for (var k = 1; k < v.length; k++) if (v[k] > v[m]) m = k; return m; }
 
-  var slider = document.getElementById("slider"), stepNo = 0, picked = -1, playing = null;
+  var slider = document.getElementById("slider"), stepNo = D.start.step - 1, picked = D.start.point, playing = null;
+  if (picked >= 0) document.getElementById("example").value = String(picked);
   var mode = "forward", colourBy = K > 1 ? "class" : "0";
   var edges = document.querySelectorAll("#network line.w"), units = {};
   document.querySelectorAll("#network circle.u").forEach(function (c) {
@@ -717,12 +744,12 @@ _SCRIPT = r"""
     document.getElementById("example").value = picked >= 0 ? String(picked) : "";
     show(stepNo);
   }
-  function readHash() {
+  function readHash(event) {  // at load (no event) the address is then written out in full
     var s = /(?:^#|&)step=(\d+)/.exec(location.hash), p = /(?:^#|&)point=(\d+)/.exec(location.hash);
     if (p) { picked = Number(p[1]) < N ? Number(p[1]) : -1; document.getElementById("example").value = picked >= 0 ? p[1] : ""; }
     mode = /(?:^#|&)mode=backward/.test(location.hash) ? "backward" : "forward";
     document.querySelector("input[name=mode][value=" + mode + "]").checked = true;
-    show(s ? Number(s[1]) - 1 : stepNo, true);
+    show(s ? Number(s[1]) - 1 : stepNo, Boolean(event));
   }
   slider.addEventListener("input", function () { show(Number(slider.value) - 1); });
   document.getElementById("prev").addEventListener("click", function () { show(stepNo - 1); });

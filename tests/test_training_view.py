@@ -167,6 +167,7 @@ def test_the_notebook_shows_the_same_page_in_an_iframe():
     (lambda a: a.update(model=nn.MLP(2, [3, 1])), r"snapshot 0 \(epoch 1\) has 9 weights, but the model has 13"),
     (lambda a: a.update(model=object()), "nn.MLP, nn.Layer or nn.Neuron"),
     (lambda a: a.update(title=3), "title must be a str"),
+    (lambda a: a["history"].loss.__setitem__(1, math.inf), "the loss of epoch 2 is inf, not a finite number"),
 ])
 def test_bad_arguments_are_named(change, match):
     X, y = nn.data.xor()
@@ -394,3 +395,46 @@ def test_saturated_units_keep_their_digits_as_the_engine_does(browser, tmp_path)
                         [d for layer in engine["delta"] for d in layer] + engine["grads"], strict=True):
             assert v != 0 and abs(u - v) <= 1e-12 * abs(v), (u, v)
         page.close()
+
+
+def test_the_page_can_open_at_a_given_step_and_example(browser, tmp_path):
+    view, hist = moons_view(epochs=6)
+    with pytest.raises(ValueError, match=r"step must be 1..6 \(or −1 for the last\), got 7"):
+        view.html(step=7)
+    with pytest.raises(ValueError, match=r"point must index X \(0..39\), got 40"):
+        view.html(point=40)
+    (tmp_path / "start.html").write_text(view.html(step=-1, point=3), encoding="utf-8")
+    page = browser.new_page()
+    page.goto((tmp_path / "start.html").as_uri())
+    page.wait_for_selector("body[data-ready='1']")
+    assert page.input_value("#slider") == "6" and page.url.endswith("#step=6&point=3")
+    assert close(float(page.get_attribute("#pointloss", "data-v")), view.engine_point(6, 3)["loss"])
+    page.goto((tmp_path / "start.html").as_uri() + "#step=2")  # the address wins
+    page.wait_for_selector("body[data-ready='1']")
+    assert page.input_value("#slider") == "2"
+    page.close()
+
+
+def test_numpy_data_and_indices_are_accepted():
+    np = pytest.importorskip("numpy", reason="NumPy is optional; this checks that the view takes its arrays")
+    X, y = nn.data.moons(20, noise=0.1, seed=0)
+    model = nn.MLP(2, [3, 1], seed=0)
+    hist = nn.fit(model, X, y, "hinge", nn.SGD(model.parameters(), lr=0.1), epochs=3, progress=False, record=True)
+    view = nn.TrainingView(model, np.array(X), np.array(y), hist)
+    assert view.engine_point(np.int64(2), np.int64(5)) == nn.TrainingView(model, X, y, hist).engine_point(2, 5)
+    assert page_data(view.html(step=np.int64(3)))["start"] == {"step": 3, "point": -1}
+
+
+def test_the_page_prints_numbers_as_autograd_names_fmt_does(browser, tmp_path):
+    from autograd.names import fmt
+
+    view, _ = moons_view(epochs=1)
+    page = open_page(browser, view, tmp_path)
+    numbers = [0.0, -0.0, 1.0, -0.5, 0.25, 2.0 / 3, -1234.5, 1235.5, 0.12345, 12345.678, 1e-5, -1.25e-7, 9.99951, 0.000123456,
+               1e300, -3.14159e-300, 99995.0, 0.1 + 0.2]
+    rng = random.Random(0)
+    numbers += [rng.uniform(-1, 1) * 10 ** rng.randint(-9, 9) for _ in range(2000)]
+    numbers += [(k + 0.5) * 2.0 ** rng.randint(-6, 6) for k in rng.sample(range(1000, 10000), 300)]  # exact ties
+    shown = page.evaluate("xs => xs.map(trainingView.fmt)", numbers)
+    assert shown == [fmt(x) for x in numbers]
+    page.close()

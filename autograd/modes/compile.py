@@ -52,7 +52,6 @@ from __future__ import annotations
 
 import builtins
 import itertools
-import keyword
 import linecache
 import re
 from typing import Callable, Sequence
@@ -78,8 +77,8 @@ _CHUNK = 64  # terms per source line in long sums (Python's parser nests a + b +
 # Python's float + − · are the same operations the rules perform.
 def _inline_wsum(p: list[str], c: tuple) -> tuple[str, list[str]]:
     ws, zs, rest = rules.split_wsum(p)
-    # the rule: sum(map(mul, w, z)) + b, left to right
-    value = " + ".join([f"{w} * {z}" for w, z in zip(ws, zs)] + list(rest))
+    # the rule: sum(map(mul, w, z)) + b, left to right, from sum's start 0 (0 + (−0.0) is +0.0)
+    value = " + ".join(["0.0"] + [f"{w} * {z}" for w, z in zip(ws, zs)] + list(rest))
     return value, [*zs, *ws, *(["1"] * len(rest))]
 
 
@@ -88,18 +87,24 @@ INLINE: dict[str, Callable[[list[str], tuple], tuple[str, list[str]]]] = {
     "-": lambda p, c: (f"{p[0]} - {p[1]}", ["1", "-1"]),
     "*": lambda p, c: (f"{p[0]} * {p[1]}", [p[1], p[0]]),
     "neg": lambda p, c: (f"-{p[0]}", ["-1"]),
-    "+c": lambda p, c: (f"{p[0]} + {_literal(c[0])}", ["1"]),
-    "-c": lambda p, c: (f"{p[0]} - {_literal(c[0])}", ["1"]),
-    "c-": lambda p, c: (f"{_literal(c[0])} - {p[0]}", ["-1"]),
-    "*c": lambda p, c: (f"{p[0]} * {_literal(c[0])}", [_literal(c[0])]),
-    "sum": lambda p, c: (" + ".join(p) if p else "0.0", ["1"] * len(p)),
+    "+c": lambda p, c: (f"{p[0]} + {literal(c[0])}", ["1"]),
+    "-c": lambda p, c: (f"{p[0]} - {literal(c[0])}", ["1"]),
+    "c-": lambda p, c: (f"{literal(c[0])} - {p[0]}", ["-1"]),
+    "*c": lambda p, c: (f"{p[0]} * {literal(c[0])}", [literal(c[0])]),
+    "sum": lambda p, c: (" + ".join(["0.0", *p]), ["1"] * len(p)),  # sum() starts from 0, as the rule
     "wsum": _inline_wsum,
 }
 
 
-def _literal(x: float) -> str:
-    """A float as source text that reads back to the same float."""
-    text = repr(float(x))
+def literal(x: float) -> str:
+    """A float as source text that reads back to the same float, needing no name:
+    repr round-trips every finite float (−0.0 included, in parentheses), and ±inf and
+    NaN are written as literals too (1e999 reads as inf), so `inf` is never a name
+    the program looks up."""
+    x = float(x)
+    if x != x:
+        return "(1e999 - 1e999)"  # NaN
+    text = "1e999" if x == float("inf") else "-1e999" if x == float("-inf") else repr(x)
     return f"({text})" if text.startswith("-") else text
 
 
@@ -119,7 +124,7 @@ def comment(text: str, limit: int = 72) -> str:
 class _Names:
     """Node names for comments: the label, or the program's variable for an unlabelled node."""
 
-    def __init__(self, graph: "_Graph"):
+    def __init__(self, graph: "Graph"):
         self.g = graph
 
     def __getitem__(self, node: Value) -> str:
@@ -145,7 +150,7 @@ def _describe(node: Value) -> str:
 # ---------------------------------------------------------------------------
 # The graph, numbered
 # ---------------------------------------------------------------------------
-class _Graph:
+class Graph:
     """The recorded graph as the code generator sees it.
 
     Inputs are v0 … v(m−1) in the order given; the interior nodes that depend on an
@@ -211,39 +216,23 @@ def _check_inputs(root_list: Sequence[Value], inputs: Sequence) -> list[Value]:
 # ---------------------------------------------------------------------------
 # Writing the program
 # ---------------------------------------------------------------------------
-_SYMBOL_WORDS = (("**", "pow"), ("*", "mul"), ("/", "div"), ("+", "add"), ("-", "sub"), ("%", "mod"))
-_RESERVED = {"seed", "seeds", "params", "examples", "loss_part", "grads", "s"}
-_GENERATED = re.compile(r"[vdk]\d+(_.*)?")
 
 
-def _function_name(rule_name: str, taken: dict[str, str]) -> str:
-    """The identifier a rule function is called by in the program.
-
-    The table's own name when it is a plain lower-case identifier ("tanh", "relu"),
-    else rule0, rule1, …; never a label, never anything the program could parse as
-    more than a name."""
-    if rule_name in taken:
-        return taken[rule_name]
-    spelled = rule_name
-    for symbol, word in _SYMBOL_WORDS:  # "**c" → "pow_c", "c/" → "c_div"
-        spelled = spelled.replace(symbol, f"_{word}_")
-    spelled = spelled.strip("_").replace("__", "_")
-    ok = (
-        re.fullmatch(r"[a-z][a-z0-9_]*", spelled) is not None
-        and not keyword.iskeyword(spelled)
-        and spelled not in _RESERVED
-        and not _GENERATED.fullmatch(spelled)
-        and spelled not in taken.values()
-    )
-    name = spelled if ok else f"rule{len(taken)}"
-    taken[rule_name] = name
-    return name
+def function_name(rule_name: str, taken: dict[str, str]) -> str:
+    """The identifier a rule function is called by in the program: r0, r1, … in the
+    order the program first uses them (the op's own name is in the comment beside
+    the call). Names come from positions only, never from the op's name, so ops that
+    differ only by case or a digit ("GELUish", "geluish", "rule1"), or are named like
+    something in the program ("program", "inf", "v3"), never share or shadow a name."""
+    if rule_name not in taken:
+        taken[rule_name] = f"r{len(taken)}"
+    return taken[rule_name]
 
 
 class _Writer:
     """Forward and backward lines of one graph, shared by every program shape."""
 
-    def __init__(self, graph: _Graph, grad_inputs: set[int]):
+    def __init__(self, graph: Graph, grad_inputs: set[int]):
         self.g = graph
         self.functions: dict[str, str] = {}  # rule name -> identifier in the program
         self.namespace: dict[str, Callable] = {}
@@ -263,7 +252,7 @@ class _Writer:
         lines = []
         for name, node in self.g.constants:
             what = comment(f"{node.label or name}: a constant" + (" (computed from constants only)" if node.parents else ""))
-            lines.append(indent + self._pad(f"{name} = {_literal(node.data)}", what))
+            lines.append(indent + self._pad(f"{name} = {literal(node.data)}", what))
         return lines
 
     def forward_lines(self, indent: str) -> list[str]:
@@ -277,17 +266,21 @@ class _Writer:
                     self.locals[(id(node), i)] = expr
                 lines += self._long_assign(indent, name, value, note)
             else:
-                f = _function_name(rule_name, self.functions)
+                f = function_name(rule_name, self.functions)
                 self.namespace[f] = fn
                 local_names = []
                 for i, q in enumerate(p):
                     base = f"d{name[1:]}_{'d' if q.startswith('v') else ''}{q[1:] if q.startswith('v') else q}"
                     local_names.append(base if base not in local_names else f"{base}_{i}")
                     self.locals[(id(node), i)] = local_names[-1]
-                args = ", ".join(p + [_literal(c) for c in constants])
+                args = ", ".join(p + [literal(c) for c in constants])
                 unpack = "(" + ", ".join(local_names) + ("," if len(local_names) == 1 else "") + ")"
                 lines.append(indent + self._pad(f"{name}, {unpack} = {f}({args})", note))
         return lines
+
+    def function_lines(self, indent: str) -> list[str]:
+        """Comments saying which rule of the table each r0, r1, … is (after forward_lines)."""
+        return [indent + "# " + comment(f"{f}: the table's rule {name!r}") for name, f in self.functions.items()]
 
     def _long_assign(self, indent: str, name: str, expr: str, note: str) -> list[str]:
         """`name = a + b + …`, split over lines of at most _CHUNK terms (same order of additions)."""
@@ -360,7 +353,7 @@ class Compiled:
 
     def __init__(self, roots: list[Value], inputs: list[Value], single: bool):
         self._roots, self._inputs, self._single = roots, inputs, single
-        graph = _Graph(roots, inputs)
+        graph = Graph(roots, inputs)
         self._graph = graph
         w = _Writer(graph, {id(x) for x in inputs})
         m = len(inputs)
@@ -373,6 +366,7 @@ class Compiled:
         body = w.constant_lines(ind)
         body.append(ind + "# forward: one line per node, parents first")
         body += w.forward_lines(ind)
+        head += w.function_lines(ind)
         body += w.check_line(ind, [name for name, *_ in graph.nodes], "return None",
                              "every value finite? (if not, the engine replays it for its error)")
         body.append(ind + "# backward: δ_j = Σ_{k∈↓j} δ_k ∂k/∂j, one line per edge, root first")
@@ -391,7 +385,8 @@ class Compiled:
                 body.append(ind + w._pad(f"d{i} = 0.0", f"input {i} does not reach the output"))
             grads.append(f"d{i}")
         body += w.check_line(ind, grads, "return None", "every δ finite?")
-        body.append(ind + f"return [{', '.join(root_names)}], [{', '.join(grads)}]")
+        body.append(ind + "# + 0.0: the engine's δ is a sum started from 0.0, and 0.0 + (−0.0) is +0.0")
+        body.append(ind + f"return [{', '.join(root_names)}], [{', '.join(g + ' + 0.0' for g in grads)}]")
         namespace = dict(w.namespace)
         self.source = "\n".join(head + body) + "\n"
         self._program = _build(self.source, namespace, "program")["program"]
@@ -441,7 +436,7 @@ class BatchProgram:
     refused (the caller then takes the engine's path, for its error)."""
 
     def __init__(self, roots: list[Value], shared: list[Value], per_example: list[Value]):
-        graph = _Graph(roots, [*shared, *per_example])
+        graph = Graph(roots, [*shared, *per_example])
         self._graph = graph
         w = _Writer(graph, {id(x) for x in shared})
         m, ind, ind2 = len(shared), "    ", "        "
@@ -455,6 +450,7 @@ class BatchProgram:
         body.append(ind + "for " + (", ".join(row) + ("," if len(row) == 1 else "") if row else "_") + " in examples:")
         body.append(ind2 + "# forward: one line per node, parents first")
         body += w.forward_lines(ind2)
+        head += w.function_lines(ind)
         body += w.check_line(ind2, [name for name, *_ in graph.nodes], "return None",
                              "every value finite? (if not, the engine replays it for its error)")
         root_names = [graph.name(r) for r in roots]
@@ -491,9 +487,9 @@ def _unpack(indent: str, names: list[str], source: str, note: str) -> list[str]:
 
 
 def _pack(indent: str, names: list[str]) -> list[str]:
-    lines = [indent + "return ["]
+    lines = [indent + "return [  # + 0.0: the engine's δ is a sum started from 0.0, and 0.0 + (−0.0) is +0.0"]
     for i in range(0, len(names), 16):
-        lines.append(indent + "    " + ", ".join(names[i : i + 16]) + ",")
+        lines.append(indent + "    " + ", ".join(n + " + 0.0" for n in names[i : i + 16]) + ",")
     lines.append(indent + "]")
     return lines
 
@@ -506,13 +502,13 @@ def compile_batch(roots: Sequence[Value], shared: Sequence[Value], per_example: 
     return BatchProgram(roots, inputs[: len(shared)], inputs[len(shared) :])
 
 
-def graph_summary(graph: _Graph) -> str:
+def graph_summary(graph: Graph) -> str:
     edges = sum(len(node.parents) for _, node, *_ in graph.nodes)
     return (f"{len(graph.inputs)} inputs, {len(graph.nodes)} nodes, {edges} edges"
             + (f", {len(graph.constants)} constants" if graph.constants else ""))
 
 
-def replay_in_engine(graph: _Graph, values: Sequence[float], seeds: Sequence[float]):
+def replay_in_engine(graph: Graph, values: Sequence[float], seeds: Sequence[float]):
     """Rebuild the graph with the engine on new input values and backpropagate."""
     made: dict[int, Value] = {}
     leaves = []

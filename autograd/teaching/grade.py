@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from typing import Callable, Iterable, Mapping
 
 from autograd import escape
+from autograd.teaching import exports
 from autograd.files import write_atomic
 from autograd.teaching.handcheck import check_names, check_point, evaluate, function_name, plain_zero
 from autograd.teaching.judge import Tolerance
@@ -247,10 +248,14 @@ class Gradebook:
             out.append(row)
         return out
 
-    def to_csv(self, path: str | os.PathLike) -> str:
+    def to_csv(self, path: str | os.PathLike, lms: str | None = None, **options) -> str:
         """Write one row per student: student, score (0 to 1), then per derivative the
         answer as given, its verdict and the slip. Written atomically; returns the path.
-        `read_answers` reads such a file back as answers (it skips score, verdict, slip)."""
+        `read_answers` reads such a file back as answers (it skips score, verdict, slip).
+        lms="canvas" or "moodle" writes that system's gradebook import instead
+        (`autograd.teaching.exports.gradebook_csv`; options: assignment=, points=, section=)."""
+        if lms is not None:
+            return exports.gradebook_csv(self, path, lms, **options)
         rows = self.rows()
         header = ["student", "score"] + [c for n in self.names for c in (n, f"{n} verdict", f"{n} slip")]
         buffer = io.StringIO()
