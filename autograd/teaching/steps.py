@@ -39,7 +39,7 @@ import re
 import warnings
 from collections import Counter
 from dataclasses import dataclass, field, replace
-from typing import Mapping, Sequence
+from typing import Callable, Mapping, Sequence
 
 from autograd import escape, ops
 from autograd.files import write_atomic
@@ -50,6 +50,7 @@ from autograd.inputs import as_float
 from autograd.value import Value
 
 __all__ = ["Term", "Step", "GroupStep", "backward_steps", "node_names", "node_expression", "formula", "Stepper",
+           "View", "BACKWARD_VIEW",
            "Frames", "Frame", "fmt"]
 
 
@@ -302,12 +303,14 @@ class Stepper:
                 ((name, nodes) pairs or {name: nodes}; `nn.op_groups` makes a network's).
     """
 
-    intro_html = ("δ of every node, root first: δ<sub>j</sub> = Σ<sub>k∈↓j</sub> δ<sub>k</sub> ∂k/∂j.\n"
-                  "Use the buttons or the ← and → keys.")  # the HTML page's first paragraph
-
-    def __init__(self, root: Value, seed: float = 1.0, *, parameters=(), collapse=None):
+    def __init__(self, root: Value, seed: float = 1.0, *, parameters=(), collapse=None,
+                 view: "View | None" = None, steps: Sequence | None = None):
+        """`view` and `steps` let another pass be walked the same way: forward mode's
+        `ForwardStepper` gives its own steps (each with a `.tangent`) and `FORWARD_VIEW`."""
         self.root = root
-        self.node_steps: list[Step] = backward_steps(root, seed)
+        self.view = view or BACKWARD_VIEW
+        self.intro_html = self.view.intro_html  # the HTML page's first paragraph
+        self.node_steps: list = list(steps) if steps is not None else backward_steps(root, seed)
         self.parameters = list(parameters)
         self.collapse = collapse
         self.steps: list = _collapsed(self.node_steps, collapse, root) if collapse else list(self.node_steps)
@@ -352,19 +355,26 @@ class Stepper:
         self.index = max(self.index - 1, 0)
         return self.current
 
-    def deltas(self, index: int | None = None) -> dict[Value, float]:
-        """δ of every node finished up to and including step `index` (default: current;
-        negative counts from the end, as in `goto`)."""
-        last = self.index if index is None else self._index(index, "deltas")
+    def values(self, index: int | None = None) -> dict[Value, float]:
+        """The view's number (δ, or ṫ) of every node finished up to and including step
+        `index` (default: current; negative counts from the end, as in `goto`)."""
+        last = self.index if index is None else self._index(index, "values")
         done: dict[Value, float] = {}
         for step in self.steps[: last + 1]:
             for s in getattr(step, "members", (step,)):
-                done[s.node] = s.delta
+                done[s.node] = getattr(s, self.view.attribute)
         return done
+
+    def deltas(self, index: int | None = None) -> dict[Value, float]:
+        """δ of every node finished up to and including step `index` (default: current;
+        negative counts from the end, as in `goto`)."""
+        if self.view.attribute != "delta":
+            raise AttributeError(f"this walk shows {self.view.symbol}, not δ; use values(index)")
+        return self.values(index)
 
     def _marks(self, index: int) -> dict:
         """What the picture at step `index` shows on the finished nodes (a keyword of `draw`)."""
-        return {"deltas": self.deltas(index)}
+        return {self.view.draw_keyword: self.values(index)}
 
     def _draw_options(self, options: dict) -> dict:
         merged = {"names": self.names, "parameters": self.parameters, "collapse": self.collapse}
@@ -437,7 +447,7 @@ class Stepper:
 
         return restyling_widget(widgets, len(self), show, start=self.index)
 
-    def to_html(self, path: str | os.PathLike, title: str | None = "Backpropagation, step by step",
+    def to_html(self, path: str | os.PathLike, title: str | None = None,
                 max_steps: int = 1000, *, quiz: bool = False, sig_figs: int | None = None,
                 rtol: float | None = None, **options) -> str:
         """Write ONE self-contained HTML file: the graph drawn once (inline SVG), each
@@ -449,7 +459,7 @@ class Stepper:
         for the student to type and checks it (`autograd.quiz`: 3 significant figures
         unless sig_figs= or rtol= is given)."""
         if title is None:
-            title = "Backpropagation, step by step"
+            title = self.view.title
         if not isinstance(title, str):
             raise TypeError(f"Stepper.to_html: title must be a str (or None), got {type(title).__name__} {title!r}")
         if len(self) > max_steps:
@@ -463,8 +473,30 @@ class Stepper:
         return os.fspath(write_atomic(path, page, who="Stepper.to_html"))
 
     def _page_quiz(self, quiz: bool, sig_figs, rtol):
-        """The page's `autograd.teaching.quiz.Quiz` (or None): it asks for every step's δ, the root's too."""
-        return quiz_settings(quiz, [getattr(s, "delta", None) for s in self.steps] if quiz else (), sig_figs, rtol)
+        """The page's `autograd.teaching.quiz.Quiz` (or None): it asks for every step's δ (or ṫ),
+        the root's too; the view may give some (forward mode gives the leaves' ṫ, the seed)."""
+        answers = [getattr(s, self.view.attribute, None) for s in self.steps] if quiz else ()
+        return quiz_settings(quiz, answers, sig_figs, rtol, symbol=self.view.symbol,
+                             given=self.view.given(self.steps) if quiz else ())
+
+
+@dataclass(frozen=True)
+class View:
+    """What a walk through a pass shows: its number (`attribute` of each step, drawn as
+    `draw_keyword`), its symbol, the page's title and first paragraph, and which steps
+    a quiz gives rather than asks."""
+
+    attribute: str
+    draw_keyword: str
+    symbol: str
+    title: str
+    intro_html: str
+    given: Callable = lambda steps: ()
+
+
+BACKWARD_VIEW = View("delta", "deltas", "δ", "Backpropagation, step by step",
+                     "δ of every node, root first: δ<sub>j</sub> = Σ<sub>k∈↓j</sub> δ<sub>k</sub> ∂k/∂j.\n"
+                     "Use the buttons or the ← and → keys.")
 
 
 # ---------------------------------------------------------------------------
