@@ -80,9 +80,10 @@ def tex(text) -> str:
     """`text` for LaTeX's text mode (a title, a name), printed exactly as written: the ten
     specials \\ { } $ & % # _ ~ ^ become commands (so \\input{/etc/hostname} prints those
     characters and reads no file), < > | print as themselves, newlines and tabs are spaces,
-    and other control characters (which TeX refuses as "invalid character") become U+FFFD."""
+    and other control characters (which TeX refuses as "invalid character") and lone
+    surrogates become "?" (pdflatex has no glyph set up for U+FFFD either)."""
     text = _TEX_RE.sub(lambda m: _TEX[m.group()], _text(text))
-    return _CONTROL.sub(REPLACEMENT, text)
+    return _CONTROL.sub("?", text)
 
 
 # Moodle's GIFT format: "~ = # { } :" are escaped with a backslash, and so is the backslash;
