@@ -253,14 +253,16 @@ class BatchedLoss:
             return None
         if result is None:
             return None
-        _, grads, _ = result
+        grads = result[1][: len(P)]  # G: the parameters' δ first (the inputs' and constants' after)
         E = float(np.sum(done["E"])) / n
         if self.l2:
             E = E + math.fsum(w * w for w in P) * self.l2
         if not math.isfinite(E):
             return None
-        for p, g, w in zip(self.params, grads, P):
-            p.grad = float(g) + (2.0 * self.l2 * w if self.l2 else 0.0)  # ∂(λ Σ w²)/∂w = 2λw
+        if self.l2:
+            grads = grads + (2.0 * self.l2) * np.array(P)  # ∂(λ Σ w²)/∂w = 2λw
+        for p, g in zip(self.params, grads.tolist()):
+            p.grad = g
         right = _right(np, kind, done["out"], T) if kind is not None else 0
         return E, right
 

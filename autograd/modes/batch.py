@@ -168,10 +168,12 @@ class _BatchWriter:
                 continue
             groups.setdefault((tuple(id(z) for z in zs), len(bias)), []).append(node)
         for members in groups.values():
+            if len(members) < 2 and len(members[0].parents) < 4:
+                continue  # a single unit of one input is no matrix worth the name
             first = position[id(members[0])]
             # a bias computed after the first node cannot be read there: keep those nodes out
             members = [n for n in members if len(n.parents) % 2 == 0 or position.get(id(n.parents[-1]), -1) < first]
-            if len(members) < 2:
+            if not members:
                 continue
             n = len(members[0].parents) // 2
             layer = _Layer(len(self.layers) + 1, members, [g.name(z) for z in members[0].parents[n:2 * n]],
@@ -193,7 +195,7 @@ class _BatchWriter:
             source = by_act.get(tuple(id(z) for z in L.members[0].parents[len(L.members[0].parents) // 2:][:len(L.zs)]))
             if source is not None:
                 L.x_from = source
-                if all(self.uses.get(id(a)) == 1 for a in source.act):  # read by this layer only
+                if all(self.uses.get(id(a)) == len(L.members) for a in source.act):  # read by this layer only
                     source.dz_matrix = f"DX{L.number}"
 
     # -- the program -----------------------------------------------------------------------
@@ -337,9 +339,9 @@ class _BatchWriter:
             args_text = ", ".join(["np", f"A{k}", *[literal(c) for c in constants]])
             lines.append(ind + _pad(f"Z{k}, (H{k},) = {f}({args_text})", comment(f"z_j = {a.op}(a_j) and h'(a_j), the whole layer")))
             acts = [self.g.name(n) for n in layer.act]
-            lines += _chunks(ind, "(", acts, ",) = Z" + str(k), None) if len(acts) > _CHUNK else [ind + f"{', '.join(acts)}, = Z{k}"]
+            lines += _chunks(ind, "(", acts, ") = Z" + str(k), None, tuple_=True)
         else:
-            lines.append(ind + f"{', '.join(names)}, = A{k}")
+            lines += _chunks(ind, "(", names, ") = A" + str(k), None, tuple_=True)
         return lines
 
     def _layer_backward(self, ind: str, layer: _Layer, started: set) -> list[str]:
@@ -388,13 +390,14 @@ def _pad(code: str, note: str, width: int = 44) -> str:
     return f"{code:<{width}} # {note}" if note else code
 
 
-def _chunks(ind: str, start: str, names: list[str], end: str, why: str | None) -> list[str]:
-    """`start a, b, … end` (start ends in "(", end starts with ")"), over several lines when long."""
+def _chunks(ind: str, start: str, names: list[str], end: str, why: str | None, tuple_: bool = False) -> list[str]:
+    """`start a, b, … end` (start ends in "(", end starts with ")"), over several lines when
+    long; `tuple_`: a tuple to unpack into, so one name still takes its comma."""
     if not names:
         return []
     lines = [ind + f"# {why}"] if why else []
     if len(names) <= _CHUNK:
-        return lines + [ind + start + ", ".join(names) + end]
+        return lines + [ind + start + ", ".join(names) + ("," if tuple_ else "") + end]
     lines.append(ind + start.rstrip())
     for i in range(0, len(names), _CHUNK):
         lines.append(ind + "    " + ", ".join(names[i:i + _CHUNK]) + ",")
