@@ -42,7 +42,7 @@ from autograd.teaching.grade import gradable, read_answers, sheet_slips
 from autograd.teaching.grade import _same, table_of as _table
 from autograd.teaching.judge import SLIP_WINDOW, Feedback, Tolerance, half_unit, round_figures
 from autograd.teaching.slips import Slip, SlipFinder
-from nn import losses
+from nn import exports, losses
 from nn.draw import name_of  # the one name of each quantity
 from nn.module import MLP, check_activation
 from nn.teach import Textbook, h_prime, h_value, textbook_backprop
@@ -575,6 +575,14 @@ class Assignment:
         books = [ex.grade({s: answers.get(s, answers.get(_key(answers, s)))}, sig_figs=sig_figs, rtol=rtol)
                  for s, ex in self.exercises.items()]
         return autograd.Gradebook.merge(books)
+
+
+    def export(self, path, fmt: str, *, sig_figs: int | None = 3, rtol: float | None = None,
+               title: str = "deltagrad", diagram: bool = True) -> str:
+        """Write the assignment as quiz questions for an LMS: fmt "moodle" (Moodle XML),
+        "gift" (GIFT) or "qti" (an IMS QTI 1.2 .zip that Canvas imports); one numerical
+        question per student and derivative, right within the judge's tolerance (see nn.exports)."""
+        return exports.export(self, path, fmt, sig_figs=sig_figs, rtol=rtol, title=title, diagram=diagram)
 
 
 def _key(answers: Mapping, student: str):

@@ -100,7 +100,7 @@ def _diagram_svg(ex, solved: bool) -> str:
         return "<p><i>(the network diagram needs Graphviz's dot: see docs/install.md)</i></p>"
 
 
-def _given_html(ex) -> str:
+def given_html(ex) -> str:
     x = ", ".join(f"{html_name(name_of('x', j=k))} = {fmt(v)}" for k, v in enumerate(ex.x, start=1))
     t = ", ".join(f"<i>t</i><sub>{k}</sub> = {fmt(v)}" for k, v in enumerate(_targets(ex), start=1))
     weights = "".join(f"<tr><td>{html_name(n)}</td><td>{fmt(v)}</td></tr>" for n, v in ex.at().items())
@@ -108,7 +108,7 @@ def _given_html(ex) -> str:
             f"<table class='values'><tr><th>weight</th><th>value</th></tr>{weights}</table>")
 
 
-def _forward_html(ex) -> str:
+def forward_html(ex) -> str:
     rows = []
     for l, j in _units(ex):
         a, z = ex.textbook.a[l - 1][j - 1], ex.textbook.z[l - 1][j - 1]
@@ -158,7 +158,7 @@ def handout_html(ex, *, solutions: bool = True, title: str | None = None, paper:
         f"<i>z<sub>j</sub></i> = <i>h</i>(<i>a<sub>j</sub></i>), <i>h</i> = {escape.html(activation)} in the hidden "
         f"layers, {escape.html(ex.output)} at the output. The error is <i>{escape.html(loss_text(ex))}</i>.</p>"
         f"<div class='diagram'>{_diagram_svg(ex, solved=False)}</div>"
-        f"{_given_html(ex)}<h2>Forward pass</h2>{_forward_html(ex)}"
+        f"{given_html(ex)}<h2>Forward pass</h2>{forward_html(ex)}"
         "<h2>Your answers</h2><p>Work out δ<sub>j</sub> = ∂E/∂a<sub>j</sub> for every unit "
         "(δ<sub>j</sub> = h'(a<sub>j</sub>) Σ<sub>k</sub> w<sub>kj</sub> δ<sub>k</sub>), then "
         "∂E/∂w<sub>jk</sub> = δ<sub>j</sub> z<sub>k</sub> and ∂E/∂b<sub>j</sub> = δ<sub>j</sub>.</p>"

@@ -343,7 +343,12 @@ def _read_bounded(path: str) -> str:
                         else f"more than {MAX_COMMAS:,} values")
                 raise _fail(path, f"holds {what} in its first {len(data):,} bytes, more than a model of "
                                   f"{MAX_PARAMETERS:,} parameters has; it is corrupted or not a deltagrad model")
-    return data.decode("utf-8")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        line = data.count(b"\n", 0, err.start) + 1
+        raise _fail(path, f"is not UTF-8 text (byte 0x{data[err.start]:02x} at line {line}); a model file is "
+                          "the JSON that save writes, in UTF-8") from None
 
 
 def load(path) -> MLP:

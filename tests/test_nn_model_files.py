@@ -239,3 +239,12 @@ def test_a_real_model_of_many_parameters_still_loads_within_a_bounded_peak(tmp_p
         tracemalloc.stop()
     assert [p.data for p in back.parameters()] == [p.data for p in model.parameters()]
     assert peak < 2000 * len(model.parameters()), peak  # the file, the parse and the Values: ~1 kB a parameter
+
+
+@pytest.mark.parametrize("encoding, byte, line", [("utf-16", "0xff", 1), ("cp1252", "0xe9", 3)])
+def test_a_file_in_another_encoding_is_named_with_its_line(tmp_path, encoding, byte, line):
+    lines = json.dumps(_doc(), indent=1).split("\n")
+    lines.insert(2, ' "é": 1,')  # an editor's cp1252 é on line 3
+    path = tmp_path / "m.json"
+    path.write_bytes("\n".join(lines).encode(encoding))
+    _refused(path, rf"is not UTF-8 text \(byte {byte} at line {line}\)")

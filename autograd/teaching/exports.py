@@ -41,6 +41,7 @@ from dataclasses import dataclass, field, replace
 
 from autograd import escape
 from autograd.files import write_atomic
+from autograd.teaching.judge import half_unit
 
 __all__ = ["Question", "interval", "write_quiz", "read_quiz", "gradebook_csv", "FORMATS", "LMS"]
 
@@ -65,15 +66,18 @@ class Question:
         return abs(response - self.answer) <= self.tolerance
 
 
-def interval(tolerance, engine: float) -> tuple[float, float]:
-    """(answer, half-width) of what the judge's `tolerance` accepts for the engine's value:
-    sig_figs=k: the value rounded to k significant figures ± one unit in the k-th figure;
-    otherwise engine ± (atol + rtol·|engine|). (`Tolerance.agrees` is the rule itself.)"""
+def interval(tolerance, engine: float, spread: float | None = None) -> tuple[float, float]:
+    """(answer, half-width) of what the judge's `tolerance` accepts for the engine's value
+    (`Tolerance.agrees` is the rule itself): without sig_figs, engine ± (atol + rtol·|engine|
+    + spread); with sig_figs=k and a measured `spread`, engine ± (spread + half a unit in the
+    k-th figure); with sig_figs=k alone, the value rounded to k figures ± one unit in the k-th."""
     if not math.isfinite(engine):
         raise ValueError(f"interval: the engine's value {engine!r} is not a finite number")
     k = tolerance.sig_figs
     if k is None:
-        return engine, tolerance.atol + tolerance.rtol * abs(engine)
+        return engine, tolerance.atol + tolerance.rtol * abs(engine) + (spread or 0.0)
+    if spread is not None:
+        return engine, max(tolerance.atol, spread + half_unit(abs(engine) + spread, k))
     rounded = float(f"{engine:.{k - 1}e}")
     if rounded == 0.0:
         return 0.0, tolerance.atol

@@ -50,7 +50,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from autograd import ops
-from autograd.graph import pull_deltas, topological_order
+from autograd.graph import pull_deltas, sweep_forward, topological_order
 from autograd.names import fmt, node_expression, node_names
 from autograd.rules import split_wsum
 from autograd.teaching.judge import agrees
@@ -215,15 +215,7 @@ class SlipFinder:
 
     def tangent(self, leaf: Value) -> dict[Value, float]:
         """∂j/∂leaf for every node j (forward mode, over the same stored local derivatives)."""
-        t: dict[Value, float] = {}
-        for j in self.order:
-            if j is leaf:
-                t[j] = 1.0
-            elif j.parents:
-                t[j] = math.fsum(ll * t[i] for i, ll in zip(j.parents, j.local_grads) if t[i])
-            else:
-                t[j] = 0.0
-        return t
+        return sweep_forward(self.order, {leaf: 1.0}, "SlipFinder")
 
     def d_name(self, node: Value) -> str:
         """How the texts call ∂root/∂node: δ^{(1)}_2 for a pre-activation, else ∂E/∂node."""
