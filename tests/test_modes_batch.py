@@ -129,9 +129,10 @@ def test_a_layer_is_one_matrix_product_forward_and_its_transposes_backward():
     compiled, params, xs = mlp_graph([2, 4, 3, 1])
     shared = [True] * len(params) + [False] * len(xs)
     source = compiled.batch.source(shared)
-    # the layers of 4 and 3 units are matrices; the one output unit stays a node
-    assert "A1 = W1 @ X1 + b1" in source and "A2 = W2 @ X2 + b2" in source and "A3 =" not in source
-    assert "DX2 = W2.T @ D2" in source and "DW2 = D2 @ X2.T" in source
+    # every layer a matrix (the output unit a 1 × 3 one), each reading the last one's activations
+    assert "A1 = W1 @ X1 + b1" in source and "A2 = W2 @ X2 + b2" in source and "A3 = W3 @ X3 + b3" in source
+    assert "X2 = Z1" in source and "Z1, (H1,) = r0(np, A1)" in source
+    assert "DX2 = W2.T @ D2" in source and "DW2 = D2 @ X2.T" in source and "D1 = DX2 * H1" in source
     rng = np.random.default_rng(1)
     X = rng.standard_normal((2, 9))
     columns = [p.data for p in params] + [X[0], X[1]]
