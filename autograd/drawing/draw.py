@@ -73,7 +73,7 @@ from autograd.graph import topological_order
 from autograd.value import Value
 
 __all__ = ["draw", "render", "GraphvizNotFound", "LayoutTimeout", "Drawing", "record_escape",
-           "label_escape", "LAYOUT_TIMEOUT"]
+           "label_escape", "LAYOUT_TIMEOUT", "layout_timeout_message"]
 
 # ---------------------------------------------------------------------------
 # Styles. Kept in one place so the two views (this one and nn.draw) agree.
@@ -144,7 +144,7 @@ def _wasm_render(source: str, fmt: str, engine: str = "dot", timeout: float | No
         done = subprocess.run([sys.executable, "-c", child, engine], input=source.encode("utf-8"),
                               capture_output=True, timeout=timeout)
     except subprocess.TimeoutExpired:
-        raise LayoutTimeout(_timeout_help(source, timeout)) from None
+        raise LayoutTimeout(layout_timeout_message(source, timeout)) from None
     if done.returncode == 3:
         return None  # the package is there but neither wasmtime nor pywasm is
     if done.returncode != 0:
@@ -153,7 +153,9 @@ def _wasm_render(source: str, fmt: str, engine: str = "dot", timeout: float | No
     return done.stdout
 
 
-def _timeout_help(source: str, timeout: float) -> str:
+def layout_timeout_message(source: str, timeout: float) -> str:
+    """What to say when laying out `source` took longer than `timeout` seconds: what was
+    stopped and what to draw instead (the CLI's LayoutTimeout and the playground say it)."""
     n = source.count("\n")
     return (
         f"Graphviz was stopped after {timeout:g} s laying out this picture ({n} lines of DOT "
@@ -170,7 +172,7 @@ def _run_dot(source: str, fmt: str, engine: str, timeout: float | None) -> bytes
     try:
         done = subprocess.run(command, input=source.encode("utf-8"), capture_output=True, timeout=timeout)
     except subprocess.TimeoutExpired:  # subprocess.run has killed and reaped dot
-        raise LayoutTimeout(_timeout_help(source, timeout)) from None
+        raise LayoutTimeout(layout_timeout_message(source, timeout)) from None
     except FileNotFoundError:
         raise GraphvizNotFound() from None
     if done.returncode != 0:

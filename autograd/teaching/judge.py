@@ -279,7 +279,8 @@ def rounding_spread(root, figures: int | None, margin: float = MARGIN) -> dict:
             spread[j] += _rounding(delta.get(j, 0.0), spread[j], k)
         for i, (p, l) in enumerate(zip(j.parents, j.local_grads)):
             d_k, s_k, el = delta.get(j, 0.0), spread[j], local_err[(j, i)]
-            spread[p] += abs(l) * s_k + abs(d_k) * el + s_k * el
+            term = abs(l) * s_k + abs(d_k) * el + s_k * el
+            spread[p] += term + _rounding(d_k * l, term, k)  # each term δ_k·∂k/∂j, written down
     return {node: margin * s for node, s in spread.items()}
 
 

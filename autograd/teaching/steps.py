@@ -402,6 +402,13 @@ class Stepper:
         """The whole pass as ONE laid-out drawing plus, per step, what to restyle in it:
         the page (`to_html`) and the widget are built from this, so their size grows
         with the graph, not with its square."""
+        drawing, rank, frames = self.frame_parts(**options)
+        svg = tag_deltas(clean_svg(drawing.pipe(format="svg").decode("utf-8")), drawing.layout.deltas)
+        return Frames(svg, rank, frames)
+
+    def frame_parts(self, **options) -> tuple:
+        """(drawing, rank, frames): the drawing not laid out yet, and what each step restyles
+        in it. `frames()` lays it out here; the playground lays the DOT out in the browser."""
         from autograd.drawing.draw import draw
 
         # every node finished: the δ of the whole pass (or ṫ, for the ForwardStepper)
@@ -425,8 +432,7 @@ class Stepper:
                     if edge and edge not in terms:
                         terms.append(edge)
             frames.append(Frame(step.index, step.text(), step.explain(), tuple(current), tuple(terms)))
-        svg = tag_deltas(clean_svg(drawing.pipe(format="svg").decode("utf-8")), layout.deltas)
-        return Frames(svg, rank, frames)
+        return drawing, rank, frames
 
     def widget(self, **options):
         """An ipywidgets UI: ◀ / ▶ buttons, a slider, zoom and the legend switch, the step's
@@ -611,8 +617,9 @@ def clean_svg(svg: str) -> str:
     return svg.strip()
 
 
-# The restyling, as CSS: rules beat the drawing's own presentation attributes.
-_CSS = """
+# The restyling, as CSS: rules beat the drawing's own presentation attributes (public: the
+# playground restyles its drawing with the same rules).
+RESTYLE_CSS = """
 .dg-pending polygon, .dg-pending path, .dg-pending ellipse, .dg-pending polyline
   { stroke: #b0b0b0; fill: #ffffff; stroke-dasharray: 4 2; }
 .dg-pending text { fill: #b0b0b0; }
@@ -622,7 +629,7 @@ _CSS = """
 .dg-term polygon { stroke: #d62728; fill: #d62728; }
 .dg-nolegend #legend { display: none; }
 """
-_STYLE_SVG = f"<style>{_CSS}</style>"
+_STYLE_SVG = f"<style>{RESTYLE_CSS}</style>"
 
 
 def restyling_widget(widgets, n: int, show, start: int = 0):
@@ -685,7 +692,7 @@ def html_page(title: str, intro_html: str, frames: Frames, quiz=None) -> str:
         )
     # "<" written as \u003c: the JSON can never close the <script> element it sits in
     data = json.dumps(frames.rank, ensure_ascii=False, separators=(",", ":")).replace("<", "\\u003c")
-    page = _PAGE.format(title=escape.html(title), intro=intro_html, n=len(frames), css=_CSS,
+    page = _PAGE.format(title=escape.html(title), intro=intro_html, n=len(frames), css=RESTYLE_CSS,
                         frames="\n".join(sections), svg=frames.svg, rank=data, script=_SCRIPT)
     return page if quiz is None else quiz.finish(page)
 
