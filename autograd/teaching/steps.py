@@ -237,8 +237,11 @@ def _collapsed(steps: list[Step], collapse, root: Value) -> list:
     owner = {v: m for m, (_, members) in enumerate(found) for v in members}
     # One unit per group and per node outside the groups; a unit can be stepped once every
     # consumer outside it is done (the backward pass of the graph with each box contracted
-    # to one node). Among the units ready, the one backward() reaches first goes first.
-    unit_of = {s.node: ("g", owner[s.node]) if s.node in owner else ("n", s.index) for s in steps}
+    # to one node). Among the units ready, the one nearest the root goes first (its longest
+    # path from the root: a network's layers in turn), then groups in the order they were
+    # given (a layer's neurons 1, 2, 3, ...), then nodes in the order they were computed.
+    position = {node: i for i, node in enumerate(ids)}
+    unit_of = {s.node: ("g", owner[s.node]) if s.node in owner else ("n", position[s.node]) for s in steps}
     members: dict = {}
     for s in steps:
         members.setdefault(unit_of[s.node], []).append(s)
@@ -250,7 +253,8 @@ def _collapsed(steps: list[Step], collapse, root: Value) -> list:
             if k != j:
                 waiting[j] += 1
                 consumers_of[k].append(j)
-    ready = [(ms[0].index, u) for u, ms in members.items() if waiting[u] == 0]
+    level = {u: 0 for u in members}  # the longest path from the root, in units
+    ready = [(0, u) for u in members if waiting[u] == 0]
     heapq.heapify(ready)
     out: list = []
     while ready:
@@ -261,8 +265,9 @@ def _collapsed(steps: list[Step], collapse, root: Value) -> list:
             out.append(GroupStep(len(out), found[u[1]][0], tuple(members[u])))
         for j in consumers_of[u]:
             waiting[j] -= 1
-            if waiting[j] == 0:
-                heapq.heappush(ready, (members[j][0].index, j))
+            level[j] = max(level[j], level[u] + 1)
+            if waiting[j] == 0:  # every consumer done: its level is final
+                heapq.heappush(ready, (level[j], j))
     return out
 
 
