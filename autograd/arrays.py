@@ -132,8 +132,8 @@ def sigmoid(np, a):
 
 
 def relu(np, a):
-    on = a > 0.0  # the branch, once: the value where it is taken, and its slope 1 or 0
-    return np.where(on, a, 0.0), (on.astype(float),)
+    on = np.greater(a, 0.0)  # the branch, once: the value where it is taken, and its slope 1 or 0
+    return np.where(on, a, 0.0), (np.where(on, 1.0, 0.0),)
 
 
 def elu(np, a, alpha):

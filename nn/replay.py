@@ -216,7 +216,8 @@ class BatchedLoss:
         xs, outputs, self.softmax_layer, self.single = network_outputs(model)
         self.K = len(outputs)
         graph = Graph(outputs, [*params, *xs])
-        self.function, self.source = batch_program(graph, [True] * len(params) + [False] * len(xs), np)
+        shared = [True] * len(params) + [False] * len(xs)
+        self.function, self.source = batch_program(graph, shared, np, wanted=shared)  # ∂E/∂w only, no ∂E/∂x
         self.X = _matrix(np, X, model.nin)  # None: a row is not numbers
         self.T = _target_matrix(np, self.loss, y, self.K)  # None: a target the loss refuses
 

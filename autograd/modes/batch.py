@@ -47,7 +47,6 @@ from autograd import ops
 from autograd.modes.program import INLINE, Graph, Names, build_program, comment, function_name, graph_summary, literal
 from autograd.rules import split_wsum
 from autograd.names import node_expression
-from autograd.explain import name_of
 
 __all__ = ["Batched", "batch_program", "numpy_or_none"]
 
@@ -125,8 +124,14 @@ class _Layer:
 class _BatchWriter:
     """The batched program of one graph, for one choice of shared inputs."""
 
-    def __init__(self, graph: Graph, shared: tuple[bool, ...], np):
+    def __init__(self, graph: Graph, shared: tuple[bool, ...], np, wanted: tuple[bool, ...] | None = None):
         self.g, self.shared, self.np = graph, shared, np
+        # which nodes need a δ: the inputs whose gradient is asked for, and nodes computed from them
+        wanted = wanted if wanted is not None else (True,) * len(graph.inputs)
+        self.need = {id(x) for x, w in zip(graph.inputs, wanted) if w}
+        for _, node, *_ in graph.nodes:
+            if any(id(p) in self.need for p in node.parents):
+                self.need.add(id(node))
         self.functions: dict[str, str] = {}
         # NumPy's C code imports lazily through the calling frame's builtins: the program
         # gets __import__ and nothing else (the text itself never names it)
@@ -218,6 +223,7 @@ class _BatchWriter:
         body.append(ind + "# forward: one array operation per node (one matrix product per layer), parents first")
         locals_: dict[tuple[int, int], str] = {}
         values = []
+        called = Names(g)  # a node's label, or its variable
         for name, node, rule_name, fn, constants in g.nodes:
             if id(node) in self.in_act:
                 continue
@@ -230,7 +236,7 @@ class _BatchWriter:
                         values.append(f"Z{layer.number}")
                 continue
             p = [g.name(q) for q in node.parents]
-            note = comment(f"{name_of(node) if node.label else name} = {node_expression(node, Names(g))}")
+            note = comment(f"{called[node]} = {node_expression(node, called)}")
             values.append(name)
             if rule_name in INLINE:
                 value, local = INLINE[rule_name](p, constants)
@@ -266,11 +272,11 @@ class _BatchWriter:
                     body += self._layer_backward(ind, layer, started)
                 continue
             dk = "d" + name[1:]
-            if dk not in started:
-                continue  # no δ reaches this node
+            if dk not in started or id(node) not in self.need:
+                continue  # no δ reaches this node, or none is needed from it
             for i, parent in enumerate(node.parents):
                 pj = g.name(parent)
-                if pj.startswith("k"):
+                if pj.startswith("k") or id(parent) not in self.need:
                     continue
                 local = locals_[(id(node), i)]
                 term = dk if local == "1" else f"-{dk}" if local == "-1" else f"{dk} * {local}"
@@ -346,6 +352,8 @@ class _BatchWriter:
 
     def _layer_backward(self, ind: str, layer: _Layer, started: set) -> list[str]:
         k = layer.number
+        if not any(id(m) in self.need for m in layer.members):
+            return []
         lines = [ind + f"# layer {k}: δ_a = h'(a) δ_z, then the transpose products"]
         if layer.act:
             if layer.dz_matrix is not None:
@@ -362,12 +370,13 @@ class _BatchWriter:
             if all(d == "0.0" for d in deltas):
                 return []
             lines.append(ind + _pad(f"D{k} = rows(np, size, {', '.join(deltas)})", "δ of its a_j, one row each"))
-        if any(not z.startswith("k") for z in layer.zs):
+        z_nodes = layer.members[0].parents[len(layer.members[0].parents) // 2:][:len(layer.zs)]
+        if any(id(z) in self.need for z in z_nodes):
             lines.append(ind + _pad(f"DX{k} = W{k}.T @ D{k}", "δ_z = Wᵀ δ_a: Σ_j w_ji δ_j"))
             source = layer.x_from
             if not (source is not None and source.dz_matrix == f"DX{k}"):
-                for i, z in enumerate(layer.zs):
-                    if not z.startswith("k"):
+                for i, (z, node) in enumerate(zip(layer.zs, z_nodes)):
+                    if id(node) in self.need:
                         lines.append(ind + self._add(z, f"DX{k}[{i}]", started, f"δ_z{i + 1} from layer {k}"))
         weights = [w for row in layer.weights for w in row]
         I = f"I{k}"
@@ -404,13 +413,15 @@ def _chunks(ind: str, start: str, names: list[str], end: str, why: str | None, t
     return lines + [ind + end]
 
 
-def batch_program(graph: Graph, shared: Sequence[bool], np) -> tuple[Callable, str]:
+def batch_program(graph: Graph, shared: Sequence[bool], np, wanted: Sequence[bool] | None = None) -> tuple[Callable, str]:
     """(function, source) of the batched program of a numbered graph, `shared[i]` saying
-    input i is one number for every example. The function takes the inputs, the batch
+    input i is one number for every example, `wanted[i]` that its δ is asked for (default:
+    every input's; an unwanted one's is 0.0, and nothing is computed only for it). The function takes the inputs, the batch
     size and `output_deltas(*outputs) -> δ of each output`, and returns ([outputs], G,
     [δ of each per-example input]) with G[i] the summed δ of shared input i — or None
     when a value or δ is not finite (replay the examples alone for the engine's error)."""
-    source, namespace = _BatchWriter(graph, tuple(bool(x) for x in shared), np).source()
+    wanted = None if wanted is None else tuple(bool(x) for x in wanted)
+    source, namespace = _BatchWriter(graph, tuple(bool(x) for x in shared), np, wanted).source()
     return build_program(source, namespace, "batch")["batch"], source
 
 
