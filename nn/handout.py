@@ -35,6 +35,7 @@ from autograd import escape
 from autograd.files import write_atomic
 from autograd.names import latex_name as _steps_latex_name
 from autograd.names import fmt
+from autograd.teaching.latex import PAPERS, PDFLATEX, check_paper, latex_pdf, tex_text, unicode_declarations
 from nn.draw import name_of  # the one name of each quantity
 
 __all__ = ["latex_name", "html_name", "handout_html", "handout_latex", "class_latex", "loss_latex", "write_handout",
@@ -149,7 +150,7 @@ def handout_html(ex, *, solutions: bool = True, title: str | None = None, paper:
     `paper` ("a4" or "letter"); no table is split across a printed page. With
     solutions=False the page holds no answer."""
     title = title or f"Backpropagation by hand (exercise {ex.seed})"
-    _paper(paper)
+    check_paper(paper)
     activation = ex.activation
     problem = (
         f"<section class='problem'><h1>{escape.html(title)}</h1>"
@@ -205,19 +206,12 @@ _PAGE = """<!DOCTYPE html>
 # ---------------------------------------------------------------------------
 # LaTeX
 # ---------------------------------------------------------------------------
-PAPERS = {"a4": ("a4paper", 21.0, 29.7), "letter": ("letterpaper", 21.59, 27.94)}  # name, width, height in cm
 MARGIN = 2.0  # cm, every side
 ROWS_PER_TABLE = 24  # a table never runs past a page: longer ones are cut into blocks of this many rows
 DIAGRAM_HEIGHT = 9.0  # cm: the problem diagram leaves room for the tables below it
 LABEL_H = 0.32  # cm: a \scriptsize label's height with its padding
 CHAR_W = 0.155  # cm: the width of one \scriptsize digit or sign
 NODE_R = 0.45  # cm: a unit's circle (minimum size 9mm)
-
-
-def _paper(paper: str) -> tuple[str, float, float]:
-    if paper not in PAPERS:
-        raise ValueError(f"handout: paper must be one of {', '.join(PAPERS)}, got {paper!r}")
-    return PAPERS[paper]
 
 
 def _boxes_overlap(a, b) -> bool:
@@ -420,31 +414,10 @@ The network solved: each weight with $\partial E/\partial w$ below it (red), eac
 """
 
 
-# The Unicode of the engine's own texts (the output rule: "½Σ(y − t)²: δ_k = y_k − t_k") as TeX
-# prints it: pdflatex's UTF-8 input knows accented letters, not these.
-UNICODE_TEX = {"Σ": r"\ensuremath{\Sigma}", "∂": r"\ensuremath{\partial}", "δ": r"\ensuremath{\delta}",
-               "−": r"\ensuremath{-}", "²": r"\ensuremath{^2}", "¹": r"\ensuremath{^1}", "·": r"\ensuremath{\cdot}",
-               "′": r"\ensuremath{'}", "α": r"\ensuremath{\alpha}", "σ": r"\ensuremath{\sigma}",
-               "φ": r"\ensuremath{\varphi}", "∈": r"\ensuremath{\in}", "↓": r"\ensuremath{\downarrow}",
-               "↑": r"\ensuremath{\uparrow}", "→": r"\ensuremath{\to}", "≤": r"\ensuremath{\le}",
-               "≈": r"\ensuremath{\approx}", "×": r"\ensuremath{\times}", "½": r"\ensuremath{\tfrac12}",
-               "…": r"\ldots{}", "—": "---", "–": "--", "ⱼ": r"\ensuremath{_j}", "₁": r"\ensuremath{_1}",
-               "⁽": r"\ensuremath{^(}", "⁾": r"\ensuremath{^)}", "Δ": r"\ensuremath{\Delta}",
-               "η": r"\ensuremath{\eta}", "λ": r"\ensuremath{\lambda}", "∇": r"\ensuremath{\nabla}"}
-
-
-_UNICODE_RE = re.compile("|".join(map(re.escape, UNICODE_TEX)))
-
-
-def tex_text(text) -> str:
-    """Text for LaTeX's text mode: escaped (`autograd.escape.tex`), its math symbols as TeX."""
-    return _UNICODE_RE.sub(lambda m: UNICODE_TEX[m.group()], escape.tex(text))
-
-
 def _preamble(paper: str) -> str:
-    name, _, _ = _paper(paper)
+    name, _, _ = check_paper(paper)
     # a title is text as written (escape.tex); these symbols in it still print
-    unicode = "\n".join(rf"\DeclareUnicodeCharacter{{{ord(ch):04X}}}{{{tex}}}" for ch, tex in UNICODE_TEX.items())
+    unicode = unicode_declarations()
     return rf"""\documentclass[11pt]{{article}}
 \usepackage[utf8]{{inputenc}}
 {unicode}
@@ -462,14 +435,14 @@ def handout_latex(ex, *, solutions: bool = True, title: str | None = None, paper
     "letter"). With solutions=False it is the students' copy: it holds no answer at all
     (no solution section, no δ, no ∂E/∂w), so handing out the .tex gives nothing away."""
     title = title or f"Backpropagation by hand (exercise {ex.seed})"
-    _, width, _ = _paper(paper)
+    _, width, _ = check_paper(paper)
     body = _latex_body(ex, solutions=solutions, title=title, width=width - 2 * MARGIN - 2.0)
     return _preamble(paper) + "\\begin{document}\n" + body + "\\end{document}\n"
 
 
 def class_latex(exercises, *, solutions: bool = False, titles=None, paper: str = "a4") -> str:
     """Several handouts in one document, each starting on a new page (the whole class)."""
-    _, width, _ = _paper(paper)
+    _, width, _ = check_paper(paper)
     bodies = [_latex_body(ex, solutions=solutions, title=title, width=width - 2 * MARGIN - 2.0)
               for ex, title in zip(exercises, titles)]
     return _preamble(paper) + "\\begin{document}\n" + "\n\\newpage\n".join(bodies) + "\\end{document}\n"
@@ -496,30 +469,6 @@ def print_pdf(html_path: str | os.PathLike, pdf_path: str | os.PathLike, chromiu
             raise RuntimeError(f"print_pdf: Chromium wrote no PDF (exit {done.returncode}): "
                                f"{done.stderr.decode('utf-8', 'replace')[-500:]}")
         return os.fspath(write_atomic(pdf_path, out.read_bytes(), who="print_pdf"))
-
-
-PDFLATEX = "pdflatex"
-
-
-def latex_pdf(tex: str, pdf_path: str | os.PathLike, *, timeout: float = 120.0, who: str = "latex_pdf") -> str:
-    """Compile LaTeX source to a PDF with pdflatex (in a scratch folder, no shell escape,
-    reading and writing files only there); the PDF goes through the atomic writer."""
-    exe = shutil.which(PDFLATEX)
-    if exe is None:
-        raise FileNotFoundError(f"{who}: pdflatex is not installed (apt-get install texlive-latex-base "
-                                "texlive-latex-recommended texlive-pictures, or make system-deps as root)")
-    with tempfile.TemporaryDirectory() as tmp:
-        (Path(tmp) / "handout.tex").write_text(tex, encoding="utf-8")
-        # openin_any/openout_any=p: TeX may read and write files in this folder only ("paranoid")
-        env = {**os.environ, "openin_any": "p", "openout_any": "p"}
-        done = subprocess.run([exe, "-no-shell-escape", "-interaction=nonstopmode", "-halt-on-error", "handout.tex"],
-                              cwd=tmp, capture_output=True, timeout=timeout, env=env)
-        out = Path(tmp) / "handout.pdf"
-        if done.returncode != 0 or not out.exists():
-            log = done.stdout.decode("utf-8", "replace")
-            error = next((line for line in log.splitlines() if line.startswith("!")), log[-300:])
-            raise RuntimeError(f"{who}: pdflatex failed on {os.fspath(pdf_path)!r}: {error}")
-        return os.fspath(write_atomic(pdf_path, out.read_bytes(), who=who))
 
 
 def _target(folder: Path, stem: str, suffix: str, who: str) -> Path:

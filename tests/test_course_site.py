@@ -286,3 +286,20 @@ def test_an_endless_loop_is_stopped_and_the_page_recovers(browser_context, serve
 def test_nothing_left_the_local_server(browser_context):
     assert browser_context.left == [], browser_context.left
     assert browser_context.problems == [], browser_context.problems
+
+
+def test_trace_help_lists_every_function_of_the_table(capsys):
+    """`deltagrad trace --help` lists the derivative table's functions, from the table."""
+    from autograd.teaching.expr import FUNCTIONS, calls
+    from nn.cli import main
+
+    try:
+        code = main(["trace", "--help"])
+    except SystemExit as done:  # argparse's way out of --help
+        code = done.code
+    assert code == 0
+    out = capsys.readouterr().out
+    assert len(calls()) == len(FUNCTIONS) > 30
+    for call in calls():
+        assert call in out, call
+    assert "leaky_relu(x, slope)" in out and "atan2(y, x)" in out

@@ -153,3 +153,32 @@ def test_the_page_is_the_same_in_every_process(tmp_path):
                        cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
         digests.add(hashlib.sha256(path.read_bytes()).hexdigest())
     assert len(digests) == 1
+
+
+@needs_dot
+@pytest.mark.parametrize("seed, output", [(0, "identity"), (1, "tanh"), (2, "sigmoid"), (3, "identity"), (4, "tanh")])
+def test_the_quiz_page_shows_no_answer_before_it_is_found(tmp_path, seed, output):
+    """The unit-by-unit quiz asks each δ_j: until the student has it, the drawing shows no
+    number of that step — neither δ_j nor ∂E/∂z_k on the output's arrow into E."""
+    from browser import sync_playwright_or_skip, launch
+
+    sync_playwright = sync_playwright_or_skip()
+    model = nn.MLP(2, [2, 1], activation="tanh", output=output, seed=seed)
+    steps = nn.backprop_steps(model, [0.5, -0.5], [0.2])
+    path = os.path.abspath(steps.to_html(tmp_path / "quiz.html", quiz=True))
+    trace = model.trace([0.5, -0.5])
+    E = half_sse(trace[-1].z, [0.2])
+    model.zero_grad()
+    E.backward()
+    output_dE_dz, output_delta = trace[-1].z[0].grad, trace[-1].a[0].grad
+    with sync_playwright() as p:
+        browser = launch(p)
+        try:
+            page = browser.new_page()
+            page.goto("file://" + path)
+            shown = html.unescape(page.inner_text("#graph")).replace("−", "-")
+            for value in (output_delta, output_dE_dz):
+                assert fmt(value) not in shown, (fmt(value), shown)
+            assert "∂E/∂" in shown and "= ?" in shown
+        finally:
+            browser.close()

@@ -139,7 +139,7 @@ class Step:
         return self.text()
 
     def __repr__(self) -> str:
-        return f"<Step {self.index}: {self.text()}>"
+        return f"<Step {self.index + 1}: {self.text()}>"  # counted from 1, as every page counts
 
 
 def backward_steps(root: Value, seed: float = 1.0, *, grad=None) -> list[Step]:
@@ -221,7 +221,7 @@ class GroupStep:
         return self.text()
 
     def __repr__(self) -> str:
-        return f"<GroupStep {self.index}: {self.name}, {len(self.members)} nodes>"
+        return f"<GroupStep {self.index + 1}: {self.name}, {len(self.members)} nodes>"
 
 
 def _collapsed(steps: list[Step], collapse, root: Value) -> list:
@@ -628,7 +628,7 @@ def restyling_widget(widgets, n: int, show, start: int = 0):
     """The ipywidgets UI shared by the op-level and the unit-level steppers: `show(i)`
     gives (equation HTML, SVG) for step i. Zoom scales the picture inside a box that
     scrolls (pan); at 100 % the picture fits the width of its container."""
-    slider = widgets.IntSlider(value=start, min=0, max=n - 1, description="step")
+    slider = widgets.IntSlider(value=start + 1, min=1, max=n, description="step")  # counted from 1, as the pages
     back = widgets.Button(description="◀ prev", tooltip="previous step (towards the root)")
     forward = widgets.Button(description="next ▶", tooltip="next step (towards the inputs)")
     zoom = widgets.IntSlider(value=100, min=25, max=400, step=25, description="zoom %")
@@ -637,7 +637,7 @@ def restyling_widget(widgets, n: int, show, start: int = 0):
     equation = widgets.HTMLMath()
 
     def update(change=None) -> None:
-        eq, svg = show(slider.value)
+        eq, svg = show(slider.value - 1)
         equation.value = eq
         hide = "" if legend.value else " dg-nolegend"
         picture.value = (f'<div class="dg-view{hide}" style="max-width:100%;max-height:75vh;overflow:auto">'
@@ -646,8 +646,8 @@ def restyling_widget(widgets, n: int, show, start: int = 0):
                                        + (';max-height:70vh" ' if zoom.value == 100 else '" '), 1)
                          + "</div></div>")
 
-    back.on_click(lambda _: setattr(slider, "value", max(slider.value - 1, 0)))
-    forward.on_click(lambda _: setattr(slider, "value", min(slider.value + 1, n - 1)))
+    back.on_click(lambda _: setattr(slider, "value", max(slider.value - 1, 1)))
+    forward.on_click(lambda _: setattr(slider, "value", min(slider.value + 1, n)))
     for control in (slider, zoom, legend):
         control.observe(update, names="value")
     update()
@@ -694,8 +694,8 @@ _SCRIPT = """
   var frames = document.querySelectorAll("section.frame");
   var rank = JSON.parse(document.getElementById("rank").textContent);
   var view = document.getElementById("view"), sizer = document.getElementById("sizer");
-  var counter = document.getElementById("counter");
-  var ids = Object.keys(rank), current = 0, zoom = 1;
+  var counter = document.getElementById("counter"), svg = sizer.querySelector("svg");
+  var ids = Object.keys(rank), current = 0, fit = true;
   var deltas = document.querySelectorAll("#graph text.dg-delta");
   for (var d = 0; d < deltas.length; d++) deltas[d].setAttribute("data-v", deltas[d].textContent);
   function ownerOf(t) { var g = t.parentNode; while (g && g.getAttribute("class") === null) g = g.parentNode; return g; }
@@ -703,7 +703,21 @@ _SCRIPT = """
     for (var k = 0; k < list.length; k++) { var el = document.getElementById(list[k]); if (el) el.classList.toggle(cls, on); }
   }
   function words(el, name) { var v = el.getAttribute(name); return v ? v.split(" ") : []; }
-  function show(i) {
+  // The drawing's own size: Graphviz gives it in points (the viewBox), 1 pt = 4/3 px.
+  function natural() { var b = svg.viewBox.baseVal; return {w: b.width * 4 / 3, h: b.height * 4 / 3}; }
+  function scale() {  // the true scale the drawing is shown at (1 = its own size)
+    var r = svg.getBoundingClientRect(), n = natural();
+    return Math.min(r.width / n.w, r.height / n.h);
+  }
+  function label() { document.getElementById("zoomlevel").textContent = Math.round(scale() * 100) + " %"; }
+  function keepInView() {  // the current step's element, scrolled into the middle if it is not in view
+    var list = words(frames[current], "data-current"), el = list.length && document.getElementById(list[0]);
+    if (!el || fit) return;
+    var r = el.getBoundingClientRect(), v = view.getBoundingClientRect();
+    if (r.left < v.left || r.right > v.right) view.scrollLeft += (r.left + r.right) / 2 - (v.left + v.right) / 2;
+    if (r.top < v.top || r.bottom > v.bottom) view.scrollTop += (r.top + r.bottom) / 2 - (v.top + v.bottom) / 2;
+  }
+  function show(i, keepHash) {
     var old = frames[current];
     mark(words(old, "data-current"), "dg-current", false);
     mark(words(old, "data-terms"), "dg-term", false);
@@ -722,15 +736,29 @@ _SCRIPT = """
     mark(words(frames[current], "data-terms"), "dg-term", true);
     counter.textContent = "step " + (current + 1) + " of " + frames.length;
     document.body.setAttribute("data-step", String(current));
+    // the address names the step, counted from 1 as the counter: page.html#step=3
+    if (!keepHash) try { history.replaceState(null, "", "#step=" + (current + 1)); } catch (err) { /* sandboxed */ }
+    keepInView();
   }
-  function setZoom(z) { zoom = Math.max(0.25, Math.min(8, z)); sizer.style.width = (zoom * 100) + "%";
-    sizer.classList.toggle("fit", zoom === 1);  // at 100 % the whole picture fits the window
-    document.getElementById("zoomlevel").textContent = Math.round(zoom * 100) + " %"; }
+  function setZoom(z) {  // z: the true scale; "fit" shows the whole drawing in the window
+    var n = natural();
+    z = Math.max(0.1, Math.min(8, z));
+    fit = false;
+    sizer.classList.remove("fit");
+    sizer.style.width = (z * n.w) + "px";
+    label();
+    keepInView();
+  }
+  function setFit() { fit = true; sizer.classList.add("fit"); sizer.style.width = "100%"; label(); }
+  function fromHash() {
+    var m = /(?:^#|&)step=(\\d+)/.exec(location.hash);
+    if (m) show(Number(m[1]) - 1, true);
+  }
   document.getElementById("prev").addEventListener("click", function () { show(current - 1); });
   document.getElementById("next").addEventListener("click", function () { show(current + 1); });
-  document.getElementById("zoomin").addEventListener("click", function () { setZoom(zoom * 1.25); });
-  document.getElementById("zoomout").addEventListener("click", function () { setZoom(zoom / 1.25); });
-  document.getElementById("zoomfit").addEventListener("click", function () { setZoom(1); });
+  document.getElementById("zoomin").addEventListener("click", function () { setZoom(scale() * 1.25); });
+  document.getElementById("zoomout").addEventListener("click", function () { setZoom(scale() / 1.25); });
+  document.getElementById("zoomfit").addEventListener("click", setFit);
   document.getElementById("legendtoggle").addEventListener("change", function (e) {
     view.classList.toggle("dg-nolegend", !e.target.checked); });
   var drag = null;  // pan: drag the picture with the mouse
@@ -739,12 +767,18 @@ _SCRIPT = """
   window.addEventListener("mousemove", function (e) {
     if (drag) { view.scrollLeft = drag[2] - (e.clientX - drag[0]); view.scrollTop = drag[3] - (e.clientY - drag[1]); } });
   document.addEventListener("keydown", function (e) {
+    if (e.target.closest && e.target.closest("input, textarea")) return;
     if (e.key === "ArrowRight") { show(current + 1); e.preventDefault(); }
     if (e.key === "ArrowLeft") { show(current - 1); e.preventDefault(); }
   });
-  show(0);
+  window.addEventListener("hashchange", fromHash);
+  setFit();
+  if (/(?:^#|&)step=\\d+/.test(location.hash)) fromHash(); else show(0);
+  // A big graph, shrunk below half its size to fit, opens at its own size on the current step.
+  if (scale() < BIG) setZoom(1);
+  document.body.setAttribute("data-zoom-ready", "1");
 })();
-"""
+""".replace("BIG", "0.5")
 
 _PAGE = """<!DOCTYPE html>
 <html lang="en">
