@@ -566,13 +566,34 @@ class Assignment:
     def __len__(self) -> int:
         return len(self.exercises)
 
-    def grade(self, answers: Mapping, *, sig_figs: int | None = None, rtol: float | None = None):
+    def grade(self, answers: Mapping | str | os.PathLike, *, sig_figs: int | None = None,
+              rtol: float | None = None, follow_through: bool = False, intermediates: int | None = None,
+              points: Mapping[str, float] | None = None) -> autograd.Gradebook:
         """Grade each student against their own exercise; one gradebook for the class.
-        A student with no exercise is an error; a student without answers gets "missing"."""
-        unknown = [s for s in answers if str(s) not in self.exercises]
+        `answers` is {student: {name: answer}} or the path of a CSV file (`read_answers`).
+        A student with no exercise is an error; a student without answers gets "missing";
+        ids 1 and "1" in one dict are refused rather than merged. The items graded are the
+        parameters and every δ row any student answered; `follow_through`, `intermediates`
+        and `points` are `Exercise.grade`'s."""
+        if isinstance(answers, (str, os.PathLike)):
+            answers = read_answers(answers)
+        if not isinstance(answers, Mapping):
+            raise TypeError("Assignment.grade: answers must be a dict {student: {name: answer}} or the path of "
+                            f"a CSV file, got {type(answers).__name__}")
+        given: dict[str, object] = {}
+        for s, a in answers.items():
+            if str(s) in given:
+                raise ValueError(f"Assignment.grade: the students {s!r} and {str(s)!r} would be one student; "
+                                 "give each student one id (all strings or all numbers)")
+            given[str(s)] = a
+        unknown = [s for s in given if s not in self.exercises]
         if unknown:
             raise KeyError(f"Assignment.grade: no exercise for student(s) {', '.join(map(repr, unknown))}")
-        books = [ex.grade({s: answers.get(s, answers.get(_key(answers, s)))}, sig_figs=sig_figs, rtol=rtol)
+        if not self.exercises:
+            raise ValueError("Assignment.grade: the assignment has no students")
+        names = next(iter(self.exercises.values()))._graded(given)
+        books = [ex.grade({s: given.get(s)}, sig_figs=sig_figs, rtol=rtol, names=names, follow_through=follow_through,
+                          intermediates=intermediates, points=points)
                  for s, ex in self.exercises.items()]
         return autograd.Gradebook.merge(books)
 
@@ -583,11 +604,6 @@ class Assignment:
         "gift" (GIFT) or "qti" (an IMS QTI 1.2 .zip that Canvas imports); one numerical
         question per student and derivative, right within the judge's tolerance (see nn.exports)."""
         return exports.export(self, path, fmt, sig_figs=sig_figs, rtol=rtol, title=title, diagram=diagram)
-
-
-def _key(answers: Mapping, student: str):
-    """The key of `answers` that stands for `student` (ids may be ints in a dict)."""
-    return next((k for k in answers if str(k) == student), student)
 
 
 def assignment(students: Iterable, sizes: Sequence[int], activation: str = "tanh", loss: str = "half_sse",

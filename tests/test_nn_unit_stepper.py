@@ -182,3 +182,22 @@ def test_the_quiz_page_shows_no_answer_before_it_is_found(tmp_path, seed, output
             assert "∂E/∂" in shown and "= ?" in shown
         finally:
             browser.close()
+
+
+def test_the_collapsed_stepper_lists_units_in_order():
+    """Neuron boxes are stepped as the unit-by-unit stepper steps units: the loss, the output,
+    then each layer from the output back, its neurons 1, 2, ..., n; then the inputs."""
+    model = nn.MLP(2, [8, 8, 1], seed=0)
+    s = nn.op_stepper(model, X, T, loss="half_sse")
+    names = [step.name for step in s.steps]
+    assert names == (["loss E", "neuron a[3]_1"] + [f"neuron z[2]_{j}" for j in range(1, 9)]
+                     + [f"neuron z[1]_{j}" for j in range(1, 9)] + ["x1", "x2"])
+    units = [f"neuron z[{st.layer}]_{st.unit}" for st in nn.backprop_steps(model, X, T).steps[1:]]
+    assert names[2:18] == units  # the same order as the unit-by-unit page
+    # still the backward pass: each box comes after every box that reads its δ
+    done = set()
+    for step in s.steps:
+        for member in getattr(step, "members", (step,)):
+            assert all(t.consumer in done or t.consumer in {m.node for m in getattr(step, "members", (step,))}
+                       for t in member.terms)
+        done |= {m.node for m in getattr(step, "members", (step,))}

@@ -17,7 +17,7 @@ import sys
 import pytest
 
 import nn
-from autograd import Value
+from autograd import Value, topological_order
 from autograd.drawing.draw import GREY, HIGHLIGHT
 from autograd.teaching.steps import Stepper
 from nn.losses import half_sse
@@ -341,12 +341,34 @@ def test_widget_without_ipywidgets_names_the_extra(monkeypatch):
         neuron_stepper().widget()
 
 
+def _page_of_kind(kind: str, folder) -> tuple[str, int]:
+    """(path, number of steps) of one kind of stepping page."""
+    from autograd.modes.forward import ForwardStepper
+
+    if kind == "stepper":
+        s = neuron_stepper()
+        return s.to_html(folder / "steps.html"), len(s)
+    if kind == "stepper quiz":
+        s = neuron_stepper()
+        return s.to_html(folder / "quiz.html", quiz=True), len(s)
+    if kind == "forward":
+        s = neuron_stepper()
+        x1 = next(v for v in topological_order(s.root) if v.label == "x1")
+        f = ForwardStepper(s.root, {x1: 1.0})
+        return f.to_html(folder / "forward.html"), len(f)
+    steps = nn.backprop_steps(nn.MLP(2, [4, 4, 1], seed=1), [0.5, -0.5], [0.2])
+    return steps.to_html(folder / "units.html", quiz=kind == "unit quiz"), len(steps)
+
+
 @needs_dot
-def test_step_link_opens_that_step_and_follows_the_steps(tmp_path):
-    """page.html#step=3 opens step 3 (counted from 1, as the counter); stepping writes the address."""
+@pytest.mark.parametrize("kind", ["stepper", "stepper quiz", "forward", "unit", "unit quiz"])
+def test_step_link_opens_that_step_and_follows_the_steps(tmp_path, kind):
+    """page.html#step=3 opens step 3 (counted from 1, as the counter) on every kind of page;
+    stepping writes the address, and a new address moves the page."""
     sync_playwright = sync_playwright_or_skip()
-    s = neuron_stepper()
-    path = os.path.abspath(s.to_html(tmp_path / "steps.html"))
+    path, n = _page_of_kind(kind, tmp_path)
+    path = os.path.abspath(path)
+    s = [None] * n
     with sync_playwright() as p:
         browser = launch(p)
         try:

@@ -50,7 +50,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from autograd import ops
-from autograd.graph import pull_deltas, sweep_forward, topological_order
+from autograd.graph import pull_deltas, topological_order
 from autograd.names import fmt, node_expression, node_names
 from autograd.rules import split_wsum
 from autograd.teaching.judge import agrees
@@ -214,8 +214,18 @@ class SlipFinder:
         raise KeyError(f"SlipFinder: no node named {name!r} in the graph of {self.root_name}")
 
     def tangent(self, leaf: Value) -> dict[Value, float]:
-        """∂j/∂leaf for every node j (forward mode, over the same stored local derivatives)."""
-        return sweep_forward(self.order, {leaf: 1.0}, "SlipFinder")
+        """∂j/∂leaf for every node j (forward mode, over the same stored local derivatives).
+        `leaf` may be an interior node too (a δ row: ∂j/∂a[1]_2), whose tangent is 1 whatever
+        its parents do, so this is not the leaves-only forward sweep of autograd.modes."""
+        t: dict[Value, float] = {}
+        for j in self.order:
+            if j is leaf:
+                t[j] = 1.0
+            elif j.parents:
+                t[j] = math.fsum(ll * t[i] for i, ll in zip(j.parents, j.local_grads) if t[i])
+            else:
+                t[j] = 0.0
+        return t
 
     def d_name(self, node: Value) -> str:
         """How the texts call ∂root/∂node: δ^{(1)}_2 for a pre-activation, else ∂E/∂node."""

@@ -236,8 +236,11 @@ def _collapsed(steps: list[Step], collapse, root: Value) -> list:
     owner = {v: m for m, (_, members) in enumerate(found) for v in members}
     # One unit per group and per node outside the groups; a unit can be stepped once every
     # consumer outside it is done (the backward pass of the graph with each box contracted
-    # to one node). Among the units ready, the one backward() reaches first goes first.
-    unit_of = {s.node: ("g", owner[s.node]) if s.node in owner else ("n", s.index) for s in steps}
+    # to one node). Among the units ready, the one nearest the root goes first (its longest
+    # path from the root: a network's layers in turn), then groups in the order they were
+    # given (a layer's neurons 1, 2, 3, ...), then nodes in the order they were computed.
+    position = {node: i for i, node in enumerate(ids)}
+    unit_of = {s.node: ("g", owner[s.node]) if s.node in owner else ("n", position[s.node]) for s in steps}
     members: dict = {}
     for s in steps:
         members.setdefault(unit_of[s.node], []).append(s)
@@ -249,7 +252,8 @@ def _collapsed(steps: list[Step], collapse, root: Value) -> list:
             if k != j:
                 waiting[j] += 1
                 consumers_of[k].append(j)
-    ready = [(ms[0].index, u) for u, ms in members.items() if waiting[u] == 0]
+    level = {u: 0 for u in members}  # the longest path from the root, in units
+    ready = [(0, u) for u in members if waiting[u] == 0]
     heapq.heapify(ready)
     out: list = []
     while ready:
@@ -260,8 +264,9 @@ def _collapsed(steps: list[Step], collapse, root: Value) -> list:
             out.append(GroupStep(len(out), found[u[1]][0], tuple(members[u])))
         for j in consumers_of[u]:
             waiting[j] -= 1
-            if waiting[j] == 0:
-                heapq.heappush(ready, (members[j][0].index, j))
+            level[j] = max(level[j], level[u] + 1)
+            if waiting[j] == 0:  # every consumer done: its level is final
+                heapq.heappush(ready, (level[j], j))
     return out
 
 
@@ -401,6 +406,13 @@ class Stepper:
         """The whole pass as ONE laid-out drawing plus, per step, what to restyle in it:
         the page (`to_html`) and the widget are built from this, so their size grows
         with the graph, not with its square."""
+        drawing, rank, frames = self.frame_parts(**options)
+        svg = tag_deltas(clean_svg(drawing.pipe(format="svg").decode("utf-8")), drawing.layout.deltas)
+        return Frames(svg, rank, frames)
+
+    def frame_parts(self, **options) -> tuple:
+        """(drawing, rank, frames): the drawing not laid out yet, and what each step restyles
+        in it. `frames()` lays it out here; the playground lays the DOT out in the browser."""
         from autograd.drawing.draw import draw
 
         # every node finished: the δ of the whole pass (or ṫ, for the ForwardStepper)
@@ -424,8 +436,7 @@ class Stepper:
                     if edge and edge not in terms:
                         terms.append(edge)
             frames.append(Frame(step.index, step.text(), step.explain(), tuple(current), tuple(terms)))
-        svg = tag_deltas(clean_svg(drawing.pipe(format="svg").decode("utf-8")), layout.deltas)
-        return Frames(svg, rank, frames)
+        return drawing, rank, frames
 
     def widget(self, **options):
         """An ipywidgets UI: ◀ / ▶ buttons, a slider, zoom and the legend switch, the step's
@@ -610,8 +621,9 @@ def clean_svg(svg: str) -> str:
     return svg.strip()
 
 
-# The restyling, as CSS: rules beat the drawing's own presentation attributes.
-_CSS = """
+# The restyling, as CSS: rules beat the drawing's own presentation attributes (public: the
+# playground restyles its drawing with the same rules).
+RESTYLE_CSS = """
 .dg-pending polygon, .dg-pending path, .dg-pending ellipse, .dg-pending polyline
   { stroke: #b0b0b0; fill: #ffffff; stroke-dasharray: 4 2; }
 .dg-pending text { fill: #b0b0b0; }
@@ -621,7 +633,7 @@ _CSS = """
 .dg-term polygon { stroke: #d62728; fill: #d62728; }
 .dg-nolegend #legend { display: none; }
 """
-_STYLE_SVG = f"<style>{_CSS}</style>"
+_STYLE_SVG = f"<style>{RESTYLE_CSS}</style>"
 
 
 def restyling_widget(widgets, n: int, show, start: int = 0):
@@ -684,7 +696,7 @@ def html_page(title: str, intro_html: str, frames: Frames, quiz=None) -> str:
         )
     # "<" written as \u003c: the JSON can never close the <script> element it sits in
     data = json.dumps(frames.rank, ensure_ascii=False, separators=(",", ":")).replace("<", "\\u003c")
-    page = _PAGE.format(title=escape.html(title), intro=intro_html, n=len(frames), css=_CSS,
+    page = _PAGE.format(title=escape.html(title), intro=intro_html, n=len(frames), css=RESTYLE_CSS,
                         frames="\n".join(sections), svg=frames.svg, rank=data, script=_SCRIPT)
     return page if quiz is None else quiz.finish(page)
 
