@@ -25,7 +25,8 @@ import math
 from typing import Callable, NamedTuple
 
 from autograd.arrays import ARRAY
-from autograd.numerics import (  # the float rules and the functions `d` is written with
+from autograd.numerics import (  # the float rules, the functions `d` is written with, and (for
+    # importers of this module) DomainError and split_wsum
     acos_fn, acosh_fn, asin_fn, atan2_d, atan2_fn, atanh_fn, cbrt_fn, clamp_fn, const_div,
     const_power, cos, cosh, div, div_const, DomainError, elu_fn, exp, exp2_fn, exp_fn, hypot,
     hypot_d, hypot_fn, LN10, LN2, log, log10_fn, log1p_fn, log2_fn, log_fn, mod_fn, number,

@@ -32,7 +32,7 @@ import tempfile
 from pathlib import Path
 
 from autograd import escape
-from autograd.files import write_atomic
+from autograd.files import in_folder, write_atomic
 from autograd.names import latex_name as _steps_latex_name
 from autograd.names import fmt
 from autograd.teaching.latex import PAPERS, PDFLATEX, check_paper, latex_pdf, tex_text, unicode_declarations
@@ -212,6 +212,7 @@ DIAGRAM_HEIGHT = 9.0  # cm: the problem diagram leaves room for the tables below
 LABEL_H = 0.32  # cm: a \scriptsize label's height with its padding
 CHAR_W = 0.155  # cm: the width of one \scriptsize digit or sign
 NODE_R = 0.45  # cm: a unit's circle (minimum size 9mm)
+MAX_LABELLED = 20  # arrows into one layer that are labelled (a 4-4 layer with biases has 20)
 
 
 def _boxes_overlap(a, b) -> bool:
@@ -251,7 +252,7 @@ def _tikz(ex, *, solved: bool = False, width: float = 15.0, height: float = DIAG
     rows = max(ex.sizes[:-1]) + 1  # the tallest column with its bias unit
     dx = min(5.0, width / max(L, 1))
     dy = min(2.2 if solved else 1.6, max(1.0, height / max(rows - 1, 1)))
-    for stretch in (1.0, 1.15, 1.3, 1.45, 1.6):
+    for stretch in (1.0, 1.15, 1.3, 1.45, 1.6, 1.0):  # (the last: no stretch helped, keep it compact)
         found: dict = {}
         picture = _tikz_at(ex, solved, dx, dy * stretch, found)
         if found["left_out"] == 0:
@@ -279,8 +280,11 @@ def _tikz_at(ex, solved: bool, dx: float, dy: float, layout: dict) -> str:
             zero = "x_{0}" if c == 0 else f"z^{{({c})}}_{{0}}"
             lines.append(rf"  \node[bias] (b{c}) at ({c * dx:.3f},{top + dy:.3f}) {{$\scriptstyle {zero} = 1$}};")
     grads, deltas = ex.solution(), ex.deltas()
-    edges, draws = [], []
+    edges, draws, unlabelled = [], [], []
     for l, layer in enumerate(ex.model.layers, start=1):
+        # a layer of more arrows than MAX_LABELLED is drawn without labels: they could not be read
+        # between so many crossing arrows (the values are in the table)
+        labelled = len(layer.neurons) * (ex.sizes[l - 1] + 1) <= MAX_LABELLED
         for j, neuron in enumerate(layer.neurons, start=1):
             dst = name_of("z", l, j)
             params = [(columns[l - 1][k - 1], w) for k, w in enumerate(neuron.w, start=1)] + [(f"bias{l - 1}", neuron.b)]
@@ -291,8 +295,11 @@ def _tikz_at(ex, solved: bool, dx: float, dy: float, layout: dict) -> str:
                     g = _latex_number(grads[p.label])
                     label = rf"\shortstack{{${text}$\\\textcolor{{red!70!black}}{{${g}$}}}}"
                     width_text, n_lines = max(text, g, key=len), 2
-                edges.append((pos[src], pos[dst], width_text, n_lines))
-                draws.append((ids[src], ids[dst], label))
+                if labelled:
+                    edges.append((pos[src], pos[dst], width_text, n_lines))
+                    draws.append((ids[src], ids[dst], label))
+                else:
+                    unlabelled.append((ids[src], ids[dst]))
     obstacles = [(x, y, 2 * NODE_R, 2 * NODE_R) for x, y in pos.values()]
     if solved:  # the δ written under each unit
         for l in range(1, L + 1):
@@ -305,6 +312,8 @@ def _tikz_at(ex, solved: bool, dx: float, dy: float, layout: dict) -> str:
     for (src, dst, label), where in zip(draws, where_all):
         lab = "" if where is None else f" node[lab, pos={where:g}] {{{label}}}"
         lines.append(rf"  \draw[->] ({src}) --{lab} ({dst});")
+    lines += [rf"  \draw[->, black!60] ({src}) -- ({dst});" for src, dst in unlabelled]
+    layout["unlabelled"] = len(unlabelled)
     if solved:
         for l in range(1, L + 1):
             for j in range(1, ex.sizes[l] + 1):
@@ -474,11 +483,7 @@ def print_pdf(html_path: str | os.PathLike, pdf_path: str | os.PathLike, chromiu
 def _target(folder: Path, stem: str, suffix: str, who: str) -> Path:
     """folder/<stem><suffix>, where the stem is a plain file name: no folder part, not
     absolute, not . or .. — a stem never writes outside its folder."""
-    if not isinstance(stem, str) or not stem or stem in (".", "..") or "/" in stem or "\\" in stem \
-            or "\x00" in stem or os.path.isabs(stem):
-        raise ValueError(f"{who}: the stem {stem!r} must be a plain file name (no folder, no '/', not '..'); "
-                         "give the folder as `folder`")
-    return folder / f"{stem}{suffix}"
+    return in_folder(folder, stem, suffix, who=who)
 
 
 def write_handout(ex, folder: str | os.PathLike, stem: str = "exercise", *, solutions: bool = True,

@@ -179,3 +179,22 @@ def test_the_engine_and_fit_run_where_numpy_cannot_be_imported():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["3", str(round(math.tanh(0.1) + math.tanh(0.2), 12))]
+
+
+def test_an_op_defined_by_an_instructor_runs_its_scalar_rule_per_example():
+    from autograd import defining
+
+    defining.define("GELUish", lambda a: a * a * a, lambda a: 3.0 * a * a)
+    defining.define("geluish", lambda a: 2.0 * a, lambda a: 2.0)
+    try:
+        x = Value(0.5, "x")
+        compiled = autograd.compile(x.GELUish().geluish() * x, [x])
+        assert rules.RULES["GELUish"].array is None  # no array form: the scalar rule, example by example
+        columns = [[0.5, -1.5, 2.0]]
+        outs, (grads,) = compiled.batch(columns, per_example=True)
+        for n, v in enumerate(columns[0]):
+            out, (g,) = compiled([v])
+            assert close(outs[n], out) and close(grads[n], g)
+    finally:
+        defining.undefine("GELUish")
+        defining.undefine("geluish")

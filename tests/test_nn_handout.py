@@ -233,9 +233,10 @@ def test_diagram_labels_never_collide_and_biases_are_drawn(sizes, solved):
     assert not any(overlap(a, b) for i, a in enumerate(labels) for b in labels[i + 1:])
     assert not any(overlap(a, o) for a in labels for o in obstacles)
     n_params = len(ex.names)
-    assert layout["edges"] == n_params  # one arrow per weight and per bias
+    assert layout["edges"] + layout["unlabelled"] == n_params  # one arrow per weight and per bias
+    assert layout["unlabelled"] == (24 + 72 if sizes == [2, 8, 8, 1] else 0)  # the 2-8 and 8-8 layers: too many to label
     assert tikz.count(r"\node[bias]") == len(sizes) - 1  # x_0 = 1, z_0 = 1 per layer
-    assert tikz.count(r"\draw[->] (b") == sum(sizes[1:])  # a bias arrow into every unit
+    assert tikz.count(r"\draw[->] (b") + tikz.count(r"\draw[->, black!60] (b") == sum(sizes[1:])  # a bias arrow into every unit
     if max(sizes) <= 4:
         assert layout["left_out"] == 0  # a hand-sized network: every weight labelled in the drawing
     assert re.search(r"node\[lab, pos=[\d.]+\] \{(\$|\\shortstack\{\$)-?\d", tikz)  # labels typeset as math

@@ -115,7 +115,7 @@ def test_qti_package_is_what_canvas_imports(tmp_path):
         assert len(quiz) == 1
         href = quiz[0][0].get("href")
         root = ET.fromstring(z.read(href))
-        images = [n for n in names if n.startswith("images/")]
+        images = [n for n in names if n.startswith("Uploaded Media/")]  # where Canvas keeps a quiz.s images
         assert len(images) == 1 and z.read(images[0]).startswith(b"<svg")
     ns = {"q": QTI_NS}
     groups = root.findall("q:assessment/q:section/q:section", ns)

@@ -47,7 +47,6 @@ from autograd import ops
 from autograd.modes.program import INLINE, Graph, Names, build_program, comment, function_name, graph_summary, literal
 from autograd.rules import split_wsum
 from autograd.names import node_expression
-from autograd.explain import name_of
 
 __all__ = ["Batched", "batch_program", "numpy_or_none"]
 
@@ -224,6 +223,7 @@ class _BatchWriter:
         body.append(ind + "# forward: one array operation per node (one matrix product per layer), parents first")
         locals_: dict[tuple[int, int], str] = {}
         values = []
+        called = Names(g)  # a node's label, or its variable
         for name, node, rule_name, fn, constants in g.nodes:
             if id(node) in self.in_act:
                 continue
@@ -236,7 +236,7 @@ class _BatchWriter:
                         values.append(f"Z{layer.number}")
                 continue
             p = [g.name(q) for q in node.parents]
-            note = comment(f"{name_of(node) if node.label else name} = {node_expression(node, Names(g))}")
+            note = comment(f"{called[node]} = {node_expression(node, called)}")
             values.append(name)
             if rule_name in INLINE:
                 value, local = INLINE[rule_name](p, constants)

@@ -217,7 +217,8 @@ def _read_gift(data: bytes) -> list[Question]:
 # imsmanifest.xml names one assessment; each derivative is a <section> that selects one of
 # its variants at random; each variant an <item> of question_type numerical_question whose
 # response is right when answer − tolerance ≤ response ≤ answer + tolerance. Images sit in
-# the package and the text points at them through $IMS-CC-FILEBASE$.
+# the package's "Uploaded Media" folder (as Canvas's own exports) and the text points at them
+# through $IMS-CC-FILEBASE$, each declared in the manifest as a webcontent resource.
 # ---------------------------------------------------------------------------
 def _sub(parent, tag, text=None, **attrs):
     el = ET.SubElement(parent, tag, {k.rstrip("_"): v for k, v in attrs.items()})
@@ -254,7 +255,7 @@ def _qti(questions: list[Question], title: str) -> dict[str, bytes]:
             _metadata(_sub(item, "itemmetadata"), question_type="numerical_question", points_possible="1.0")
             text = q.text
             for name, data in q.files.items():
-                path = f"images/{_ident('file', q.name, name)}_{_file_name(name)}"
+                path = f"Uploaded Media/{_ident('file', q.name, name)}_{_file_name(name)}"
                 files[path] = data
                 text = text.replace(f'src="{name}"', f'src="$IMS-CC-FILEBASE$/{path}"')
             presentation = _sub(item, "presentation")

@@ -33,7 +33,6 @@ from __future__ import annotations
 import heapq
 import html
 import json
-import math
 import os
 import re
 import warnings
