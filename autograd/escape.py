@@ -4,6 +4,7 @@ spreadsheet or a drawing goes through one of these, so the text is shown as text
 never read as markup, a command or a formula.
 
     html(text)              HTML and SVG (text and quoted attribute values alike)
+    script_json(value)      JSON data inside an HTML <script> element
     xml(text)               XML 1.0 (Moodle XML, QTI): markup and characters XML forbids
     tex(text)               LaTeX text mode: \\input{/etc/hostname} prints as written
     gift(text)              Moodle's GIFT quiz format
@@ -15,12 +16,14 @@ Each function takes any value (not a str is shown as str()) and returns a str.
 """
 from __future__ import annotations
 
+import json
 import math
 import re
 
 from autograd.names import visible
 
-__all__ = ["html", "xml", "tex", "gift", "spreadsheet_cell", "spreadsheet_text", "dot", "REPLACEMENT"]
+__all__ = ["html", "script_json", "xml", "tex", "gift", "spreadsheet_cell", "spreadsheet_text", "dot",
+           "REPLACEMENT"]
 
 # U+FFFD, what HTML parsers themselves put for a character they cannot keep.
 REPLACEMENT = "\ufffd"
@@ -63,6 +66,14 @@ def html(text) -> str:
     (HTML §13.1.2.3/§13.1.4: & < > " ' as references). Characters XML 1.0 forbids become
     U+FFFD, so the same string also serves an SVG file read as XML."""
     return xml(text)
+
+
+def script_json(value, **options) -> str:
+    """`value` as JSON for the inside of an HTML <script> element (json.dumps with `options`):
+    every < is written \\u003c, which JSON reads as the same character, so no string in
+    the data can write "</script>" or "<!--" and end or change the script (HTML, "Restrictions
+    for contents of script elements")."""
+    return json.dumps(value, **options).replace("<", "\\u003c")
 
 
 # LaTeX's ten special characters (The LaTeX Companion §7.1; Lamport, LaTeX §3.2.1), and

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import gc
 from math import copysign, isfinite
+from operator import mul
 
 from autograd.ops import is_function, op_of
 from autograd.rules import RULES
@@ -199,20 +200,28 @@ READABLE: dict = {}  # method name → the readable method of value.py it replac
 
 
 def faster_weighted_sum(value_class, recording, readable):
-    """value.weighted_sum for a layer of Values (one per unit of a network: W1 builds 16,500
-    per step): the row's fn on the parents' data, the node made here; anything else (numbers,
-    a length mismatch, an overflow) goes to the readable one. W1's dynamic step: 17.7 → 14 ms."""
-    rule = RULES["wsum"]
-    fn, op = rule.fn, op_of(rule)
+    """value.weighted_sum for a layer of Values (one per unit of a network: W1 builds 3,300
+    per step): the row's sum and local derivatives written out, without the generic call
+    (2.5 → 1.7 µs for 16 inputs); anything else (numbers, a length mismatch, an overflow)
+    goes to the readable one, whose error is raised."""
+    op = op_of(RULES["wsum"])
     new = object.__new__
 
     def weighted_sum(weights, inputs, bias=None):
         global made
-        parents = (*weights, *inputs) if bias is None else (*weights, *inputs, bias)
-        data = [p.data for p in parents if p.__class__ is value_class]
-        if len(data) != len(parents) or len(weights) != len(inputs):
+        w = [x.data for x in weights if x.__class__ is value_class]
+        z = [x.data for x in inputs if x.__class__ is value_class]
+        n = len(w)
+        if len(z) != n or len(weights) != n or len(inputs) != n:
             return readable(weights, inputs, bias)
-        total, local = fn(*data)
+        total = sum(map(mul, w, z), 0.0)  # Σ_k w_k z_k, as the row's fn adds it
+        if bias is None:
+            parents, local = (*weights, *inputs), (*z, *w)  # ∂a/∂w_k = z_k, ∂a/∂z_k = w_k
+        elif bias.__class__ is value_class:
+            total += bias.data
+            parents, local = (*weights, *inputs, bias), (*z, *w, 1.0)  # ∂a/∂b = 1
+        else:
+            return readable(weights, inputs, bias)
         if total - total:
             return readable(weights, inputs, bias)
         out = new(value_class)

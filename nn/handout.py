@@ -32,7 +32,7 @@ import tempfile
 from pathlib import Path
 
 from autograd import escape
-from autograd.files import write_atomic
+from autograd.files import in_folder, write_atomic
 from autograd.names import latex_name as _steps_latex_name
 from autograd.names import fmt
 from autograd.teaching.latex import PAPERS, PDFLATEX, check_paper, latex_pdf, tex_text, unicode_declarations
@@ -483,11 +483,7 @@ def print_pdf(html_path: str | os.PathLike, pdf_path: str | os.PathLike, chromiu
 def _target(folder: Path, stem: str, suffix: str, who: str) -> Path:
     """folder/<stem><suffix>, where the stem is a plain file name: no folder part, not
     absolute, not . or .. — a stem never writes outside its folder."""
-    if not isinstance(stem, str) or not stem or stem in (".", "..") or "/" in stem or "\\" in stem \
-            or "\x00" in stem or os.path.isabs(stem):
-        raise ValueError(f"{who}: the stem {stem!r} must be a plain file name (no folder, no '/', not '..'); "
-                         "give the folder as `folder`")
-    return folder / f"{stem}{suffix}"
+    return in_folder(folder, stem, suffix, who=who)
 
 
 def write_handout(ex, folder: str | os.PathLike, stem: str = "exercise", *, solutions: bool = True,

@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import array
 import base64
-import json
 import math
 import numbers
 import os
@@ -307,9 +306,7 @@ class TrainingView:
         X[point] picked unless its address says otherwise (#step=N&point=i)."""
         data = self._data()
         data["start"] = self._start(step, point)
-        # "<" written as \\u003c: the JSON can never close the <script> element it sits in
-        data = json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-        data = data.replace("<", "\\u003c")
+        data = escape.script_json(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
         plane = ("plane" if self.nin == 2 else "line" if self.nin == 1 else "none")
         return _PAGE.format(title=escape.html(self.title), n=len(self), data=data, network=self._network_svg(),
                             plane=plane, css=_CSS, script=_SCRIPT, last=len(self.X) - 1)

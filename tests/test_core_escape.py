@@ -207,3 +207,15 @@ def test_graphviz_parses_every_payload_as_one_label():
     assert b"Warning" not in run.stderr and b"Error" not in run.stderr, run.stderr.decode()
     canon = run.stdout.decode()
     assert all(f"n{i}" in canon and f"r{i}" in canon for i in range(len(PAYLOADS)))  # every node, no other
+
+
+@example({"rule": "</script><script>alert(1)</script>", "x": "<!--"})
+@given(st.recursive(st.none() | st.booleans() | st.floats(allow_nan=False, allow_infinity=False) | hostile,
+                    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(hostile, inner, max_size=3),
+                    max_leaves=8))
+def test_script_json_never_ends_its_script_and_reads_back(value):
+    import json
+
+    data = escape.script_json(value, ensure_ascii=False)
+    assert "<" not in data  # so neither </script> nor <!-- can appear, whatever the strings hold
+    assert json.loads(data) == value

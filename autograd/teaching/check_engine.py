@@ -141,10 +141,10 @@ class Program:
             return ["a"] + [f"b{i}" for i in range(1, self.loop + 1)]
         return [_letter(i) for i in range(self.size)]
 
-    def text(self) -> str:
-        """The program as Python a student can paste under their class."""
+    def text(self, class_name: str = "Value") -> str:
+        """The program as Python a student can paste under their class (called `class_name`)."""
         names = self.names()
-        out = [f"{names[i]} = Value({x!r})" for i, x in enumerate(self.leaves)]
+        out = [f"{names[i]} = {class_name}({x!r})" for i, x in enumerate(self.leaves)]
         if self.loop:
             line = self.lines[0]
             out += ["b = a", f"for _ in range({self.loop}):", f"    b = {_written(line, ['b'], 'b')}"]
@@ -194,7 +194,7 @@ def _build(program: Program, make: Callable, method: Callable, where: list | Non
     names = program.names()
     nodes = []
     for i, x in enumerate(program.leaves):
-        where[0] = f"{names[i]} = Value({x!r})"
+        where[0] = f"{names[i]} = {getattr(make, '__name__', 'Value')}({x!r})"
         nodes.append(make(x))
     for i, line in enumerate(_expanded(program)):
         op = OPS[line.op]
@@ -711,6 +711,7 @@ def check_engine(ValueClass: type, ops: Sequence[str] | None = None, adapt: Mapp
     if not ops:
         raise ValueError(f"check_engine: {ValueClass.__name__} has none of the ops {', '.join(OPS)}; "
                          "name its methods with adapt=")
+    class_name = ValueClass.__name__ if ValueClass.__name__.isidentifier() else "Value"
     runner = _Runner(ValueClass, adapt, seconds, recursion, memory_mb)
     rng = random.Random(seed)
     programs = [_random_program(rng, ops, repeat) for _ in range(examples)]
@@ -739,7 +740,7 @@ def check_engine(ValueClass: type, ops: Sequence[str] | None = None, adapt: Mapp
                 continue
             names = small.names()
             failures[kind] = EngineFailure(
-                kind=kind, program=small.text(), nodes=small.size, message=message,
+                kind=kind, program=small.text(class_name), nodes=small.size, message=message,
                 student=dict(zip(names, small_result.get("grads", []))),
                 deltagrad=dict(zip(names, ref["grads"])),
                 first=names[j] if j is not None else None, error=small_result.get("error", ""),

@@ -20,7 +20,6 @@ Everything is inline: the page works offline and fetches nothing.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Iterable, Sequence
 
@@ -90,8 +89,8 @@ class Quiz:
     def finish(self, page: str) -> str:
         """The page with the tolerance, the quiz's style and script added before </body>."""
         t = self.tolerance
-        data = json.dumps({"rtol": t.rtol, "atol": t.atol, "sig_figs": t.sig_figs, "rule": t.describe(),
-                           "reader": READER}, ensure_ascii=False).replace("<", "\\u003c")
+        data = escape.script_json({"rtol": t.rtol, "atol": t.atol, "sig_figs": t.sig_figs, "rule": t.describe(),
+                                   "reader": READER}, ensure_ascii=False)
         script = _SCRIPT.replace("δ", self.symbol)  # the drawing writes ṫ where the backward pass has δ
         if self.given:
             script = script.replace(_WIRING, _WIRING + _GIVEN)

@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import heapq
 import html
-import json
 import os
 import re
 import warnings
@@ -694,8 +693,7 @@ def html_page(title: str, intro_html: str, frames: Frames, quiz=None) -> str:
             f'<pre class="equation">{escape.html(f.text)}</pre>\n'
             f'<pre class="explain">{escape.html(f.explain)}</pre>\n</section>'
         )
-    # "<" written as \u003c: the JSON can never close the <script> element it sits in
-    data = json.dumps(frames.rank, ensure_ascii=False, separators=(",", ":")).replace("<", "\\u003c")
+    data = escape.script_json(frames.rank, ensure_ascii=False, separators=(",", ":"))
     page = _PAGE.format(title=escape.html(title), intro=intro_html, n=len(frames), css=RESTYLE_CSS,
                         frames="\n".join(sections), svg=frames.svg, rank=data, script=_SCRIPT)
     return page if quiz is None else quiz.finish(page)

@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import Callable, Iterable, Mapping
 
 from autograd import escape
-from autograd.files import write_atomic
+from autograd.files import in_folder, write_atomic
 from autograd.names import fmt, latex_name, latex_number, node_expression, node_names
 from autograd.teaching.exports import Question, interval, write_quiz
 from autograd.teaching.grade import Gradebook, grade
@@ -360,10 +360,7 @@ derivative & answer & the slips' answers \\ \hline
 
 def _target(folder: Path, stem: str, suffix: str) -> Path:
     """folder/<stem><suffix>; the stem is a plain file name, so nothing is written outside the folder."""
-    if not isinstance(stem, str) or not stem or stem in (".", "..") or "/" in stem or "\\" in stem \
-            or "\x00" in stem or os.path.isabs(stem):
-        raise ValueError(f"write_handout: the stem {stem!r} must be a plain file name (no folder, no '/', not '..')")
-    return folder / f"{stem}{suffix}"
+    return in_folder(folder, stem, suffix, who="write_handout")
 
 
 def write_handout(ex: ScalarExercise, folder, stem: str, *, title: str | None = None, paper: str = "a4",
