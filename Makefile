@@ -7,7 +7,8 @@
 #               the oracle PyTorch 2.13.0 (CPU; pinned exactly, so pip takes the CPU file where
 #               the machine has one and never a newer CUDA build), scikit-learn (the digits set),
 #               playwright (the browser test's client; it drives the system Chromium, and never
-#               downloads a browser) and the WebAssembly Graphviz fallback; and, as root on
+#               downloads a browser), the WebAssembly Graphviz fallback and otter-grader (the
+#               grading extra: a test grades an exercise with otter itself); and, as root on
 #               Debian/Ubuntu, Graphviz's `dot`, a minimal TeX Live (the handouts' PDFs),
 #               Chromium, and Node.js with npm (the playground's test builds the site with them).
 #   make fuzz   the fuzz tests (readers and parsers) with 10,000 inputs a target.
@@ -16,7 +17,7 @@ PYTHON      ?= python3
 VENV        := .venv
 BIN         := $(VENV)/bin
 DEMO_EXTRAS := test
-TEST_EXTRAS := test,torch,digits,browser,wasm,site
+TEST_EXTRAS := test,torch,digits,browser,wasm,grading,site
 EXTRAS      ?= $(DEMO_EXTRAS)
 comma       := ,
 STAMP        = $(VENV)/.installed-$(subst $(comma),-,$(EXTRAS))

@@ -40,8 +40,10 @@ import autograd
 from autograd import Value
 from autograd.teaching.grade import gradable, read_answers, sheet_slips
 from autograd.teaching.grade import _same, table_of as _table
-from autograd.teaching.judge import SLIP_WINDOW, Feedback, Tolerance, half_unit, round_figures
-from autograd.teaching.slips import Slip, SlipFinder
+from autograd.teaching.exercise import NOT_ANSWERED, RIGHT, WRONG
+from autograd.teaching.judge import (SLIP_WINDOW, Feedback, Tolerance, Verdict, feedback_line, half_unit, read_number,
+                                     round_figures)
+from autograd.teaching.slips import Slip, SlipFinder, lecture_name
 from nn import exports, losses
 from nn.draw import name_of  # the one name of each quantity
 from nn.module import MLP, check_activation
@@ -204,6 +206,26 @@ class Exercise:
                           names=[n for n in items if n in mine])
         told = book.feedback("you")
         return Feedback("\n".join(lines + [told]), told.ok and not lines, told.score)
+
+    def check(self, name: str, answer, *, sig_figs: int = 3) -> Verdict:
+        """One answer of the sheet, checked as `check_answer` checks one: "not answered
+        yet" (`...` or None), "right", or "wrong" with the likely slip in the lectures'
+        words (the judge's, as `grade` finds it); never the engine's number."""
+        if name not in self.items():
+            raise ValueError(f"Exercise.check: {name!r} is not an item of this exercise "
+                             f"(the items are {', '.join(self.items())})")
+        if read_number(answer).status == "missing":
+            return Verdict(NOT_ANSWERED, f"replace the ... in the answer cell with your value of "
+                                         f"{lecture_name(name)}, then run the check again")
+        book = self.grade({"you": {name: answer}}, sig_figs=sig_figs, names=[name])
+        mark, what = book.mark("you", name), book.what(name)
+        if mark.verdict == "right":
+            return Verdict(RIGHT, f"{what} = {mark.value:.6g} is right to {sig_figs} significant figures",
+                           value=mark.value)
+        if mark.verdict == "unreadable":
+            return Verdict(WRONG, feedback_line("unreadable", what))
+        why = f"likely slip: {mark.slip.hint}" if mark.slip else "it is not the engine's value"
+        return Verdict(WRONG, f"{what} = {mark.value:.6g}: {why}", mark.slip, mark.value)
 
     def draw(self, solved: bool = False, **options):
         """The network diagram with the forward values (and δ, ∂E/∂w when `solved`)."""

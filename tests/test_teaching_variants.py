@@ -129,3 +129,16 @@ def test_export_round_trip_with_the_judges_interval(tmp_path, fmt):
         assert tol.agrees(q.answer, engine) and tol.agrees(q.answer + 0.99 * q.tolerance, engine)
         assert not tol.agrees(q.answer + 1.01 * q.tolerance + 1e-6, engine)
         assert re.search(r"<i>w</i> = -?\d", q.text.replace("−", "-"))  # the student's own point
+
+
+def test_the_students_page_draws_the_graph_without_gradients():
+    from support import needs_dot
+
+    ex = autograd.exercise(E, ranges=RANGES, seed=7)
+    page = ex.handout_html()
+    if "<svg" not in page:
+        needs_dot(lambda: None)()  # skips with the reason when Graphviz is missing
+    svg = re.search(r"<svg.*</svg>", page, re.S).group(0)
+    texts = re.findall(r"<text[^>]*>([^<]*)<", svg)
+    assert "data 1.000" in texts or any(t.startswith("data ") for t in texts)  # forward values shown
+    assert not any("grad" in t for t in texts)  # no derivative in the students' drawing

@@ -167,11 +167,11 @@ class Gradebook:
 
     def question_table(self) -> str:
         """`questions()` as a text table: which items the class found hard, and why."""
-        width = max([len("item")] + [len(self._what(n)) for n in self.names])
+        width = max([len("item")] + [len(self.what(n)) for n in self.names])
         lines = [f"{'item':<{width}}  " + "  ".join(f"{v:>10}" for v in VERDICTS) + "  slips"]
         for row in self.questions():
             slips = ", ".join(f"{k} {c}" for k, c in row["slips"].items())
-            lines.append(f"{self._what(row['name']):<{width}}  " + "  ".join(f"{row[v]:>10}" for v in VERDICTS)
+            lines.append(f"{self.what(row['name']):<{width}}  " + "  ".join(f"{row[v]:>10}" for v in VERDICTS)
                          + f"  {slips}")
         return "\n".join(lines)
 
@@ -210,7 +210,7 @@ class Gradebook:
         return cls(marks, first.names, first.tolerance, first.f_name)
 
     # -- showing it
-    def _what(self, name: str) -> str:
+    def what(self, name: str) -> str:
         """An item as the lectures write it: ∂E/∂w^{(1)}_{1,1}, δ^{(1)}_2."""
         if name.startswith("δ"):
             return lecture_name(name)
@@ -225,7 +225,7 @@ class Gradebook:
         lines = []
         for n in self.names:
             m = self.mark(student, n)
-            line = feedback_line(m.verdict, self._what(n), m.slip if m.verdict == "wrong" else None)
+            line = feedback_line(m.verdict, self.what(n), m.slip if m.verdict == "wrong" else None)
             if m.why:
                 line += f" (marked by hand: {m.why})"
             lines.append(line)
@@ -242,7 +242,7 @@ class Gradebook:
         """A text table: one row per student (score, then each derivative's verdict,
         with the kind of slip), the slips in words below it."""
         width = max([len("student")] + [len(s) for s in self.students])
-        cols = [self._what(n) for n in self.names]
+        cols = [self.what(n) for n in self.names]
         cells = {s: [self._cell(self.marks[(s, n)]) for n in self.names] for s in self.students}
         cw = [max([len(c)] + [len(cells[s][i]) for s in self.students]) for i, c in enumerate(cols)]
         lines = [f"{'student':<{width}}  score  " + "  ".join(f"{c:<{w}}" for c, w in zip(cols, cw)).rstrip()]
@@ -252,7 +252,7 @@ class Gradebook:
         slips = [m for m in self.marks.values() if m.slip is not None and m.verdict == "wrong"]
         if slips:
             lines.append("slips:")
-            lines.extend(f"  {m.student}, {self._what(m.name)} = {m.answer}: {m.slip.text}" for m in slips)
+            lines.extend(f"  {m.student}, {self.what(m.name)} = {m.answer}: {m.slip.text}" for m in slips)
         counts = self.counts()
         lines.append(", ".join(f"{counts[v]} {v}" for v in VERDICTS) + f"; {self.tolerance.describe()}")
         return "\n".join(lines)
@@ -265,7 +265,7 @@ class Gradebook:
     def _repr_html_(self) -> str:
         colour = {"right": "#2a7d2a", "carried": "#2a7d2a", "wrong": "#c0392b", "missing": "#888888",
                   "unreadable": "#b9770e"}
-        head = "".join(f"<th>{escape.html(self._what(n))}</th>" for n in self.names)
+        head = "".join(f"<th>{escape.html(self.what(n))}</th>" for n in self.names)
         rows = []
         for s in self.students:
             cells = []

@@ -270,12 +270,26 @@ def _problem_html(ex: ScalarExercise) -> str:
             f"<table class='values'><tr><th>node</th><th>is</th><th>value</th></tr>{rows}</table>")
 
 
+def graph_svg(ex: ScalarExercise) -> str:
+    """f's graph at the point, forward values only (no gradient), as inline SVG; a note
+    when Graphviz is missing (the table of nodes still has every number)."""
+    from autograd.drawing.draw import GraphvizNotFound, draw
+    from autograd.teaching.steps import clean_svg
+
+    root, _ = ex.graph()
+    try:
+        return clean_svg(draw(root, show_grad=False).pipe(format="svg").decode("utf-8"))
+    except GraphvizNotFound:
+        return "<p><i>(the graph needs Graphviz's dot: see docs/install.md)</i></p>"
+
+
 def handout_html(ex: ScalarExercise, *, solutions: bool = False, title: str | None = None) -> str:
-    """The exercise as an HTML page; the students' copy (solutions=False) holds no answer."""
+    """The exercise as an HTML page with f's graph; the students' copy (solutions=False) holds no answer."""
     title = title or f"Derivatives by hand (exercise {ex.seed})"
     blanks = "".join(f"<tr><td>∂{escape.html(ex.f_name)}/∂{escape.html(n)}</td><td class='answer'></td></tr>"
                      for n in ex.names)
-    body = (f"<section><h1>{escape.html(title)}</h1>{_problem_html(ex)}<h2>Your answers</h2>"
+    body = (f"<section><h1>{escape.html(title)}</h1>{_problem_html(ex)}<div class='diagram'>{graph_svg(ex)}</div>"
+            "<h2>Your answers</h2>"
             f"<table class='answers'>{blanks}</table></section>")
     if solutions:
         slips = ex.slips()
@@ -288,7 +302,7 @@ def handout_html(ex: ScalarExercise, *, solutions: bool = False, title: str | No
     return (f"<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'><title>{escape.html(title)}</title>"
             "<style>body{font-family:serif;margin:2em;max-width:48em}table{border-collapse:collapse;"
             "break-inside:avoid}th,td{border:1px solid #999;padding:.25em .7em}td.answer{min-width:10em;height:1.6em}"
-            "section.solutions{break-before:page}</style></head>"
+            "section.solutions{break-before:page}.diagram svg{max-width:100%;height:auto}</style></head>"
             f"<body>{body}</body></html>\n")
 
 
