@@ -16,7 +16,7 @@ PYTHON      ?= python3
 VENV        := .venv
 BIN         := $(VENV)/bin
 DEMO_EXTRAS := test
-TEST_EXTRAS := test,torch,digits,browser,wasm
+TEST_EXTRAS := test,torch,digits,browser,wasm,site
 EXTRAS      ?= $(DEMO_EXTRAS)
 comma       := ,
 STAMP        = $(VENV)/.installed-$(subst $(comma),-,$(EXTRAS))
@@ -46,11 +46,14 @@ images: system-deps browser-deps
 	@$(MAKE) --no-print-directory venv EXTRAS=$(DEMO_EXTRAS),browser
 	$(BIN)/python docs/make_images.py
 
-# The playground: deltagrad in the browser, a static folder site/ (git-ignored) served by
-# any static host, e.g. python -m http.server -d site 8000. Node.js and npm are needed to
-# build it (npm ci from playground/package-lock.json), never to use it.
-site:
-	$(PYTHON) playground/build.py --out site
+# The playground and the course: deltagrad in the browser, a static folder site/ (git-ignored)
+# served by any static host, e.g. python -m http.server -d site 8000: the playground at /,
+# the notebooks as pages at /course/ (run first, in the venv's kernel). Node.js and npm are
+# needed to build it (npm ci from playground/package-lock.json), never to use it.
+site: system-deps
+	@$(MAKE) --no-print-directory venv EXTRAS=$(DEMO_EXTRAS),site
+	$(BIN)/python playground/build.py --out site
+	$(BIN)/python playground/course.py --out site
 
 venv: $(STAMP)
 

@@ -43,12 +43,17 @@ def _text(value) -> str:
     return value if isinstance(value, str) else str(value)
 
 
-def xml(text, *, attribute: bool = False) -> str:
+def xml(text, *, attribute: bool = False, markup: bool = True) -> str:
     """`text` as XML 1.0 character data: & < > " ' written as references (so the result is
     safe inside a quoted attribute too), characters XML forbids replaced by U+FFFD, a CR
     kept as &#13;. With attribute=True tabs and newlines are kept as references as well,
-    which an attribute's whitespace normalisation would otherwise turn into spaces."""
+    which an attribute's whitespace normalisation would otherwise turn into spaces.
+    With markup=False only the forbidden characters are replaced: text for a library that
+    writes the markup itself (xml.etree escapes & < > but writes a \x01 as it is, and
+    the file is then unreadable)."""
     text = _NOT_XML.sub(REPLACEMENT, _text(text))
+    if not markup:
+        return text
     table, pattern = (_ATTRIBUTE, _ATTRIBUTE_RE) if attribute else (_MARKUP, _MARKUP_RE)
     return pattern.sub(lambda m: table[m.group()], text)
 
@@ -82,16 +87,18 @@ def tex(text) -> str:
 
 # Moodle's GIFT format: "~ = # { } :" are escaped with a backslash, and so is the backslash;
 # a line break inside a question's text is written \n (Moodle docs, "GIFT format", Special characters).
+# A lone surrogate cannot be written as UTF-8 at all: it becomes U+FFFD.
 _GIFT = {"~": r"\~", "=": r"\=", "#": r"\#", "{": r"\{", "}": r"\}", ":": r"\:", "\\": "\\\\",
          "\n": r"\n", "\r": ""}
-_GIFT_RE = re.compile(r"[~=#{}:\\\n\r]")
+_GIFT_RE = re.compile("[~=#{}:\\\\\n\r\ud800-\udfff]")
 
 
 def gift(text) -> str:
     """`text` inside a GIFT question (title, text or answer): the GIFT specials ~ = # { } :
     and the backslash escaped with a backslash, a newline written \\n, so the whole text stays
-    on one line (a line starting // or $CATEGORY: is never made)."""
-    return _GIFT_RE.sub(lambda m: _GIFT[m.group()], _text(text))
+    on one line (a line starting // or $CATEGORY: is never made); a CR is dropped and a lone
+    surrogate (not writable as UTF-8) becomes U+FFFD."""
+    return _GIFT_RE.sub(lambda m: _GIFT.get(m.group(), REPLACEMENT), _text(text))
 
 
 # OWASP, "CSV Injection": a cell beginning with = + - @ tab or carriage return may be run as a

@@ -82,6 +82,28 @@ def write_atomic(path: str | os.PathLike, data: str | bytes, *, who: str = "writ
 _ANY_WRITE = stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH
 
 
+def in_folder(folder: str | os.PathLike, stem: str, suffix: str = "", *, who: str = "write") -> Path:
+    """The path folder/<stem><suffix>, for a file *name* a caller was given (a handout's stem,
+    a page's name): the stem must name a file in `folder` itself, so "../escaped", "/etc/x",
+    "a/b", "..", "C:x" or a NUL byte is refused with a ValueError naming `who` and the stem."""
+    if not isinstance(stem, str):
+        raise TypeError(f"{who}: the file name must be a str, got {type(stem).__name__} {stem!r}")
+    name = stem + suffix
+    separators = {"/", "\\", os.sep, os.altsep or "/"}
+    problem = ("is empty" if not stem.strip() else
+               "contains a NUL byte" if "\0" in name else
+               "contains a folder separator" if any(sep in name for sep in separators) else
+               "is not a file name" if stem in (".", "..") else
+               "names a drive" if len(stem) > 1 and stem[1] == ":" else "")
+    path = Path(folder) / name
+    if not problem and path.parent != Path(folder):
+        problem = "leaves the folder"
+    if problem:
+        raise ValueError(f"{who}: the file name {stem!r} {problem}; give a plain name such as 'exercise' "
+                         f"(the files go into the folder {os.fspath(folder)!r})")
+    return path
+
+
 def writable_folder(folder: str | os.PathLike) -> bool:
     """May files be created in this existing folder? (By os.access and by its mode bits.)"""
     return os.access(folder, os.W_OK | os.X_OK) and bool(os.stat(folder).st_mode & _ANY_WRITE)

@@ -21,6 +21,11 @@ function, a lambda or a closure; elsewhere it must be picklable). The child:
 Its return value comes back by pickling; what it printed comes back in `Outcome.output`
 (the last OUTPUT_LIMIT characters).
 
+Where a system has no processes (Pyodide in a browser, WASI) the call runs in this
+process instead: the recursion limit and the scratch folder hold, the time limit is
+checked at every line of Python (a loop inside one C call, like sum(range(10**12)), is
+not stopped), and memory is not bounded; `Outcome.limits` says "process": False.
+
 These are bounds for honest mistakes, not a security boundary: code that means harm can
 still open absolute paths or use the network. Run untrusted uploads in a container.
 """
@@ -132,9 +137,60 @@ def _child(conn, fn, args, kwargs, recursion, memory_mb, seconds, scratch):
     conn.close()
 
 
+# Pyodide and WASI have no processes: there the call runs in-process (`_run_here`).
+PROCESSES = sys.platform not in ("emscripten", "wasi")
+
+
 def _context():
     methods = multiprocessing.get_all_start_methods()
     return multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+
+
+class _OutOfTime(BaseException):
+    """Raised inside the call by the line tracer once its time is up (a BaseException, so
+    the student's own `except Exception` does not swallow it)."""
+
+
+def _run_here(fn, args, kwargs, seconds, recursion, limits) -> Outcome:
+    """The bounded call without a child process: recursion limit, scratch folder, and a
+    time limit checked by a tracer at every line and call of Python code."""
+    deadline = time.perf_counter() + seconds
+
+    def tracer(frame, event, arg):
+        if time.perf_counter() > deadline:
+            raise _OutOfTime
+        return tracer
+
+    scratch = tempfile.mkdtemp(prefix="deltagrad-bounded-")
+    here, old_limit, old_trace = os.getcwd(), sys.getrecursionlimit(), sys.gettrace()
+    old_out, old_err = sys.stdout, sys.stderr
+    printed = io.StringIO()
+    start = time.perf_counter()
+    try:
+        os.chdir(scratch)
+        sys.stdout = sys.stderr = printed
+        # the caller's own frames count towards the limit: the call gets `recursion` more
+        sys.setrecursionlimit(recursion + len(traceback.extract_stack()) + 50)
+        sys.settrace(tracer)
+        try:
+            value = fn(*args, **kwargs)
+        finally:
+            sys.settrace(old_trace)
+        return Outcome("value", value=value, output=printed.getvalue()[-OUTPUT_LIMIT:],
+                       seconds=time.perf_counter() - start, limits=limits)
+    except _OutOfTime:
+        return Outcome("timeout", output=printed.getvalue()[-OUTPUT_LIMIT:],
+                       seconds=time.perf_counter() - start, limits=limits)
+    except BaseException as e:  # noqa: BLE001 - any exception of the student's code is a finding
+        return Outcome("error", error=f"{type(e).__name__}: {e}", error_type=type(e).__name__,
+                       traceback=traceback.format_exc(), output=printed.getvalue()[-OUTPUT_LIMIT:],
+                       seconds=time.perf_counter() - start, limits=limits)
+    finally:
+        sys.settrace(old_trace)
+        sys.stdout, sys.stderr = old_out, old_err
+        sys.setrecursionlimit(old_limit)
+        os.chdir(here)
+        shutil.rmtree(scratch, ignore_errors=True)
 
 
 def run_bounded(fn: Callable, *args, seconds: float = 10.0, recursion: int = 10_000,
@@ -151,8 +207,11 @@ def run_bounded(fn: Callable, *args, seconds: float = 10.0, recursion: int = 10_
         raise ValueError(f"run_bounded: recursion must be an int of at least 50, got {recursion!r}")
     if memory_mb is not None and not (isinstance(memory_mb, int) and memory_mb >= 32):
         raise ValueError(f"run_bounded: memory_mb must be None or an int of at least 32, got {memory_mb!r}")
+    if not PROCESSES:
+        return _run_here(fn, args, kwargs, seconds, recursion,
+                         {"seconds": seconds, "recursion": recursion, "memory_mb": None, "process": False})
     limits = {"seconds": seconds, "recursion": recursion,
-              "memory_mb": memory_mb if resource is not None else None}
+              "memory_mb": memory_mb if resource is not None else None, "process": True}
     ctx = _context()
     receive, send = ctx.Pipe(duplex=False)
     scratch = tempfile.mkdtemp(prefix="deltagrad-bounded-")

@@ -2,22 +2,25 @@
 
     import nn
     ex = nn.exercise([2, 2, 1], "tanh", "half_sse", seed=7)
-    ex.x, ex.target               # short decimals: [0.5, -1.0], [0.5]
+    ex.x, ex.target               # short decimals: [0.7, -1.5], [0.5]
     ex.model.layers[0].neurons[0].w[0].data        # a multiple of 0.1
     ex.solution()                 # ∂E/∂w for every weight and bias, by name
     ex.deltas()                   # δ_j = ∂E/∂a_j for every unit
     ex.grade({"ana": {"w[1]_{1,1}": "0.032", ...}}, sig_figs=2)
 
 `nice=True` draws every weight as a multiple of 0.1 in [−1, 1] (never 0, so every
-path matters), every bias as a multiple of 0.1 in [−0.5, 0.5], every input as ±0.5
-or ±1, and the target as a multiple of 0.5 (a 0/1 label for bce, a class index for
-the cross-entropies). It redraws until no unit saturates (|a_j| ≤ 2 for tanh and
+path matters), every bias as a multiple of 0.1 in [−0.5, 0.5], every input as ±0.3,
+±0.7 or ±1.5 (a size of its own for each input: see `_inputs` and INPUT_SIZES), and the target as a multiple of 0.5 (a 0/1 label for bce, a class index
+for the cross-entropies). It redraws until no unit saturates (|a_j| ≤ 2 for tanh and
 sigmoid: tanh'(2) = 0.07, σ'(2) = 0.10), no unit sits at the kink of relu & co.
 (|a_j| ≥ 0.1), no relu unit is dead (a_j > 0) and the output misses its target by at
-least 0.1, so every δ is worth computing. For networks of hand size it also makes every classic slip at a
-hidden unit visible (`_slips_visible`): forgetting h'(a_j), taking it at z_j, or
-leaving out one term of δ_j's sum (of up to 3 terms) changes the answer by at least 2%. The draw depends on the seed only: one seed per
-student gives each their own variant, the same every time.
+least 0.1, so every δ is worth computing, and for hand-sized networks until no two answers
+of the sheet (δ_j, ∂E/∂w) are equal up to sign within 2%. For sheets of hand size (up to 18 answers:
+2-2-1, 2-2-2, 2-3-1) it also redraws until a grader can tell every slip apart
+(`slip_clashes`): each of the lectures' slips (autograd.teaching.slips) lands outside
+the range a right method with 3-figure intermediates can give (`rounding_intervals`),
+and no two kinds of slip give the same number. The draw depends on the seed only: one
+seed per student gives each their own variant, the same every time.
 
 The solution is computed twice — by the lectures' layer-by-layer delta rule
 (`nn.teach.textbook_backprop`, plain floats) and by the engine (`model.trace`, loss,
@@ -27,6 +30,7 @@ The solution is computed twice — by the lectures' layer-by-layer delta rule
 from __future__ import annotations
 
 import math
+import os
 import random
 import zlib
 from dataclasses import dataclass, field
@@ -34,6 +38,10 @@ from typing import Iterable, Mapping, Sequence
 
 import autograd
 from autograd import Value
+from autograd.teaching.grade import gradable, read_answers, sheet_slips
+from autograd.teaching.grade import _same, table_of as _table
+from autograd.teaching.judge import SLIP_WINDOW, Feedback, Tolerance, half_unit, round_figures
+from autograd.teaching.slips import Slip, SlipFinder
 from nn import losses
 from nn.draw import name_of  # the one name of each quantity
 from nn.module import MLP, check_activation
@@ -55,6 +63,12 @@ MAX_A = 2.0  # |a_j| ≤ 2: tanh'(2) = 0.07, σ'(2) = 0.10 — still far from fl
 MIN_KINK = 0.1  # relu & co.: |a_j| ≥ 0.1, away from the kink at 0
 MIN_MISS = 0.1  # the output misses its target by at least this much
 AGREE = 1e-9  # textbook vs engine
+# The inputs' sizes (see _inputs). Two answers of a row, δ_j x_k and δ_j x_m, are equal up to
+# sign where two inputs have one size; in the ratio 2, or with an x of 1, ½ or 2 (forgetting x_k),
+# they look like the ½ of E forgotten, or a swap. No two of these sizes are in the ratio 1, 2 or ½.
+INPUT_SIZES = (0.3, 0.7, 1.5)
+HAND_SHEET = 18  # answers on a sheet of hand size (2-2-1: 12, 2-2-2: 16, 2-3-1: 17): every slip kept apart there
+MAX_CLASH_CHECKS = 2000  # draws tried for one such sheet (a 2-2-2 sheet needs ~6 on average)
 VISIBLE = 0.02  # a slip changes an answer by at least 2%: far beyond 3 significant figures
 
 
@@ -139,11 +153,57 @@ class Exercise:
 
         return E
 
-    def grade(self, answers: Mapping, *, sig_figs: int | None = None, rtol: float | None = None,
-              names: Iterable[str] | None = None) -> autograd.Gradebook:
-        """Grade answers {student: {parameter name: answer}} for this exercise."""
+    def items(self) -> list[str]:
+        """Every answer the sheet may ask for: ∂E/∂w and ∂E/∂b per parameter (model
+        order), then δ[l]_j per unit."""
+        return self.names + list(self.deltas())
+
+    def _graded(self, answers: Mapping) -> list[str]:
+        """The parameters, and the δ rows any student answered."""
+        asked = {n for given in answers.values() if isinstance(given, Mapping) for n in given}
+        return self.names + [n for n in self.deltas() if n in asked]
+
+    def grade(self, answers: Mapping | str, *, sig_figs: int | None = None, rtol: float | None = None,
+              names: Iterable[str] | None = None, follow_through: bool = False, intermediates: int | None = None,
+              points: Mapping[str, float] | None = None) -> autograd.Gradebook:
+        """Grade answers {student: {name: answer}} (or a CSV file's path) for this exercise:
+        ∂E/∂w[l]_{j,k}, ∂E/∂b[l]_j and δ[l]_j by name.
+
+        A right method is right with its intermediates rounded to `intermediates`
+        significant figures (default: the handout's 4, or sig_figs if fewer): the range
+        it can land in comes from the lectures' own pass in interval arithmetic
+        (`rounding_intervals`). `follow_through`, `points`: as for `autograd.grade`."""
+        if isinstance(answers, (str, os.PathLike)):
+            answers = read_answers(answers)
+        figures = intermediates or (min(sig_figs, HANDOUT_FIGURES) if sig_figs else HANDOUT_FIGURES)
         return autograd.grade(self.loss_function(), answers, self.at(), sig_figs=sig_figs, rtol=rtol,
-                              names=self.names if names is None else names)
+                              names=self._graded(answers) if names is None else names,
+                              follow_through=follow_through, intermediates=figures, points=points,
+                              spreads=spreads(self, figures))
+
+    def feedback(self, answers, *, sig_figs: int = 3, follow_through: bool = True,
+                 intermediates: int | None = None) -> Feedback:
+        """What one student may be shown for their answers {name: answer}: the verdict and
+        the likely slip per answer, never the engine's number. Strings are read as `grade`
+        reads them; nothing a student writes makes it raise (a name that is not on the
+        sheet is said so, with the names that are). A str with `.ok` and `.score`, for a
+        test cell's `assert feedback.ok, feedback` (otter-grader, nbgrader)."""
+        if not isinstance(answers, Mapping):
+            return Feedback("your answers should be a dict {name: number}, e.g. {'w[1]_{1,1}': -0.12}; "
+                            f"got {type(answers).__name__}", False, 0.0)
+        items = self.items()
+        lines, mine = [], {}
+        for name, answer in answers.items():
+            if isinstance(name, str) and name in items:
+                mine[name] = answer
+            else:
+                lines.append(f"{name!r} is not an item of this exercise (the items are {', '.join(items)})")
+        if not mine:
+            return Feedback("\n".join(lines + ["no answer to check yet"]), False, 0.0)
+        book = self.grade({"you": mine}, sig_figs=sig_figs, follow_through=follow_through, intermediates=intermediates,
+                          names=[n for n in items if n in mine])
+        told = book.feedback("you")
+        return Feedback("\n".join(lines + [told]), told.ok and not lines, told.score)
 
     def draw(self, solved: bool = False, **options):
         """The network diagram with the forward values (and δ, ∂E/∂w when `solved`)."""
@@ -158,6 +218,30 @@ class Exercise:
         return f"a {arch} network, {self.activation} hidden units, {self.output} output, loss {self.loss}"
 
 
+def _inputs(rng: random.Random, nin: int) -> list[float]:
+    """Hand-friendly inputs whose sizes differ: ±0.3, ±0.7 or ±1.5, a different size for
+    each of up to three inputs. Never ±1 (then ∂E/∂w_jk = δ_j x_k = ±∂E/∂b_j, one answer
+    copied into another), never two inputs of one size (then ∂E/∂w_j1 = ±∂E/∂w_j2)."""
+    sizes = rng.sample(INPUT_SIZES, nin) if nin <= len(INPUT_SIZES) else rng.choices(INPUT_SIZES, k=nin)
+    return [size * rng.choice((-1.0, 1.0)) for size in sizes]
+
+
+def _answers_differ(book: Textbook, loss: str) -> bool:
+    """No two asked answers (δ of every unit, ∂E/∂w of every weight) are equal up to sign at
+    VISIBLE: a student cannot copy one answer into another, and two swapped answers show.
+    Pairs equal by the lectures' own rules are not counted: ∂E/∂b_j is δ_j (∂a_j/∂b_j = 1),
+    and with two classes the softmax cross-entropy's δ_k = y_k − t_k sum to 0, so δ_2 = −δ_1."""
+    two_classes = loss in ("cross_entropy", "softmax_cross_entropy") and len(book.delta[-1]) == 2
+    delta = [list(layer) for layer in book.delta]
+    dE_dw = [list(layer) for layer in book.dE_dw]
+    if two_classes:
+        delta[-1], dE_dw[-1] = delta[-1][:1], dE_dw[-1][:1]
+    answers = [d for layer in delta for d in layer]
+    answers += [g for layer in dE_dw for row in layer for g in row]
+    sizes = sorted(abs(v) for v in answers)
+    return all(b - a >= VISIBLE * b for a, b in zip(sizes, sizes[1:]))
+
+
 def _draw(sizes, activation, output, loss, rng: random.Random, nice: bool):
     nin = sizes[0]
     model = MLP(nin, list(sizes[1:]), activation=activation, output=output, seed=rng.randrange(2**31))
@@ -168,7 +252,7 @@ def _draw(sizes, activation, output, loss, rng: random.Random, nice: bool):
                 for w in n.w:
                     w.data = _grid(rng, 0.1, -1.0, 1.0, nonzero=True)
                 n.b.data = _grid(rng, 0.1, -0.5, 0.5)
-        x = [_grid(rng, 0.5, -1.0, 1.0, nonzero=True) for _ in range(nin)]
+        x = _inputs(rng, nin)
     else:
         x = [rng.uniform(-1.0, 1.0) for _ in range(nin)]
     if loss in ("cross_entropy", "softmax_cross_entropy"):
@@ -182,7 +266,8 @@ def _draw(sizes, activation, output, loss, rng: random.Random, nice: bool):
     return model, x, target
 
 
-def _fine(book: Textbook, activation: str, output: str, target_list: list[float], visible_slips: bool) -> bool:
+def _fine(book: Textbook, activation: str, output: str, target_list: list[float], visible_slips: bool,
+          loss: str = "half_sse") -> bool:
     """No saturated unit, no unit at a kink, an output that misses its target."""
     for l, a in enumerate(book.a):
         h = output if l == len(book.a) - 1 else activation
@@ -197,7 +282,12 @@ def _fine(book: Textbook, activation: str, output: str, target_list: list[float]
     y = book.z[-1]
     if max(abs(yk - tk) for yk, tk in zip(y, target_list)) < MIN_MISS:
         return False
-    return _slips_visible(book, activation) if visible_slips else True
+    return _slips_visible(book, activation) and _answers_differ(book, loss) if visible_slips else True
+
+
+def sheet_size(sizes: Sequence[int]) -> int:
+    """How many answers a sheet asks for: ∂E/∂w and ∂E/∂b per parameter, δ per unit."""
+    return sum((n_in + 1) * n_out + n_out for n_in, n_out in zip(sizes, sizes[1:]))
 
 
 def _slips_visible(book: Textbook, activation: str) -> bool:
@@ -246,17 +336,28 @@ def exercise(sizes: Sequence[int], activation: str = "tanh", loss: str = "half_s
         raise TypeError(f"exercise: seed must be an int, got {seed!r}")
     if visible_slips is None:
         visible_slips = max(sizes[1:-1], default=0) <= 4
+    separate = visible_slips and sheet_size(sizes) <= HAND_SHEET
     rng = random.Random(seed)
+    clash_checks = 0
     for _ in range(max_tries):
         model, x, target = _draw(sizes, activation, output, loss, rng, nice)
         book = textbook_backprop(model, x, target, loss)
-        if _fine(book, activation, output, book.target, visible_slips):
+        if not _fine(book, activation, output, book.target, visible_slips, loss):
+            continue
+        ex = Exercise(sizes, activation, output, loss, seed, nice, model, x, target, book, book.E)
+        if not separate:
             break
+        clash_checks += 1
+        if not slip_clashes(ex, first=True):
+            break  # every named slip lands apart from the right answers and from the other slips
+        if clash_checks >= MAX_CLASH_CHECKS:
+            raise ValueError(f"exercise: no draw of {clash_checks} for seed {seed} kept every slip of the sheet apart "
+                             "from the right answers and from the other slips; try a smaller network or "
+                             "visible_slips=False")
     else:
         raise ValueError(f"exercise: no draw of {max_tries} for seed {seed} kept every unit unsaturated"
-                         f"{' with every slip visible' if visible_slips else ''}; "
+                         f"{' with every slip visible and no two answers alike' if visible_slips else ''}; "
                          "try a smaller network, another activation or visible_slips=False")
-    ex = Exercise(sizes, activation, output, loss, seed, nice, model, x, target, book, book.E)
     _solve_with_engine(ex)
     return ex
 
@@ -277,6 +378,168 @@ def _solve_with_engine(ex: Exercise) -> None:
         if abs(engine - textbook) > AGREE * max(1.0, abs(textbook)):
             raise RuntimeError(f"exercise: the engine and the textbook disagree on {name}: "
                                f"{engine!r} vs {textbook!r} (seed {ex.seed}); please report this")
+
+
+# ---------------------------------------------------------------------------
+# How far a right method lands: the lectures' pass in interval arithmetic
+# ---------------------------------------------------------------------------
+HANDOUT_FIGURES = 4  # the handout prints every forward value to 4 significant figures (autograd.names.fmt)
+SEPARATION_FIGURES = 3  # the coarsest rounding of a right method the generator keeps slips apart for
+
+
+def _widen(lo: float, hi: float, k: int | None) -> tuple[float, float]:
+    """[lo, hi] with whatever rounding to k or more significant figures can do to a value
+    in it (a student may round a written-down value, or not): ± half a unit of the k-th figure."""
+    if k is None:
+        return lo, hi
+    return lo - half_unit(lo, k) if round_figures(lo, k) != lo else lo, \
+        hi + half_unit(hi, k) if round_figures(hi, k) != hi else hi
+
+
+def _times(x: tuple[float, float], y: tuple[float, float]) -> tuple[float, float]:
+    p = (x[0] * y[0], x[0] * y[1], x[1] * y[0], x[1] * y[1])
+    return min(p), max(p)
+
+
+def _plus(*xs: tuple[float, float]) -> tuple[float, float]:
+    return math.fsum(x[0] for x in xs), math.fsum(x[1] for x in xs)
+
+
+def _h_prime_range(activation: str, a: tuple[float, float], z: tuple[float, float]) -> tuple[float, float]:
+    """h'(a) as the lectures compute it (from z where they do: 1 − z², z(1 − z)) over the ranges."""
+    if activation == "tanh":
+        ends = [1.0 - z[0] ** 2, 1.0 - z[1] ** 2] + ([1.0] if z[0] <= 0.0 <= z[1] else [])
+    elif activation == "sigmoid":
+        ends = [z[0] * (1 - z[0]), z[1] * (1 - z[1])] + ([0.25] if z[0] <= 0.5 <= z[1] else [])
+    elif activation == "elu" and a[1] <= 0.0:
+        ends = [z[0] + 1.0, z[1] + 1.0]  # α e^a = z + α, with α = 1
+    elif activation in ("identity", "relu", "leaky_relu", "elu", "softplus"):
+        ends = [h_prime(activation, a[0], z[0]), h_prime(activation, a[1], z[1])]
+    else:
+        raise ValueError(activation)
+    return min(ends), max(ends)
+
+
+def rounding_intervals(ex: "Exercise", figures: int | None) -> dict[str, tuple[float, float]] | None:
+    """For every answer of the sheet (∂E/∂w, ∂E/∂b and δ[l]_j), the range the lectures'
+    method can give when every value written down on the way — a_j, z_j, y_k − t_k, h'(a_j),
+    each w_kj δ_k, their sum, δ_j and δ_j z_k — is rounded to `figures` significant
+    figures or more (or kept exact). Interval arithmetic over the very formulas
+    `textbook_backprop` uses, so the bound is exact for that method, not first-order.
+    None for an output and loss the lectures have no shortcut for."""
+    book, k = ex.textbook, figures
+    pair = (book.activations[-1], book.loss)
+    if pair not in (("identity", "half_sse"), ("identity", "mse"), ("sigmoid", "bce"), ("softmax", "cross_entropy"),
+                    ("identity", "softmax_cross_entropy")):
+        return None
+    point = lambda v: (v, v)  # noqa: E731 - a given number: exact
+    z = [point(v) for v in book.x]
+    A, Z = [], []
+    for l, (W, b, h) in enumerate(zip(book.weights, book.biases, book.activations)):
+        a = [_widen(*_plus(*[_widen(*_times(point(w), zk), k) for w, zk in zip(w_j, z)], point(b_j)), k)
+             for w_j, b_j in zip(W, b)]
+        if h == "softmax":
+            lo = [math.exp(a[i][0]) / (math.exp(a[i][0]) + sum(math.exp(a[m][1]) for m in range(len(a)) if m != i))
+                  for i in range(len(a))]
+            hi = [math.exp(a[i][1]) / (math.exp(a[i][1]) + sum(math.exp(a[m][0]) for m in range(len(a)) if m != i))
+                  for i in range(len(a))]
+            z = [_widen(p, q, k) for p, q in zip(lo, hi)]
+        else:
+            z = [_widen(h_value(h, p), h_value(h, q), k) for p, q in a]
+        A.append(a)
+        Z.append(z)
+    K, t = len(Z[-1]), book.target
+    scale = 1.0 / K if book.reduction == "mean" else 1.0
+    if pair == ("identity", "softmax_cross_entropy"):
+        a = A[-1]
+        y = [(math.exp(a[i][0]) / (math.exp(a[i][0]) + sum(math.exp(a[m][1]) for m in range(K) if m != i)),
+              math.exp(a[i][1]) / (math.exp(a[i][1]) + sum(math.exp(a[m][0]) for m in range(K) if m != i)))
+             for i in range(K)]
+        y = [_widen(*yi, k) for yi in y]
+    else:
+        y = Z[-1]
+    factor = 2.0 * scale if book.loss == "mse" else scale
+    delta = [_widen(*_times(point(factor), (yk[0] - tk, yk[1] - tk)), k) for yk, tk in zip(y, t)]
+    deltas = [delta]
+    for l in range(len(book.weights) - 2, -1, -1):
+        W_next, d_next = book.weights[l + 1], deltas[0]
+        d = []
+        for j in range(len(A[l])):
+            total = _widen(*_plus(*[_widen(*_times(point(W_next[m][j]), d_next[m]), k) for m in range(len(d_next))]), k)
+            hp = _widen(*_h_prime_range(book.activations[l], A[l][j], Z[l][j]), k)
+            d.append(_widen(*_times(hp, total), k))
+        deltas.insert(0, d)
+    out: dict[str, tuple[float, float]] = {}
+    inputs = [point(v) for v in book.x]
+    for l, d in enumerate(deltas, start=1):
+        for j, d_j in enumerate(d, start=1):
+            out[name_of("δ", l, j)] = d_j
+            out[name_of("b", l, j)] = d_j
+            for m, z_m in enumerate(inputs, start=1):
+                out[name_of("w", l, j, m)] = _widen(*_times(d_j, z_m), k)
+        inputs = Z[l - 1]
+    return out
+
+
+def spreads(ex: "Exercise", figures: int | None) -> dict[str, float] | None:
+    """How far from the engine's value each answer of the sheet can land by the
+    lectures' method with `figures`-figure rounding (`rounding_intervals`)."""
+    ranges = rounding_intervals(ex, figures)
+    if ranges is None:
+        return None
+    truth = {**ex.solution(), **ex.deltas()}
+    return {n: max(truth[n] - lo, hi - truth[n], 0.0) for n, (lo, hi) in ranges.items() if n in truth}
+
+
+def slip_clashes(ex: "Exercise", figures: int = SEPARATION_FIGURES, between_slips: bool = True,
+                 first: bool = False) -> list[str]:
+    """Where a grader could not tell, in this variant, a slip from a right answer worked
+    with `figures`-figure intermediates, or one kind of slip from another: each answer's
+    slips of the pieces the lectures' method writes down (`SlipFinder.is_lecture_slip`,
+    and "swapped") must lie outside the right answer's range, and each slip's naming
+    window (`judge.SLIP_WINDOW` of its range) outside every other's.
+    Two kinds that give one and the same number by construction (a sign flipped by the
+    −1 of 1 − y) are told apart by preference, not by the numbers. Empty for a variant
+    fit for grading; `first`: stop at the first problem."""
+    widths = spreads(ex, figures)
+    if widths is None:
+        return []
+    leaves = {n: Value(v, n) for n, v in ex.at().items()}
+    E = ex.loss_function()(**leaves)
+    nodes = gradable(E, leaves)
+    finder = SlipFinder(E, "E")
+    items = ex.items()
+    truth = {n: finder.delta.get(nodes[n], 0.0) for n in items}
+    tolerance = Tolerance.make(sig_figs=figures)
+    problems = []
+    for n in items:
+        v, s = truth[n], widths[n]
+
+        def width(x: float) -> float:
+            return tolerance.width(x, s * max(1.0, abs(x) / max(abs(v), 1e-300)))
+
+        slips = sheet_slips(finder, nodes, truth, n)
+        # every other item of the same table, even where its number is another slip's
+        # (sheet_slips leaves those to the other slip): a swap must be told apart too
+        swaps = [m for m in items if m != n and _table(m) == _table(n)]
+        for m in swaps:
+            if not any(c.kind == "swapped" and c.node == m for c in slips):
+                slips.append(Slip("swapped", "", truth[m], m))
+        for c in slips:
+            if abs(c.value - v) <= width(v) + width(c.value):
+                problems.append(f"{n}: the slip {c.kind} lands within a right answer's range")
+                if first:
+                    return problems
+        for i, c in enumerate(slips if between_slips else ()):
+            for d in slips[i + 1:]:
+                if c.kind == d.kind or ("sign" in (c.kind, d.kind)
+                                        and ("swapped" not in (c.kind, d.kind) or _same(c.value, d.value))):
+                    continue  # a sign slip by construction: the −1 of 1 − y; δ_2 = −δ_1 of a 2-class softmax
+                if abs(c.value - d.value) <= SLIP_WINDOW * (width(c.value) + width(d.value)):
+                    problems.append(f"{n}: the slips {c.kind} and {d.kind} give the same number")
+                    if first:
+                        return problems
+    return problems
 
 
 # ---------------------------------------------------------------------------

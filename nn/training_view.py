@@ -25,7 +25,7 @@ activations of nn.module (the engine's `autograd.rules`) and the losses of nn.lo
 written out once more in its script. `engine_point` gives the engine's numbers for the
 same step and example; the tests compare the two to 1e-9 in Chromium, for every
 activation and every loss. The weights are stored as float64 in base64 (8 bytes in
-10⅔ characters), so a 2-16-16-1 network over 300 epochs makes a page of about 1.1 MB.
+10⅔ characters), so a 2-16-16-1 network over 300 epochs makes a page of about 1.2 MB.
 """
 
 from __future__ import annotations

@@ -301,3 +301,26 @@ def test_symlink_loop_is_named(tmp_path):
     assert info.value.errno == errno.ELOOP
     assert str(info.value) == f"render: cannot write {str(a)!r}: too many levels of symbolic links"
     assert a.is_symlink() and b.is_symlink()
+
+
+# -- a file name given by the caller stays in its folder ------------------------------
+@pytest.mark.parametrize("stem, problem", [
+    ("../escaped", "contains a folder separator"), ("/etc/passwd", "contains a folder separator"),
+    ("a/b", "contains a folder separator"), ("a\\b", "contains a folder separator"), ("..", "is not a file name"),
+    (".", "is not a file name"), ("", "is empty"), ("  ", "is empty"), ("x\0y", "contains a NUL byte"),
+    ("C:evil", "names a drive"),
+])
+def test_a_stem_that_would_leave_its_folder_is_refused(tmp_path, stem, problem):
+    from autograd.files import in_folder
+
+    with pytest.raises(ValueError, match=rf"write_handout: the file name .* {problem}"):
+        in_folder(tmp_path, stem, ".html", who="write_handout")
+    assert os.listdir(tmp_path) == []
+
+
+@pytest.mark.parametrize("stem", ["exercise", "ex 7", "jane_doe", "δ-quiz", "..hidden", "a.b"])
+def test_a_plain_stem_names_a_file_in_the_folder(tmp_path, stem):
+    from autograd.files import in_folder
+
+    path = in_folder(tmp_path, stem, ".tex")
+    assert path.parent == tmp_path and path.name == stem + ".tex"

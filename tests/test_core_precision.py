@@ -131,3 +131,41 @@ def test_power_slope_out_of_range_still_raises():
     assert grads(lambda x, y: x ** y, 5e-324, 0.5)[0] == pytest.approx(0.5 / 5e-324 ** 0.5, rel=RTOL)
     with pytest.raises(OverflowError):  # −0.5·(5e-324)^(−1.5) ≈ −1e485: past every float
         Value(5e-324) ** Value(-0.5)
+
+
+@pytest.mark.parametrize("a,c", [(5e-324, 1e-20), (1e-310, 1e-10), (5e-324, 0.0), (-2.0, 3.0), (1e-300, -1e-5)])
+def test_constant_exponent_slope_where_a_to_the_c_minus_one_alone_overflows(a, c):
+    x = Value(a)
+    (x ** c).backward()
+    exact = mpmath.mpf(c) * mpmath.mpf(a) ** (mpmath.mpf(c) - 1) if c != 0.0 else mpmath.mpf(0)
+    assert (x.grad == 0.0 if exact == 0 else rel_err(x.grad, exact) < RTOL), (x.grad, exact)
+    assert d_agrees_with_fn(lambda v: v ** c, a)
+
+
+# -- the promise for every one-parent function of the table --------------------------------
+M = mpmath
+TRUE_DERIVATIVE = {
+    "exp": M.exp, "exp2": lambda a: M.power(2, a) * M.log(2), "expm1": M.exp,
+    "log": lambda a: 1 / a, "log2": lambda a: 1 / (a * M.log(2)), "log10": lambda a: 1 / (a * M.log(10)),
+    "log1p": lambda a: 1 / (1 + a), "sqrt": lambda a: 1 / (2 * M.sqrt(a)), "cbrt": lambda a: 1 / (3 * M.cbrt(abs(a)) ** 2),
+    "sin": M.cos, "cos": lambda a: -M.sin(a), "tan": lambda a: M.sec(a) ** 2,
+    "asin": lambda a: 1 / M.sqrt(1 - a * a), "acos": lambda a: -1 / M.sqrt(1 - a * a), "atan": lambda a: 1 / (1 + a * a),
+    "sinh": M.cosh, "cosh": M.sinh, "tanh": lambda a: M.sech(a) ** 2, "asinh": lambda a: 1 / M.sqrt(a * a + 1),
+    "acosh": lambda a: 1 / M.sqrt(a * a - 1), "atanh": lambda a: 1 / (1 - a * a),
+    "sigmoid": lambda a: 1 / (1 + M.exp(-a)) / (1 + M.exp(a)), "softplus": lambda a: 1 / (1 + M.exp(-a)),
+    "elu": lambda a: M.exp(a) if a < 0 else M.mpf(1),
+}
+ANYWHERE = st.one_of(st.floats(allow_nan=False, allow_infinity=False), st.floats(-60.0, 60.0), st.floats(-1.0, 1.0),
+                     st.floats(1.0, 1.000001))
+
+
+@pytest.mark.parametrize("name", sorted(TRUE_DERIVATIVE))
+@given(a=ANYWHERE)
+def test_every_function_of_the_table_has_the_true_derivative(name, a):
+    try:
+        node = getattr(Value(a), name)()
+    except (ValueError, OverflowError, ZeroDivisionError):
+        return  # outside the domain: an error, tested in test_core_ops_edges
+    exact = TRUE_DERIVATIVE[name](mpmath.mpf(a))
+    if representable(exact):
+        assert rel_err(node.local_grads[0], exact) < RTOL, (name, a, node.local_grads[0], exact)

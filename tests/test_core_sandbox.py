@@ -87,3 +87,37 @@ def test_bad_bounds_are_refused_at_once(bad):
 
 def test_outcome_is_plain_data():
     assert Outcome("value", value=1).ok and not Outcome("timeout").ok
+
+
+# -- without processes (Pyodide, WASI): the same bounds but memory, in this process --------
+@pytest.fixture
+def in_process(monkeypatch):
+    from autograd import sandbox
+
+    monkeypatch.setattr(sandbox, "PROCESSES", False)
+
+
+def test_in_process_value_loop_recursion_and_exception(in_process):
+    here, trace, limit = os.getcwd(), sys.gettrace(), sys.getrecursionlimit()
+    out = run_bounded(lambda a: (print("hi"), a * 2, os.getcwd())[1:], 21, seconds=5)
+    assert out.ok and out.value[0] == 42 and out.value[1] != here and out.output == "hi\n"
+    assert out.limits["process"] is False and out.limits["memory_mb"] is None
+
+    def spin():
+        try:
+            while True:
+                pass
+        except Exception:  # a student's catch-all does not swallow the time limit
+            return "caught"
+
+    stopped = run_bounded(spin, seconds=0.3)
+    assert stopped.status == "timeout"
+
+    def down(n):
+        return down(n + 1)
+
+    deep = run_bounded(down, 0, recursion=300, seconds=5)
+    assert deep.error_type == "RecursionError"
+    assert run_bounded(lambda: 1 / 0, seconds=5).error == "ZeroDivisionError: division by zero"
+    # everything the call changed is put back
+    assert os.getcwd() == here and sys.gettrace() is trace and sys.getrecursionlimit() == limit

@@ -179,3 +179,26 @@ def test_drawing_dot_and_svg(label):
     assert not scripts
     # the label as drawn: visible() shows an unassigned code point as its escape (\U00018d09)
     assert "".join(visible(label).split()) in "".join(texts.split()).replace("\u00a0", "")
+
+
+@FEW
+@example("x\x01y")
+@example("\ud800")
+@example("::a{=b}~#\\")
+@given(st.one_of(HOSTILE, st.text(max_size=12)))
+def test_quiz_exports(text):
+    from autograd import escape
+    from autograd.teaching.exports import Question, read_quiz, write_quiz
+
+    q = Question("∂E/∂w " + text, "ana: " + text, "<p>" + text + "</p>", 0.25, 0.001)
+
+    def same(s: str) -> str:  # what survives every format: the text, its whitespace aside
+        return re.sub(r"\s", "", escape.xml(s, markup=False))
+
+    for fmt, name in (("moodle", "quiz.xml"), ("gift", "quiz.gift"), ("qti", "quiz.zip")):
+        path = os.path.join(_SCRATCH, name)
+        with timed(f"writer: write_quiz {fmt}", text):
+            write_quiz([q], path, fmt)
+            [back] = read_quiz(path, fmt)  # the format's own reader (an XML parser for moodle, qti)
+        assert (same(back.category), same(back.name), same(back.text)) == (same(q.category), same(q.name), same(q.text))
+        assert (back.answer, back.tolerance) == (q.answer, q.tolerance)

@@ -31,7 +31,9 @@ def test_nice_numbers_and_no_saturated_unit(case, seed):
         for n in layer.neurons:
             assert all(_multiple(w.data, 0.1) and 0 < abs(w.data) <= 1 for w in n.w)
             assert _multiple(n.b.data, 0.1) and abs(n.b.data) <= 0.5
-    assert all(v in (-1.0, -0.5, 0.5, 1.0) for v in ex.x)
+    assert all(abs(v) in (0.3, 0.7, 1.5) for v in ex.x)
+    if len(ex.x) <= 3:  # each input a size of its own
+        assert len({abs(v) for v in ex.x}) == len(ex.x)
     if loss in ("cross_entropy", "softmax_cross_entropy"):
         assert ex.target in range(sizes[-1])
     else:
@@ -139,3 +141,41 @@ def test_every_classic_hidden_slip_is_visible_at_three_figures(case, seed):
         if len(terms) > 1:
             slipped += [hp * (sum(terms) - term) for term in terms]
         assert not any(tol.agrees(float(f"{v:.4g}"), right) for v in slipped), (j, right, slipped)
+
+
+def _alike_pairs(ex):
+    """Pairs of asked answers (δ of each unit, ∂E/∂w of each weight) equal up to sign
+    within 2% — apart from the pairs the lectures' rules tie (δ_2 = −δ_1 of a 2-class softmax)."""
+    answers = dict(ex.deltas())
+    answers.update({f"∂E/∂{n}": g for n, g in ex.solution().items() if n.startswith("w")})
+    if ex.loss in ("cross_entropy", "softmax_cross_entropy") and ex.sizes[-1] == 2:
+        last = len(ex.sizes) - 1
+        answers = {n: v for n, v in answers.items() if not (f"[{last}]_2" in n or f"[{last}]_{{2," in n)}
+    items = sorted(answers.items())
+    return [(a, b) for i, (a, u) in enumerate(items) for b, v in items[i + 1:]
+            if abs(abs(u) - abs(v)) < 0.02 * max(abs(u), abs(v))]
+
+
+@pytest.mark.parametrize("sizes,activation,loss", CASES + [([2, 3, 1], "tanh", "half_sse"),
+                                                           ([2, 2, 2], "tanh", "cross_entropy")])
+def test_no_two_answers_of_a_sheet_are_alike(sizes, activation, loss):
+    # 200 sheets: no answer can be copied into another up to sign, no swap goes unseen
+    for seed in range(200):
+        ex = exercise(sizes, activation, loss, seed=seed)
+        assert _alike_pairs(ex) == [], (seed, _alike_pairs(ex))
+
+
+def test_inputs_of_one_size_would_tie_answers():
+    # why the inputs avoid ±1 and repeated sizes: ∂E/∂w_jk = δ_j x_k
+    ex = exercise([2, 2, 1], "tanh", "half_sse", seed=1)
+    for (l, j), d in zip([(1, 1), (1, 2), (2, 1)], ex.deltas().values()):
+        if l == 1:
+            for k, x in enumerate(ex.x, start=1):
+                assert ex.solution()[f"w[1]_{{{j},{k}}}"] == pytest.approx(d * x)
+    assert len({abs(x) for x in ex.x}) == 2 and 1.0 not in map(abs, ex.x)
+
+
+def test_a_network_whose_answers_cannot_all_differ_is_refused_clearly():
+    with pytest.raises(ValueError, match="no two answers alike.*visible_slips=False"):
+        exercise([4, 4, 1], "relu", "half_sse", seed=0, max_tries=2000)
+    assert exercise([4, 4, 1], "relu", "half_sse", seed=0, visible_slips=False).sizes == (4, 4, 1)

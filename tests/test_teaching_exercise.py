@@ -38,11 +38,11 @@ def test_an_answer_rounded_to_the_digits_asked_is_right(size, sign, digits):
     assert check_answer(rounded, expected, digits=digits).status == RIGHT
 
 
-@given(magnitudes, signs, st.integers(2, 6), st.floats(1.01, 1e3), signs)
+@given(magnitudes, signs, st.integers(2, 6), st.floats(2.6, 1e3), signs)
 def test_an_answer_off_in_the_digits_asked_is_wrong_and_the_solution_is_not_shown(size, sign, digits, factor, away):
     expected = sign * size
     unit = 10.0 ** (math.floor(math.log10(size)) - digits + 1)
-    answer = expected + away * factor * unit  # more than half a unit of the last digit asked for
+    answer = expected + away * factor * unit  # more than two units of the last digit asked for
     verdict = check_answer(answer, expected, what="δ", digits=digits)
     assert verdict.status == WRONG and not verdict
     # the only number it shows is the student's own
@@ -69,10 +69,21 @@ def test_a_placeholder_is_not_answered_yet(placeholder):
         assert str(verdict).startswith("not answered yet")
 
 
-@pytest.mark.parametrize("bad", ["0.5", [0.5], float("nan"), True])
+@pytest.mark.parametrize("bad", ["0.5 m", "about 0.5", [0.5], float("inf"), True])
 def test_not_a_number_is_wrong_and_says_so(bad):
     verdict = check_answer(bad, 0.5, what="δ_1")
     assert verdict.status == WRONG and "δ_1" in verdict.why and "number" in verdict.why
+
+
+@pytest.mark.parametrize("text", ["0.5", "≈0.500", "0,5", "1/2", "5×10^-1", "5E-1", "0.5 (3 s.f.)", "(0.5)"])
+def test_a_string_is_read_as_grade_reads_it(text):
+    assert check_answer(text, 0.5).status == RIGHT
+
+
+def test_check_answer_and_grade_agree_on_a_rounded_answer():
+    # the same judge: -0.915 for -0.915564535 to 3 figures is right in both
+    assert check_answer(-0.915, -0.915564535).ok
+    assert check_answer("-0.915", -0.915564535).ok
 
 
 def test_a_mistake_in_the_exercise_itself_raises_and_names_the_argument():

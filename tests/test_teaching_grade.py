@@ -124,13 +124,13 @@ def test_students_without_some_answers_or_any_answers():
     assert [book.verdict("ana", n) for n in ("w", "b", "x")] == ["right", "missing", "missing"]
     assert book.score("ben") == 0.0 and book.score("cy") == 0.0
     assert book.score(7) == pytest.approx(1 / 3)
-    assert book.counts() == {"right": 2, "wrong": 0, "missing": 10, "unreadable": 0}
+    assert book.counts() == {"right": 2, "carried": 0, "wrong": 0, "missing": 10, "unreadable": 0}
 
 
 def test_instructor_mistakes_raise_at_once():
     with pytest.raises(ValueError, match="answers name 'v'"):
         grade(E, {"ana": {"v": 1}}, AT)
-    with pytest.raises(ValueError, match="names 'q' are not in at"):
+    with pytest.raises(ValueError, match="names 'q' are nothing to grade"):
         grade(E, {"ana": {"w": 1}}, AT, names=["q"])
     with pytest.raises(TypeError, match="the answers of student 'ana' must be a dict"):
         grade(E, {"ana": [1, 2]}, AT)

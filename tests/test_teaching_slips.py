@@ -190,7 +190,7 @@ def test_network_dropped_output_term_is_missing_path(activation, loss):
     slip = finder.explain("b[1]_1", claimed)
     assert slip.kind == "missing_path"
     assert slip.node == "z[1]_1" and slip.consumer == "a[2]_2"
-    assert "left out the path through a[2]_2" in slip.text
+    assert "left out the path through a^{(2)}_2" in slip.text
 
 
 @pytest.mark.parametrize("activation,loss", [("tanh", "half_sse"), ("sigmoid", "bce"),

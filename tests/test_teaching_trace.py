@@ -133,6 +133,8 @@ BAD = [
     (["-" * 5000 + "x", "x=1"], "cannot parse"),
     (["x" * 10001], "at most 10000"),
     (["x\x00"], "null bytes"),
+    (["1if x else 2", "x=1"], "invalid decimal literal"),  # once a SyntaxWarning printed to the terminal
+    (["0x1for x", "x=1"], "invalid hexadecimal literal"),
 ]
 
 

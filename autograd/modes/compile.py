@@ -50,200 +50,24 @@ in a few tens of milliseconds. Use it for networks, not for 10⁶-node graphs.
 
 from __future__ import annotations
 
-import builtins
-import itertools
-import keyword
-import linecache
-import re
 from typing import Callable, Sequence
 
-from autograd import ops, rules
+from autograd import ops
 from autograd import value as engine
-from autograd.teaching.steps import node_expression
-from autograd.explain import name_of
-from autograd.graph import topological_order
+from autograd.modes.batch import Batched
+from autograd.modes.program import (  # noqa: F401 - INLINE and replay_in_engine are read here by the tests
+    CHUNK, INLINE, Graph, Names, build_program, check_inputs, comment, function_name, graph_summary,
+    literal, replay_in_engine,
+)
+from autograd.names import node_expression
 from autograd.value import Value
 
 __all__ = ["compile", "Compiled"]
 
-_CHUNK = 64  # terms per source line in long sums (Python's parser nests a + b + c deeply)
-
-
-# ---------------------------------------------------------------------------
-# What each op becomes in the program
-# ---------------------------------------------------------------------------
-# Ops written out inline: (value expression, one local derivative per parent), from the
-# parents' expressions p and the constants c. "1" and "-1" make the edge d_j += ±d_k.
-# They must give exactly the numbers of the table's rules (tests/test_modes_compile.py):
-# Python's float + − · are the same operations the rules perform.
-def _inline_wsum(p: list[str], c: tuple) -> tuple[str, list[str]]:
-    ws, zs, rest = rules.split_wsum(p)
-    # the rule: sum(map(mul, w, z)) + b, left to right
-    value = " + ".join([f"{w} * {z}" for w, z in zip(ws, zs)] + list(rest))
-    return value, [*zs, *ws, *(["1"] * len(rest))]
-
-
-INLINE: dict[str, Callable[[list[str], tuple], tuple[str, list[str]]]] = {
-    "+": lambda p, c: (f"{p[0]} + {p[1]}", ["1", "1"]),
-    "-": lambda p, c: (f"{p[0]} - {p[1]}", ["1", "-1"]),
-    "*": lambda p, c: (f"{p[0]} * {p[1]}", [p[1], p[0]]),
-    "neg": lambda p, c: (f"-{p[0]}", ["-1"]),
-    "+c": lambda p, c: (f"{p[0]} + {_literal(c[0])}", ["1"]),
-    "-c": lambda p, c: (f"{p[0]} - {_literal(c[0])}", ["1"]),
-    "c-": lambda p, c: (f"{_literal(c[0])} - {p[0]}", ["-1"]),
-    "*c": lambda p, c: (f"{p[0]} * {_literal(c[0])}", [_literal(c[0])]),
-    "sum": lambda p, c: (" + ".join(p) if p else "0.0", ["1"] * len(p)),
-    "wsum": _inline_wsum,
-}
-
-
-def _literal(x: float) -> str:
-    """A float as source text that reads back to the same float."""
-    text = repr(float(x))
-    return f"({text})" if text.startswith("-") else text
-
-
-_LINE_BREAKS = re.compile(r"[\r\n\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
-
-
-def comment(text: str, limit: int = 72) -> str:
-    """User text made safe for a `#` comment: escaped as `repr` escapes it (so no line
-    break, quote or control character survives), without the quotes, shortened."""
-    shown = repr(str(text))[1:-1]
-    if len(shown) > limit:
-        shown = shown[: limit - 1] + "…"
-    # repr escapes every line break; this is a second fence, should repr ever change.
-    return _LINE_BREAKS.sub("?", shown)
-
-
-class _Names:
-    """Node names for comments: the label, or the program's variable for an unlabelled node."""
-
-    def __init__(self, graph: "_Graph"):
-        self.g = graph
-
-    def __getitem__(self, node: Value) -> str:
-        return node.label or self.g.name(node)
-
-
-def _rule_of(node: Value) -> tuple[str, Callable | None, tuple]:
-    """(rule name, rule function, constants) of an interior node, from the table."""
-    try:
-        rule, constants = ops.parse_op(node.op)
-    except ValueError:
-        raise ValueError(
-            f"compile: {_describe(node)} was made by op {node.op!r}, which is not in "
-            "the derivative table (autograd.rules); only table ops can be compiled"
-        ) from None
-    return rule.name, rule.fn, tuple(constants)
-
-
-def _describe(node: Value) -> str:
-    return name_of(node)
-
-
-# ---------------------------------------------------------------------------
-# The graph, numbered
-# ---------------------------------------------------------------------------
-class _Graph:
-    """The recorded graph as the code generator sees it.
-
-    Inputs are v0 … v(m−1) in the order given; the interior nodes that depend on an
-    input follow in topological order (v(m), v(m+1), …); everything else (leaves that
-    are not inputs, and nodes computed from them only) is a constant k0, k1, …"""
-
-    def __init__(self, roots: Sequence[Value], inputs: Sequence[Value]):
-        self.inputs = list(inputs)
-        self.roots = list(roots)
-        order: list[Value] = []
-        seen: set[int] = set()
-        for root in self.roots:
-            for node in topological_order(root):
-                if id(node) not in seen:
-                    seen.add(id(node))
-                    order.append(node)
-        self.var: dict[int, str] = {id(x): f"v{i}" for i, x in enumerate(self.inputs)}
-        self.constants: list[tuple[str, Value]] = []
-        self.nodes: list[tuple[str, Value, str, Callable | None, tuple]] = []
-        depends = {id(x) for x in self.inputs}  # the inputs and every node computed from one
-        for node in order:
-            if id(node) in self.var:
-                continue
-            if any(id(p) in depends for p in node.parents):
-                depends.add(id(node))
-            if id(node) not in depends:
-                name = f"k{len(self.constants)}"
-                self.constants.append((name, node))
-            else:
-                name = f"v{len(self.inputs) + len(self.nodes)}"
-                self.nodes.append((name, node, *_rule_of(node)))
-            self.var[id(node)] = name
-        # Constants feeding only other constants need no line of their own.
-        used = {id(p) for _, node, *_ in self.nodes for p in node.parents}
-        used |= {id(r) for r in self.roots}
-        self.constants = [(k, c) for k, c in self.constants if id(c) in used]
-        for i, (_, c) in enumerate(self.constants):  # number them k0, k1, … as they appear
-            self.var[id(c)] = f"k{i}"
-        self.constants = [(f"k{i}", c) for i, (_, c) in enumerate(self.constants)]
-
-    def name(self, node: Value) -> str:
-        return self.var[id(node)]
-
-
-def _check_inputs(root_list: Sequence[Value], inputs: Sequence) -> list[Value]:
-    inputs = list(inputs)
-    for i, x in enumerate(inputs):
-        if not isinstance(x, Value):
-            raise TypeError(f"compile: inputs[{i}] is a {type(x).__name__}, not a Value; pass the leaf Values that become arguments")
-        if x.parents:
-            raise ValueError(
-                f"compile: inputs[{i}] ({_describe(x)}) is computed from other nodes; "
-                "an input must be a leaf (an input or a parameter)"
-            )
-    if len({id(x) for x in inputs}) != len(inputs):
-        raise ValueError("compile: the same Value appears twice in inputs; list each input once")
-    for i, r in enumerate(root_list):
-        if not isinstance(r, Value):
-            raise TypeError(f"compile: root {i} is a {type(r).__name__}, not a Value")
-    return inputs
-
-
-# ---------------------------------------------------------------------------
-# Writing the program
-# ---------------------------------------------------------------------------
-_SYMBOL_WORDS = (("**", "pow"), ("*", "mul"), ("/", "div"), ("+", "add"), ("-", "sub"), ("%", "mod"))
-_RESERVED = {"seed", "seeds", "params", "examples", "loss_part", "grads", "s"}
-_GENERATED = re.compile(r"[vdk]\d+(_.*)?")
-
-
-def _function_name(rule_name: str, taken: dict[str, str]) -> str:
-    """The identifier a rule function is called by in the program.
-
-    The table's own name when it is a plain lower-case identifier ("tanh", "relu"),
-    else rule0, rule1, …; never a label, never anything the program could parse as
-    more than a name."""
-    if rule_name in taken:
-        return taken[rule_name]
-    spelled = rule_name
-    for symbol, word in _SYMBOL_WORDS:  # "**c" → "pow_c", "c/" → "c_div"
-        spelled = spelled.replace(symbol, f"_{word}_")
-    spelled = spelled.strip("_").replace("__", "_")
-    ok = (
-        re.fullmatch(r"[a-z][a-z0-9_]*", spelled) is not None
-        and not keyword.iskeyword(spelled)
-        and spelled not in _RESERVED
-        and not _GENERATED.fullmatch(spelled)
-        and spelled not in taken.values()
-    )
-    name = spelled if ok else f"rule{len(taken)}"
-    taken[rule_name] = name
-    return name
-
-
 class _Writer:
     """Forward and backward lines of one graph, shared by every program shape."""
 
-    def __init__(self, graph: _Graph, grad_inputs: set[int]):
+    def __init__(self, graph: Graph, grad_inputs: set[int]):
         self.g = graph
         self.functions: dict[str, str] = {}  # rule name -> identifier in the program
         self.namespace: dict[str, Callable] = {}
@@ -254,7 +78,7 @@ class _Writer:
                 need.add(id(node))
         self.need = need
         self.locals: dict[tuple[int, int], str] = {}  # (node id, parent index) -> ∂k/∂j expression
-        self.names = _Names(graph)
+        self.names = Names(graph)
 
     def _pad(self, code: str, note: str, width: int = 44) -> str:
         return f"{code:<{width}} # {note}" if note else code
@@ -263,7 +87,7 @@ class _Writer:
         lines = []
         for name, node in self.g.constants:
             what = comment(f"{node.label or name}: a constant" + (" (computed from constants only)" if node.parents else ""))
-            lines.append(indent + self._pad(f"{name} = {_literal(node.data)}", what))
+            lines.append(indent + self._pad(f"{name} = {literal(node.data)}", what))
         return lines
 
     def forward_lines(self, indent: str) -> list[str]:
@@ -277,26 +101,30 @@ class _Writer:
                     self.locals[(id(node), i)] = expr
                 lines += self._long_assign(indent, name, value, note)
             else:
-                f = _function_name(rule_name, self.functions)
+                f = function_name(rule_name, self.functions)
                 self.namespace[f] = fn
                 local_names = []
                 for i, q in enumerate(p):
                     base = f"d{name[1:]}_{'d' if q.startswith('v') else ''}{q[1:] if q.startswith('v') else q}"
                     local_names.append(base if base not in local_names else f"{base}_{i}")
                     self.locals[(id(node), i)] = local_names[-1]
-                args = ", ".join(p + [_literal(c) for c in constants])
+                args = ", ".join(p + [literal(c) for c in constants])
                 unpack = "(" + ", ".join(local_names) + ("," if len(local_names) == 1 else "") + ")"
                 lines.append(indent + self._pad(f"{name}, {unpack} = {f}({args})", note))
         return lines
 
+    def function_lines(self, indent: str) -> list[str]:
+        """Comments saying which rule of the table each r0, r1, … is (after forward_lines)."""
+        return [indent + "# " + comment(f"{f}: the table's rule {name!r}") for name, f in self.functions.items()]
+
     def _long_assign(self, indent: str, name: str, expr: str, note: str) -> list[str]:
-        """`name = a + b + …`, split over lines of at most _CHUNK terms (same order of additions)."""
+        """`name = a + b + …`, split over lines of at most CHUNK terms (same order of additions)."""
         terms = expr.split(" + ")
-        if len(terms) <= _CHUNK:
+        if len(terms) <= CHUNK:
             return [indent + self._pad(f"{name} = {expr}", note)]
-        lines = [indent + self._pad(f"{name} = {' + '.join(terms[:_CHUNK])}", note)]
-        for i in range(_CHUNK, len(terms), _CHUNK):
-            lines.append(indent + f"{name} = {name} + {' + '.join(terms[i : i + _CHUNK])}")
+        lines = [indent + self._pad(f"{name} = {' + '.join(terms[:CHUNK])}", note)]
+        for i in range(CHUNK, len(terms), CHUNK):
+            lines.append(indent + f"{name} = {name} + {' + '.join(terms[i : i + CHUNK])}")
         return lines
 
     def check_line(self, indent: str, names: list[str], action: str, why: str) -> list[str]:
@@ -333,23 +161,6 @@ class _Writer:
         return lines
 
 
-def _build(source: str, namespace: dict, what: str) -> dict:
-    """Compile our own generated text (no user text in it: see the module doc)."""
-    filename = f"<autograd.compile {what} #{next(_counter)}>"
-    code = builtins.compile(source, filename, "exec")
-    # Register the text so tracebacks and debuggers show the program's lines.
-    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
-    scope = {"__builtins__": {}, **namespace}
-    exec(code, scope)  # noqa: S102 - generated from the op table and integer ids only
-    return scope
-
-
-_counter = itertools.count()
-
-
-# ---------------------------------------------------------------------------
-# The public object
-# ---------------------------------------------------------------------------
 class Compiled:
     """A compiled graph: `source` (the program) and `__call__` (replay it).
 
@@ -360,7 +171,8 @@ class Compiled:
 
     def __init__(self, roots: list[Value], inputs: list[Value], single: bool):
         self._roots, self._inputs, self._single = roots, inputs, single
-        graph = _Graph(roots, inputs)
+        self._batched = None
+        graph = Graph(roots, inputs)
         self._graph = graph
         w = _Writer(graph, {id(x) for x in inputs})
         m = len(inputs)
@@ -373,6 +185,7 @@ class Compiled:
         body = w.constant_lines(ind)
         body.append(ind + "# forward: one line per node, parents first")
         body += w.forward_lines(ind)
+        head += w.function_lines(ind)
         body += w.check_line(ind, [name for name, *_ in graph.nodes], "return None",
                              "every value finite? (if not, the engine replays it for its error)")
         body.append(ind + "# backward: δ_j = Σ_{k∈↓j} δ_k ∂k/∂j, one line per edge, root first")
@@ -391,10 +204,11 @@ class Compiled:
                 body.append(ind + w._pad(f"d{i} = 0.0", f"input {i} does not reach the output"))
             grads.append(f"d{i}")
         body += w.check_line(ind, grads, "return None", "every δ finite?")
-        body.append(ind + f"return [{', '.join(root_names)}], [{', '.join(grads)}]")
+        body.append(ind + "# + 0.0: the engine's δ is a sum started from 0.0, and 0.0 + (−0.0) is +0.0")
+        body.append(ind + f"return [{', '.join(root_names)}], [{', '.join(g + ' + 0.0' for g in grads)}]")
         namespace = dict(w.namespace)
         self.source = "\n".join(head + body) + "\n"
-        self._program = _build(self.source, namespace, "program")["program"]
+        self._program = build_program(self.source, namespace, "program")["program"]
 
     def __call__(self, values: Sequence, seeds: Sequence | None = None):
         values = list(values)
@@ -425,6 +239,14 @@ class Compiled:
         error (naming the node) or, when the alarm was false, returns its numbers."""
         return replay_in_engine(self._graph, values, seeds)
 
+    @property
+    def batch(self) -> Batched:
+        """The same program over a whole batch at once, every variable an array
+        (`autograd.modes.batch`): `c.batch(columns)` → (Σ outputs, Σ gradients)."""
+        if self._batched is None:
+            self._batched = Batched(self, self._graph, self._single)
+        return self._batched
+
     def __repr__(self) -> str:
         return f"<compiled program: {graph_summary(self._graph)}; print(c.source) to read it>"
 
@@ -441,7 +263,7 @@ class BatchProgram:
     refused (the caller then takes the engine's path, for its error)."""
 
     def __init__(self, roots: list[Value], shared: list[Value], per_example: list[Value]):
-        graph = _Graph(roots, [*shared, *per_example])
+        graph = Graph(roots, [*shared, *per_example])
         self._graph = graph
         w = _Writer(graph, {id(x) for x in shared})
         m, ind, ind2 = len(shared), "    ", "        "
@@ -455,6 +277,7 @@ class BatchProgram:
         body.append(ind + "for " + (", ".join(row) + ("," if len(row) == 1 else "") if row else "_") + " in examples:")
         body.append(ind2 + "# forward: one line per node, parents first")
         body += w.forward_lines(ind2)
+        head += w.function_lines(ind)
         body += w.check_line(ind2, [name for name, *_ in graph.nodes], "return None",
                              "every value finite? (if not, the engine replays it for its error)")
         root_names = [graph.name(r) for r in roots]
@@ -469,7 +292,7 @@ class BatchProgram:
         body += w.check_line(ind, grads, "return None", "every δ finite?")
         body += _pack(ind, grads)
         self.source = "\n".join(head + body) + "\n"
-        self._batch = _build(self.source, dict(w.namespace), "batch")["batch"]
+        self._batch = build_program(self.source, dict(w.namespace), "batch")["batch"]
 
     def run(self, params: Sequence[float], start: Sequence[float], examples, output_deltas) -> list[float] | None:
         try:
@@ -491,9 +314,9 @@ def _unpack(indent: str, names: list[str], source: str, note: str) -> list[str]:
 
 
 def _pack(indent: str, names: list[str]) -> list[str]:
-    lines = [indent + "return ["]
+    lines = [indent + "return [  # + 0.0: the engine's δ is a sum started from 0.0, and 0.0 + (−0.0) is +0.0"]
     for i in range(0, len(names), 16):
-        lines.append(indent + "    " + ", ".join(names[i : i + 16]) + ",")
+        lines.append(indent + "    " + ", ".join(n + " + 0.0" for n in names[i : i + 16]) + ",")
     lines.append(indent + "]")
     return lines
 
@@ -502,65 +325,21 @@ def compile_batch(roots: Sequence[Value], shared: Sequence[Value], per_example: 
     """A `BatchProgram`: the graph of `roots`, replayed once per example with gradients
     summed over the examples for the `shared` inputs only."""
     roots = list(roots)
-    inputs = _check_inputs(roots, [*shared, *per_example])
+    inputs = check_inputs(roots, [*shared, *per_example])
     return BatchProgram(roots, inputs[: len(shared)], inputs[len(shared) :])
 
 
-def graph_summary(graph: _Graph) -> str:
-    edges = sum(len(node.parents) for _, node, *_ in graph.nodes)
-    return (f"{len(graph.inputs)} inputs, {len(graph.nodes)} nodes, {edges} edges"
-            + (f", {len(graph.constants)} constants" if graph.constants else ""))
-
-
-def replay_in_engine(graph: _Graph, values: Sequence[float], seeds: Sequence[float]):
-    """Rebuild the graph with the engine on new input values and backpropagate."""
-    made: dict[int, Value] = {}
-    leaves = []
-    for x, v in zip(graph.inputs, values):
-        leaf = Value(v, x.label)
-        made[id(x)] = leaf
-        leaves.append(leaf)
-    for _, node in graph.constants:
-        const = Value(node.data, node.label)
-        const.op = node.op  # for messages only ("unlabelled node made by …")
-        made[id(node)] = const
-    for _, node, rule_name, fn, constants in graph.nodes:
-        parents = tuple(made[id(p)] for p in node.parents)
-        new = _engine_node(node.op, rule_name, fn, parents, constants)
-        new.label = node.label
-        made[id(node)] = new
-    roots = [made[id(r)] for r in graph.roots]
-    if len(roots) == 1:
-        total = roots[0]
-        total.backward(seeds[0])
-    else:  # Σ_k seed_k · root_k, through the engine
-        for leaf in leaves:
-            leaf.grad = 0.0
-        total = Value.sum([r * s for r, s in zip(roots, seeds)])
-        total.backward()
-    return [r.data for r in roots], [leaf.grad for leaf in leaves]
-
-
-def _engine_node(op: str, rule_name: str, fn, parents: tuple, constants: tuple) -> Value:
-    """One node made by the engine itself, so its checks and messages are the engine's:
-    the n-ary ops through their constructors, every other op as its `Value` method does."""
-    if rule_name == "wsum":
-        weights, inputs, bias = rules.split_wsum(parents)
-        return engine.weighted_sum(weights, inputs, bias[0] if bias else None)
-    if rule_name == "sum":
-        return Value.sum(parents)
-    return engine.apply_rule(ops.parse_op(op)[0], parents, constants)
-
-
-def compile(root: Value | Sequence[Value], inputs: Sequence[Value]) -> Compiled:  # noqa: A001
+def compile(root: Value | Sequence[Value], inputs: Sequence[Value], batch: bool = False) -> Compiled | Batched:  # noqa: A001
     """The graph of `root` as a straight-line Python program (see the module doc).
 
     `inputs`: the leaf Values that become the program's arguments, in order; every
     other leaf is a constant. Returns a `Compiled` c with `c.source` and
-    `c(values) -> (output, [∂output/∂input for each input])`."""
+    `c(values) -> (output, [∂output/∂input for each input])`; with `batch=True`, its
+    `c.batch` (the program over arrays, `autograd.modes.batch`)."""
     single = isinstance(root, Value)
     roots = [root] if single else list(root)
     if not roots:
         raise ValueError("compile: no root given")
-    inputs = _check_inputs(roots, inputs)
-    return Compiled(roots, inputs, single)
+    inputs = check_inputs(roots, inputs)
+    compiled = Compiled(roots, inputs, single)
+    return compiled.batch if batch else compiled

@@ -7,10 +7,11 @@ without printing the solution.
     derivative = ...                  # a formula, as a function of the point
     check_derivative(f, derivative, at={"x": 0.5, "y": 2.0}, wrt="x")
 
-Both return a `Verdict`, shown as one line: "not answered yet", "right" or "wrong",
-followed by the reason. A wrong number is told its sign or size is off, or which
-known mistake it matches; a wrong formula is told a point where it disagrees with the
-engine and the value *it* gives there. The engine's value is never shown.
+Both go through the judge (`autograd.teaching.judge`) and return its `Verdict`, shown as
+one line: "not answered yet", "right" or "wrong", followed by the reason. A wrong number
+is told which known slip it matches, or that its sign is wrong (only when its size is
+right), or that its size is off; a wrong formula is told a point where it disagrees with
+the engine and the value *it* gives there. The engine's value is never shown.
 The notebooks' convention for exercises is described in notebooks/README.md.
 """
 
@@ -18,11 +19,11 @@ from __future__ import annotations
 
 import math
 import numbers
-from dataclasses import dataclass
 from typing import Callable, Mapping
 
-from autograd import escape
 from autograd.teaching.handcheck import hand_check
+from autograd.teaching.judge import Tolerance, Verdict, judge, read_number
+from autograd.teaching.slips import KINDS, Slip, kind_slip
 from autograd.value import Value
 
 __all__ = ["Verdict", "check_answer", "check_derivative", "NOT_ANSWERED", "RIGHT", "WRONG"]
@@ -30,42 +31,8 @@ __all__ = ["Verdict", "check_answer", "check_derivative", "NOT_ANSWERED", "RIGHT
 NOT_ANSWERED, RIGHT, WRONG = "not answered yet", "right", "wrong"
 
 
-@dataclass(frozen=True)
-class Verdict:
-    """What a check says about an answer: its status and why."""
-
-    status: str  # NOT_ANSWERED, RIGHT or WRONG
-    why: str
-
-    @property
-    def ok(self) -> bool:
-        return self.status == RIGHT
-
-    def __bool__(self) -> bool:
-        return self.ok
-
-    def __str__(self) -> str:
-        return f"{self.status}: {self.why}"
-
-    __repr__ = __str__
-
-    def _repr_html_(self) -> str:
-        colour = {RIGHT: "#2a7d2a", WRONG: "#c0392b"}.get(self.status, "#7f6000")
-        return f"<p><b style='color:{colour}'>{self.status}</b>: {escape.html(self.why)}</p>"
-
-
 def _unanswered(answer) -> bool:
     return answer is None or answer is Ellipsis
-
-
-def _number(answer, what: str) -> float | Verdict:
-    if isinstance(answer, Value):
-        answer = answer.data
-    if isinstance(answer, bool) or not isinstance(answer, numbers.Real):
-        return Verdict(WRONG, f"{what} should be a number, got {type(answer).__name__} {answer!r}")
-    if not math.isfinite(float(answer)):
-        return Verdict(WRONG, f"{what} should be a finite number, got {answer!r}")
-    return float(answer)
 
 
 def _author_number(x, name: str) -> float:
@@ -77,12 +44,21 @@ def _author_number(x, name: str) -> float:
 
 
 def close(answer: float, expected: float, digits: int = 3, atol: float = 1e-9) -> bool:
-    """True when `answer` is `expected` to `digits` significant figures: within half a
-    unit of the last of those figures (so 0.123 and 0.1235 both match 0.12349)."""
-    if expected == 0:
-        return abs(answer) <= atol
-    unit = 10.0 ** (math.floor(math.log10(abs(expected))) - digits + 1)
-    return abs(answer - expected) <= 0.5 * unit * (1 + 1e-9)
+    """True when `answer` is `expected` to `digits` significant figures, as the judge
+    rules (`Tolerance.make(sig_figs=digits)`: the rounded value ± one unit of the last figure)."""
+    return Tolerance.make(sig_figs=digits, atol=atol).agrees(answer, expected)
+
+
+def _mistake_slips(mistakes: Mapping[str, float]) -> list[Slip]:
+    """The exercise's known slips: a key that is a slip kind ("wrong_order") is said in
+    the lectures' words; any other key is the exercise's own description of the slip."""
+    found = []
+    for description, value in mistakes.items():
+        if description in KINDS:
+            found.append(kind_slip(description, value))
+        else:
+            found.append(Slip("named", description, value, hint=description))
+    return found
 
 
 def check_answer(
@@ -93,15 +69,18 @@ def check_answer(
     mistakes: Mapping[str, float] | None = None,
     hint: str = "",
 ) -> Verdict:
-    """Check a number worked out by hand against `expected` (computed by the engine).
+    """Check a number worked out by hand against `expected` (computed by the engine),
+    through the judge (`autograd.teaching.judge.judge`).
 
-    answer    the student's number; `...` or None means not answered yet.
+    answer    the student's number, or a string as `grade` reads it ("−0.25", "≈0.222",
+              "2.22×10^-1"); `...` or None means not answered yet.
     expected  the right value; never shown.
     what      the quantity's name, as the exercise writes it (e.g. "δ_1").
     digits    significant figures that must agree (a hand calculation rounds).
     mistakes  description → the value a known slip gives, e.g.
-              {"the factor h'(a_1) is missing": value_without_it}; a wrong answer
-              equal to one of them is told which slip it is.
+              {"the factor h'(a_1) is missing": value_without_it}; a key may also be a
+              slip kind of `autograd.teaching.slips.KINDS` ("wrong_order", "loss_factor"),
+              said in the lectures' words. A wrong answer equal to one is told which slip it is.
     hint      said after any wrong answer.
     """
     # the exercise's own arguments: a mistake here is the author's, so it raises
@@ -109,23 +88,31 @@ def check_answer(
         raise ValueError(f"check_answer: digits must be a whole number from 1 to 15, got {digits!r}")
     expected = _author_number(expected, "expected")
     mistakes = {slip: _author_number(v, f"mistakes[{slip!r}]") for slip, v in (mistakes or {}).items()}
-    if _unanswered(answer):
-        return Verdict(NOT_ANSWERED, f"replace the ... in the answer cell with your value of {what}, then run the check again")
-    value = _number(answer, what)
-    if isinstance(value, Verdict):
-        return value
-    if close(value, expected, digits):
-        return Verdict(RIGHT, f"{what} = {value:.6g} agrees with the engine to {digits} significant figures")
-    reasons = [slip for slip, v in mistakes.items() if close(value, v, digits) and not close(v, expected, digits)]
-    if reasons:
-        why = "this is the value you get when " + "; or when ".join(reasons)
+    if _unanswered(answer) or read_number(answer).status == "missing":
+        return Verdict(NOT_ANSWERED, f"replace the ... in the answer cell with your value of {what}, "
+                                     "then run the check again")
+    slips = [kind_slip("sign", -expected)] if expected != 0 else []
+    atol = 1e-9 if expected == 0 else 0.0  # (a right 0 is not a number of significant figures)
+    verdict = judge(answer, expected, sig_figs=digits, atol=atol, slips=slips + _mistake_slips(mistakes), what=what)
+    if verdict.status == "unreadable":
+        return Verdict(WRONG, f"{what} should be a number; {type(answer).__name__} {answer!r} is not one I can read "
+                              "(write it as -0.25, −1/4, 0,25 or 2.5×10^-1, without units or words)")
+    value = verdict.value
+    if verdict.status == RIGHT:
+        return Verdict(RIGHT, f"{what} = {value:.6g} agrees with the engine to {digits} significant figures",
+                       value=value)
+    slip = verdict.slip
+    if slip is not None and slip.kind == "named":
+        why = f"this is the value you get when {slip.hint}"
+    elif slip is not None:
+        why = slip.hint
     elif expected == 0 or value == 0:
         why = "it is not the engine's value"
     elif (value > 0) != (expected > 0):
-        why = "the sign is wrong"
+        why = "neither the sign nor the size is right"
     else:
         why = "the sign is right, but it is too " + ("large" if abs(value) > abs(expected) else "small") + " in size"
-    return Verdict(WRONG, f"{what} = {value:.6g}: {why}" + (f". Hint: {hint}" if hint else ""))
+    return Verdict(WRONG, f"{what} = {value:.6g}: {why}" + (f". Hint: {hint}" if hint else ""), slip, value)
 
 
 def check_derivative(
@@ -152,10 +139,11 @@ def check_derivative(
     if _unanswered(answer):
         return Verdict(NOT_ANSWERED, f"replace the ... in the answer cell with your formula for {what}, then run the check again")
     if not callable(answer):
-        value = _number(answer, what)
-        if isinstance(value, Verdict):
-            return value
-        answer = value
+        reading = read_number(answer)
+        if reading.status != "ok":
+            return Verdict(WRONG, f"{what} should be a number or a formula; {type(answer).__name__} {answer!r} "
+                                  "is neither (a formula is a function of the point: lambda x, y: ...)")
+        answer = reading.value
     try:
         table = hand_check(f, {wrt: answer}, at, n_random=n_random if callable(answer) else 0)
     except (TypeError, ValueError) as err:

@@ -24,6 +24,7 @@ import math
 import operator
 import tokenize
 import unicodedata
+import warnings
 from dataclasses import dataclass, field
 from typing import Iterable, Mapping
 
@@ -100,7 +101,11 @@ def parse(text: str, *, need_variables: bool = True) -> tuple[ast.Expression, li
         raise ExprError(f"cannot parse {_short(text)!r}: it has {operations} operations (+ − * / **); "
                         f"at most {MAX_OPERATIONS} are traced — split it into smaller expressions")
     try:
-        tree = ast.parse(text.strip(), mode="eval")
+        with warnings.catch_warnings():
+            # "1if x" or "0x1for" made the tokenizer print a SyntaxWarning to the user's
+            # terminal; as an error it is one clear message like any other parse error
+            warnings.simplefilter("error", SyntaxWarning)
+            tree = ast.parse(text.strip(), mode="eval")
     except SyntaxError as err:
         where = f" at column {err.offset}" if err.offset else ""
         raise ExprError(f"cannot parse {_short(text)!r}{where}: {err.msg}") from None

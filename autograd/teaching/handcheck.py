@@ -34,7 +34,7 @@ from typing import Callable, Mapping
 
 from autograd import escape
 from autograd.check import central_difference, check_eps
-from autograd.teaching.judge import ATOL, RTOL, Tolerance, agrees
+from autograd.teaching.judge import ATOL, RTOL, Tolerance, agrees, find_slip
 from autograd.teaching.slips import Slip, SlipFinder
 from autograd.value import Value
 
@@ -215,7 +215,7 @@ def hand_check(
         if not ok:
             if finder is None:
                 finder = SlipFinder(out, f_name)
-            slip = finder.explain(leaves[name], c, tolerance.agrees)
+            slip = find_slip(c, engine[name], finder.candidates(leaves[name]), tolerance)
         rows.append(HandRow(name, c, engine[name], numeric, ok,
                             agrees(engine[name], numeric, FD_RTOL, FD_ATOL), slip))
 
