@@ -7,16 +7,17 @@
 #               the oracle PyTorch 2.13.0 (CPU; pinned exactly, so pip takes the CPU file where
 #               the machine has one and never a newer CUDA build), scikit-learn (the digits set),
 #               playwright (the browser test's client; it drives the system Chromium, and never
-#               downloads a browser) and the WebAssembly Graphviz fallback; and, as root on
-#               Debian/Ubuntu, Graphviz's `dot`, Chromium, and Node.js with npm (the playground's
-#               test builds the site with them).
+#               downloads a browser), the WebAssembly Graphviz fallback and otter-grader (the
+#               grading extra: a test grades an exercise with otter itself); and, as root on
+#               Debian/Ubuntu, Graphviz's `dot`, a minimal TeX Live (the handouts' PDFs),
+#               Chromium, and Node.js with npm (the playground's test builds the site with them).
 #   make fuzz   the fuzz tests (readers and parsers) with 10,000 inputs a target.
 
 PYTHON      ?= python3
 VENV        := .venv
 BIN         := $(VENV)/bin
 DEMO_EXTRAS := test
-TEST_EXTRAS := test,torch,digits,browser,wasm,site
+TEST_EXTRAS := test,torch,digits,browser,wasm,grading,site
 EXTRAS      ?= $(DEMO_EXTRAS)
 comma       := ,
 STAMP        = $(VENV)/.installed-$(subst $(comma),-,$(EXTRAS))
@@ -64,8 +65,11 @@ $(VENV)/.installed-%: pyproject.toml
 	$(BIN)/python -m pip install -q -e '.[$(EXTRAS)]'
 	touch $@
 
-# Graphviz's `dot` program draws the pictures. Installed here when we can
-# (Debian/Ubuntu as root); otherwise the tests that need it skip and say why.
+# Graphviz's `dot` program draws the pictures; pdflatex (a minimal TeX Live: base,
+# recommended and pictures for TikZ, about 250 MB and a minute to install) compiles the
+# handouts' PDFs, and poppler's pdfinfo/pdftoppm read them back in the tests. Installed
+# here when we can (Debian/Ubuntu as root); otherwise the tests that need them skip and say why.
+TEX_PACKAGES := texlive-latex-base texlive-latex-recommended texlive-pictures poppler-utils
 system-deps:
 	@command -v dot >/dev/null 2>&1 || { \
 	  if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
@@ -73,6 +77,13 @@ system-deps:
 	      || echo "note: could not install graphviz; rendering tests will skip"; \
 	  else \
 	    echo "note: Graphviz 'dot' not found; install it (apt install graphviz / brew install graphviz / conda install graphviz) to render pictures"; \
+	  fi; }
+	@command -v pdflatex >/dev/null 2>&1 && command -v pdftoppm >/dev/null 2>&1 || { \
+	  if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+	      $(TEX_PACKAGES) >/dev/null) || echo "note: could not install TeX Live; the handout PDF tests will skip"; \
+	  else \
+	    echo "note: pdflatex not found; install TeX Live ($(TEX_PACKAGES), or MacTeX / MiKTeX) to compile handout PDFs"; \
 	  fi; }
 
 # The browser tests drive the system's Chromium at /usr/bin/chromium through playwright;

@@ -26,6 +26,8 @@ from autograd.teaching.handcheck import HandCheck, Tolerance, hand_check
 from autograd.teaching.exercise import Verdict, check_answer, check_derivative
 from autograd.teaching.grade import Gradebook, grade
 from autograd.teaching.slips import Slip, SlipFinder, name_slip
+from autograd.teaching.variants import ScalarAssignment, ScalarExercise, assignment, exercise
+from autograd.teaching.check_engine import EngineFailure, EngineReport, check_engine
 
 from autograd import ops
 
@@ -62,6 +64,8 @@ __all__ = [
     "forward_tangents", "forward_steps", "ForwardStep", "ForwardStepper", "jacobian", "count_edges",
     "grad", "hessian", "hvp", "MissingDerivative",
     "check_answer", "check_derivative", "Verdict",
+    "exercise", "assignment", "ScalarExercise", "ScalarAssignment",
+    "check_engine", "EngineReport", "EngineFailure",
 ]
 # `autograd.compile` is left out of __all__: `from autograd import *` must not hide
 # Python's own compile().

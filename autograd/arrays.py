@@ -131,6 +131,11 @@ def sigmoid(np, a):
     return s, (np.where(a < 2.0, s * (1.0 - s), s * _sigmoid(np, -a)),)
 
 
+def relu(np, a):
+    on = np.greater(a, 0.0)  # the branch, once: the value where it is taken, and its slope 1 or 0
+    return np.where(on, a, 0.0), (np.where(on, 1.0, 0.0),)
+
+
 def elu(np, a, alpha):
     return np.where(a > 0.0, a, alpha * np.expm1(a)), (np.where(a > 0.0, 1.0, alpha * np.exp(a)),)
 
@@ -248,7 +253,7 @@ ARRAY = {
     "acosh": acosh,
     "atanh": atanh,
     "sigmoid": sigmoid,
-    "relu": lambda np, a: (np.where(a > 0.0, a, 0.0), (np.where(a > 0.0, 1.0, 0.0),)),
+    "relu": relu,
     "leaky_relu": lambda np, a, slope: (np.where(a > 0.0, a, slope * a), (np.where(a > 0.0, 1.0, slope),)),
     "elu": elu,
     "softplus": softplus,

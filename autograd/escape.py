@@ -4,6 +4,7 @@ spreadsheet or a drawing goes through one of these, so the text is shown as text
 never read as markup, a command or a formula.
 
     html(text)              HTML and SVG (text and quoted attribute values alike)
+    script_json(value)      JSON data inside an HTML <script> element
     xml(text)               XML 1.0 (Moodle XML, QTI): markup and characters XML forbids
     tex(text)               LaTeX text mode: \\input{/etc/hostname} prints as written
     gift(text)              Moodle's GIFT quiz format
@@ -15,12 +16,14 @@ Each function takes any value (not a str is shown as str()) and returns a str.
 """
 from __future__ import annotations
 
+import json
 import math
 import re
 
 from autograd.names import visible
 
-__all__ = ["html", "xml", "tex", "gift", "spreadsheet_cell", "spreadsheet_text", "dot", "REPLACEMENT"]
+__all__ = ["html", "script_json", "xml", "tex", "gift", "spreadsheet_cell", "spreadsheet_text", "dot",
+           "REPLACEMENT"]
 
 # U+FFFD, what HTML parsers themselves put for a character they cannot keep.
 REPLACEMENT = "\ufffd"
@@ -65,6 +68,14 @@ def html(text) -> str:
     return xml(text)
 
 
+def script_json(value, **options) -> str:
+    """`value` as JSON for the inside of an HTML <script> element (json.dumps with `options`):
+    every < is written \\u003c, which JSON reads as the same character, so no string in
+    the data can write "</script>" or "<!--" and end or change the script (HTML, "Restrictions
+    for contents of script elements")."""
+    return json.dumps(value, **options).replace("<", "\\u003c")
+
+
 # LaTeX's ten special characters (The LaTeX Companion §7.1; Lamport, LaTeX §3.2.1), and
 # < > | which the default OT1 font encoding would print as ¡ ¿ —.
 _TEX = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "$": r"\$", "&": r"\&", "%": r"\%",
@@ -80,9 +91,10 @@ def tex(text) -> str:
     """`text` for LaTeX's text mode (a title, a name), printed exactly as written: the ten
     specials \\ { } $ & % # _ ~ ^ become commands (so \\input{/etc/hostname} prints those
     characters and reads no file), < > | print as themselves, newlines and tabs are spaces,
-    and other control characters (which TeX refuses as "invalid character") become U+FFFD."""
+    and other control characters (which TeX refuses as "invalid character") and lone
+    surrogates become "?" (pdflatex has no glyph set up for U+FFFD either)."""
     text = _TEX_RE.sub(lambda m: _TEX[m.group()], _text(text))
-    return _CONTROL.sub(REPLACEMENT, text)
+    return _CONTROL.sub("?", text)
 
 
 # Moodle's GIFT format: "~ = # { } :" are escaped with a backslash, and so is the backslash;

@@ -99,8 +99,8 @@ def in_folder(folder: str | os.PathLike, stem: str, suffix: str = "", *, who: st
     if not problem and path.parent != Path(folder):
         problem = "leaves the folder"
     if problem:
-        raise ValueError(f"{who}: the file name {stem!r} {problem}; give a plain name such as 'exercise' "
-                         f"(the files go into the folder {os.fspath(folder)!r})")
+        raise ValueError(f"{who}: the file name {stem!r} {problem}; it must be a plain file name such as "
+                         f"'exercise' (the files go into the folder {os.fspath(folder)!r})")
     return path
 
 

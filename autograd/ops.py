@@ -87,10 +87,12 @@ _OPS: dict = {}  # (id of the row, constants) → its Op: the nodes of a network
 def op_of(rule: Rule, constants: tuple[float, ...] = ()) -> Op:
     """The Op a node made by `rule` with these constants stores."""
     key = (id(rule), constants)  # (the Op kept holds its row, so the id is not reused)
+    if 0.0 in constants:  # −0.0 == 0.0 as a key, but its text differs
+        key = (id(rule), tuple(map(repr, constants)))
     op = _OPS.get(key)
     if op is None:
         op = Op(spell(rule.name, constants), rule, constants)
-        if 0.0 not in constants and len(_OPS) < 10_000:  # −0.0 == 0.0, but its text differs
+        if len(_OPS) < 10_000:
             _OPS[key] = op
     return op
 

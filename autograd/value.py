@@ -291,4 +291,5 @@ def install(rule: Rule) -> None:
 for _rule in list(RULES.values()):
     if is_function(_rule):
         install(_rule)
-fast.speed_up(Value, _node)
+fast.speed_up(Value, _recording)
+weighted_sum = fast.faster_weighted_sum(Value, _recording, weighted_sum)

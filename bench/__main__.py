@@ -124,7 +124,7 @@ def bench_w1(quick: bool) -> dict:
     return out
 
 
-FAST = {"deltagrad-nn", "deltagrad-fit", "torch-vector", "hand-floats"}  # cheap steps: time more of them
+FAST = {"deltagrad-nn", "deltagrad-fit", "deltagrad-fit-scalar", "torch-vector", "hand-floats"}  # cheap steps: time more of them
 ROUNDS = 5  # every figure: median and min–max over this many alternating rounds
 
 
@@ -220,6 +220,35 @@ def bench_w4(quick: bool) -> dict:
             "dot_s": _median(rows, "dot_s"), "svg_s": _median(rows, "svg_s")}
 
 
+def bench_w56(task: str, quick: bool) -> dict:
+    """W5 or W6: one epoch per engine, the ratio to vectorised PyTorch taken within each round."""
+    from bench import w56
+
+    engines, skipped = [], {}
+    for name, (module, _) in w56.ENGINES.items():
+        reason = available(module)
+        if reason:
+            skipped[name] = reason
+        else:
+            engines.append(name)
+    if "deltagrad-fit" not in engines:
+        return {"skipped": skipped.get("deltagrad-fit", "no engine available")}
+    check = w56.check_agreement(task, engines)  # raises if an engine ends the epoch elsewhere
+    epochs = 2 if quick else 5
+    cases = {name: {"workload": "w56_epoch", "task": task, "engine": name,
+                    "epochs": epochs * (3 if name == "torch-vector" else 1)} for name in engines}
+    raw = run_rounds(cases, 2 if quick else ROUNDS)
+    out = {"check": check, "skipped": skipped, "engines": {}, "task": w56.TASKS[task]}
+    for name, rows in raw.items():
+        row = {"ms": _spread(rows, "median_s", 1e3), "error": _errors(rows),
+               "first_call_extra_ms": _spread(rows, "first_call_extra_s", 1e3)}
+        if "torch-vector" in raw and name != "torch-vector":
+            row["x_torch"] = spread([mine["median_s"] / theirs["median_s"] for mine, theirs in zip(rows, raw["torch-vector"])
+                                     if "median_s" in mine and "median_s" in theirs])
+        out["engines"][name] = row
+    return out
+
+
 # ---------------------------------------------------------------------------
 def print_table(res: dict) -> None:
     from bench import report
@@ -250,7 +279,8 @@ def _commit() -> str | None:
         return None
 
 
-WORKLOADS = {"W1": bench_w1, "W2": bench_w2, "W3": bench_w3, "W4": bench_w4}
+WORKLOADS = {"W1": bench_w1, "W2": bench_w2, "W3": bench_w3, "W4": bench_w4,
+             "W5": lambda quick: bench_w56("W5", quick), "W6": lambda quick: bench_w56("W6", quick)}
 
 
 def main(argv: list[str] | None = None) -> int:

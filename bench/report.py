@@ -28,6 +28,7 @@ DOCS = {
 W1_NAMES = {
     "micrograd": "micrograd 0.1.0",
     "deltagrad-fit": "deltagrad `nn.fit`, compiled (the default)",
+    "deltagrad-fit-scalar": "deltagrad `nn.fit(compile=\"scalar\")`: the program once per example",
     "deltagrad-fit-dynamic": "deltagrad `nn.fit(compile=False)`: a graph per example",
     "deltagrad-nn": "deltagrad `nn.MLP` graph, the user's own loop",
     "deltagrad-binary": "deltagrad, micrograd's user code (binary ops)",
@@ -85,6 +86,31 @@ def w1_table(w: dict) -> list[str]:
         x_mg = "1" if key == "micrograd" else fig(row.get("x_micrograd"), 3)
         x_fl = "1" if key == "hand-floats" else fig(row.get("x_floor"), 2)
         lines.append(f"| {name} | {fig(row['ms'], 3)} | {x_mg} | {x_fl} |")
+    return lines
+
+
+W56_NAMES = {
+    "deltagrad-fit": "deltagrad `nn.fit`, the batch over arrays (the default)",
+    "deltagrad-fit-scalar": "deltagrad `nn.fit(compile=\"scalar\")`: the program once per example",
+    "torch-vector": "PyTorch, vectorised (CPU, one thread, float64)",
+}
+W56_TASKS = {"W5": "MLP 2→64→64→1 (ReLU), 2,000 moons points, hinge + 1e-4·L2, full batch",
+             "W6": "8×8 digits (1,797 images), MLP 64→32→10 (tanh), softmax cross-entropy, mini-batches of 32"}
+
+
+def w56_table(w: dict) -> list[str]:
+    if "skipped" in w and "engines" not in w:
+        return [f"skipped: {w['skipped']}"]
+    lines = ["| engine | ms / epoch | × PyTorch's time | first epoch's extra (compiling), ms |", "|---|---|---|---|"]
+    for key, name in W56_NAMES.items():
+        row = w["engines"].get(key)
+        if row is None:
+            continue
+        if row.get("error"):
+            lines.append(f"| {name} | fails: {row['error'][:60]} | | |")
+            continue
+        x = "1" if key == "torch-vector" else fig(row.get("x_torch"), 2)
+        lines.append(f"| {name} | {fig(row['ms'], 3)} | {x} | {fig(row.get('first_call_extra_ms'), 2)} |")
     return lines
 
 
@@ -172,6 +198,11 @@ def readme_section(res: dict) -> str:
         w4 = res["W4"]
         lines.append(f"- **Rendering** a {w4['nodes']}-node graph takes {fig(w4['dot_ms'])} ms to DOT source "
                      f"and {fig(w4['svg_ms'])} ms to SVG.")
+    for task in ("W5", "W6"):
+        if task in res and "engines" in res[task]:
+            lines += ["", f"**{task}**: one epoch of {W56_TASKS[task]}, beside PyTorch written over tensors. "
+                      "Every engine starts from the same weights and must end the epoch at the same weights "
+                      "(to 1e-9) before anything is timed:", "", *w56_table(res[task])]
     lines += ["", "Reproduce them with `make bench`; `bench/README.md` explains each workload."]
     return "\n".join(lines)
 
@@ -207,6 +238,9 @@ def bench_table(res: dict) -> str:
     if "W4" in res and "skipped" not in res["W4"]:
         w4 = res["W4"]
         lines += [f"**W4**: {w4['nodes']} nodes, DOT source {fig(w4['dot_ms'])} ms, SVG {fig(w4['svg_ms'])} ms.", ""]
+    for task in ("W5", "W6"):
+        if task in res:
+            lines += [f"**{task}**, {W56_TASKS[task]}; ms per epoch:", "", *w56_table(res[task]), ""]
     return "\n".join(lines).rstrip() + "\n"
 
 

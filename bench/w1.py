@@ -358,10 +358,11 @@ class HandWritten:
 # ---------------------------------------------------------------------------
 class FitEngine:
     """`nn.fit(model, X, y, "hinge", nn.SGD(lr=LR), batch_size=None, l2=ALPHA)`: one
-    epoch is one step. With compile=True fit replays the network compiled once;
+    epoch is one step. With compile=True (the default) fit replays the network compiled
+    once over the whole batch as arrays; compile="scalar" replays it once per example;
     compile=False builds every example's graph (the dynamic engine)."""
 
-    def __init__(self, weights: Layers, compile: bool = True):
+    def __init__(self, weights: Layers, compile: bool | str = True):
         import nn
 
         self.nn, self.compile = nn, compile
@@ -411,6 +412,7 @@ ENGINES: dict[str, tuple[str | None, Callable]] = {
     "deltagrad-binary": (None, make_deltagrad_binary),
     "deltagrad-nn": (None, make_deltagrad_fused),
     "deltagrad-fit": (None, FitEngine),
+    "deltagrad-fit-scalar": (None, lambda weights: FitEngine(weights, compile="scalar")),
     "deltagrad-fit-dynamic": (None, lambda weights: FitEngine(weights, compile=False)),
     "torch-scalar": ("torch", make_torch_scalar),
     "torch-vector": ("torch", TorchVectorised),

@@ -9,9 +9,15 @@ everything else alive in the process, and nothing else is alive here.
 from __future__ import annotations
 
 import json
+import os
 import sys
 
-from bench import workloads
+# One thread for NumPy's matrix products, as PyTorch is given (torch.set_num_threads(1)):
+# set before anything imports NumPy, and a figure never depends on how busy the other cores are.
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
+from bench import workloads  # noqa: E402 - after the thread settings
 
 
 def main(argv: list[str]) -> None:

@@ -6,6 +6,8 @@ W2  a deep chain x → x·1.0001 + 0, N links                 forward / backward
     (beside deltagrad: bench/floor.py, the least a node can cost in pure Python)
 W3  Σ_i x_i·w_i over N terms, as a pairwise tree of + or one n-ary `Value.sum`
 W4  drawing a ~200-node graph: DOT source and SVG
+W5  one epoch of nn.fit, 2-64-64-1 on 2,000 points, full batch, beside PyTorch   (bench/w56.py)
+W6  one epoch of nn.fit, 8×8 digits 64-32-10, mini-batches of 32, beside PyTorch (bench/w56.py)
 """
 
 from __future__ import annotations
@@ -212,3 +214,13 @@ def w4_draw(repeats: int) -> dict:
         "dot_s": statistics.median(dot_times),
         "svg_s": statistics.median(svg_times),
     }
+
+
+# ---------------------------------------------------------------------------
+def w56_epoch(task: str, engine: str, epochs: int) -> dict:
+    """Median seconds of one epoch of W5 or W6 (bench/w56.py), the first epoch left out
+    (it compiles); its extra time is reported apart."""
+    from bench import w56
+
+    times, first_extra = w56.ENGINES[engine][1](task).epochs(epochs + 1)
+    return {"median_s": statistics.median(times), "times_s": times, "first_call_extra_s": first_extra}

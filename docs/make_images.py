@@ -10,6 +10,10 @@
                                 example picked and its backward pass on the drawing
     training_view_classes.png   the same view of a 3-class softmax network: argmax regions
                                 (both need Playwright and Debian's chromium; skipped otherwise)
+    handout_221_student.png     page 1 of a 2-2-1 student's handout and page 2 of its key (the
+    handout_221_key.png         solutions and the solved network), A4, compiled by pdflatex
+    handout_231_student.png     the same for a 2-3-1 network (need pdflatex and poppler's
+    handout_231_key.png         pdftoppm; skipped otherwise)
 
 The same program always writes the same DOT source, so the images change only when
 the drawing code or Graphviz does. PNG needs Graphviz's `dot`; SVG also works
@@ -92,7 +96,32 @@ def main() -> int:
                         address="#step=40&point=12&mode=backward"),
              screenshot("training_view_classes.png", classes_page, presses=0, size=(1100, 640),
                         address="#step=25&point=40")]
+    shots.append(handouts())
     return 1 if failed or not all(shots) else 0
+
+
+def handouts() -> bool:
+    """Pages of a 2-2-1 and a 2-3-1 handout as small PNGs (pdflatex, then pdftoppm at 60 dpi)."""
+    import shutil
+    import subprocess
+
+    from nn.exercise import exercise
+    from nn.handout import handout_latex, latex_pdf
+
+    if shutil.which("pdflatex") is None or shutil.which("pdftoppm") is None:
+        print("skipped docs/images/handout_*.png: needs pdflatex and pdftoppm (make system-deps)", file=sys.stderr)
+        return False
+    with tempfile.TemporaryDirectory() as tmp:
+        for sizes, tag in (([2, 2, 1], "221"), ([2, 3, 1], "231")):
+            ex = exercise(sizes, "tanh", "half_sse", seed=5)
+            for kind, solutions, page in (("student", False, 1), ("key", True, 2)):
+                pdf = latex_pdf(handout_latex(ex, solutions=solutions, title="Backpropagation by hand (student s01)"),
+                                Path(tmp) / f"{tag}_{kind}.pdf")
+                out = OUT / f"handout_{tag}_{kind}"
+                subprocess.run(["pdftoppm", "-png", "-r", "60", "-f", str(page), "-l", str(page), "-singlefile",
+                                pdf, str(out)], check=True)
+                print(f"wrote {out.relative_to(ROOT)}.png")
+    return True
 
 
 def neuron_page(folder: Path) -> str:

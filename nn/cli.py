@@ -18,12 +18,25 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
-TRACE_EPILOG = """\
-The expression may use numbers, variables, + - * / ** (power), unary minus, and the
-functions exp, log, tanh, sigmoid, relu, softplus, leaky_relu(x, slope), elu(x, alpha).
-Give every variable a value as name=value. An expression that starts with "-" must
-come after "--":  deltagrad trace -- "-x*y" x=1 y=2
-"""
+
+
+def trace_epilog() -> str:
+    """The trace's help: the language, with every function of the derivative table (from the table)."""
+    from autograd.teaching.expr import calls
+
+    lines, line = [], "  "
+    for i, call in enumerate(calls()):  # lines of whole calls: "clamp(x, lo, hi)" is never cut
+        call += "." if i == len(calls()) - 1 else ","
+        if len(line) + len(call) > 86:
+            lines.append(line.rstrip())
+            line = "  "
+        line += call + " "
+    lines.append(line.rstrip())
+    return ("The expression may use numbers, variables, + - * / ** (power), unary minus, and the\n"
+            "functions of the derivative table:\n" + "\n".join(lines) + "\n"
+            "Give every variable a value as name=value. An expression that starts with \"-\" must\n"
+            "come after \"--\":  deltagrad trace -- \"-x*y\" x=1 y=2\n")
+
 
 
 class _Parser(argparse.ArgumentParser):
@@ -50,7 +63,7 @@ def _parser() -> argparse.ArgumentParser:
         help="trace backprop through an expression, node by node",
         description="Trace backprop through an expression: forward values, every chain-rule "
                     "sum δ_j = Σ_k δ_k ∂k/∂j with its numbers, and the gradients.",
-        epilog=TRACE_EPILOG,
+        epilog=trace_epilog(),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     trace.add_argument("expr", metavar="EXPR", help='the expression, e.g. "tanh(w*x + b)"')

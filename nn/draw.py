@@ -255,6 +255,8 @@ def draw_network(
             lines.append(f"∂{names.loss}/∂{names.act(L, k, _label(z, name_of('z', L, k)))} = {fmt_fixed(z.grad)}")
             term = {"color": HIGHLIGHT, "penwidth": "2"} if highlight == (L, k) else {}
             g.edge(unit_id(L, k), "E", _text(lines), id=f"{unit_id(L, k)}--E", **term)
+            # ∂E/∂z_k is a step of the output's δ_k: a page hides it until that unit's step
+            layout.deltas[f"{unit_id(L, k)}--E"] = [t for t in lines if t.startswith("∂")]
     if highlight is not None:
         roles.append("current")
     if any(None in column for column in shown):

@@ -40,9 +40,11 @@ import autograd
 from autograd import Value
 from autograd.teaching.grade import gradable, read_answers, sheet_slips
 from autograd.teaching.grade import _same, table_of as _table
-from autograd.teaching.judge import SLIP_WINDOW, Feedback, Tolerance, half_unit, round_figures
-from autograd.teaching.slips import Slip, SlipFinder
-from nn import losses
+from autograd.teaching.exercise import NOT_ANSWERED, RIGHT, WRONG
+from autograd.teaching.judge import (SLIP_WINDOW, Feedback, Tolerance, Verdict, feedback_line, half_unit, read_number,
+                                     round_figures)
+from autograd.teaching.slips import Slip, SlipFinder, lecture_name
+from nn import exports, losses
 from nn.draw import name_of  # the one name of each quantity
 from nn.module import MLP, check_activation
 from nn.teach import Textbook, h_prime, h_value, textbook_backprop
@@ -204,6 +206,26 @@ class Exercise:
                           names=[n for n in items if n in mine])
         told = book.feedback("you")
         return Feedback("\n".join(lines + [told]), told.ok and not lines, told.score)
+
+    def check(self, name: str, answer, *, sig_figs: int = 3) -> Verdict:
+        """One answer of the sheet, checked as `check_answer` checks one: "not answered
+        yet" (`...` or None), "right", or "wrong" with the likely slip in the lectures'
+        words (the judge's, as `grade` finds it); never the engine's number."""
+        if name not in self.items():
+            raise ValueError(f"Exercise.check: {name!r} is not an item of this exercise "
+                             f"(the items are {', '.join(self.items())})")
+        if read_number(answer).status == "missing":
+            return Verdict(NOT_ANSWERED, f"replace the ... in the answer cell with your value of "
+                                         f"{lecture_name(name)}, then run the check again")
+        book = self.grade({"you": {name: answer}}, sig_figs=sig_figs, names=[name])
+        mark, what = book.mark("you", name), book.what(name)
+        if mark.verdict == "right":
+            return Verdict(RIGHT, f"{what} = {mark.value:.6g} is right to {sig_figs} significant figures",
+                           value=mark.value)
+        if mark.verdict == "unreadable":
+            return Verdict(WRONG, feedback_line("unreadable", what))
+        why = f"likely slip: {mark.slip.hint}" if mark.slip else "it is not the engine's value"
+        return Verdict(WRONG, f"{what} = {mark.value:.6g}: {why}", mark.slip, mark.value)
 
     def draw(self, solved: bool = False, **options):
         """The network diagram with the forward values (and δ, ∂E/∂w when `solved`)."""
@@ -566,20 +588,44 @@ class Assignment:
     def __len__(self) -> int:
         return len(self.exercises)
 
-    def grade(self, answers: Mapping, *, sig_figs: int | None = None, rtol: float | None = None):
+    def grade(self, answers: Mapping | str | os.PathLike, *, sig_figs: int | None = None,
+              rtol: float | None = None, follow_through: bool = False, intermediates: int | None = None,
+              points: Mapping[str, float] | None = None) -> autograd.Gradebook:
         """Grade each student against their own exercise; one gradebook for the class.
-        A student with no exercise is an error; a student without answers gets "missing"."""
-        unknown = [s for s in answers if str(s) not in self.exercises]
+        `answers` is {student: {name: answer}} or the path of a CSV file (`read_answers`).
+        A student with no exercise is an error; a student without answers gets "missing";
+        ids 1 and "1" in one dict are refused rather than merged. The items graded are the
+        parameters and every δ row any student answered; `follow_through`, `intermediates`
+        and `points` are `Exercise.grade`'s."""
+        if isinstance(answers, (str, os.PathLike)):
+            answers = read_answers(answers)
+        if not isinstance(answers, Mapping):
+            raise TypeError("Assignment.grade: answers must be a dict {student: {name: answer}} or the path of "
+                            f"a CSV file, got {type(answers).__name__}")
+        given: dict[str, object] = {}
+        for s, a in answers.items():
+            if str(s) in given:
+                raise ValueError(f"Assignment.grade: the students {s!r} and {str(s)!r} would be one student; "
+                                 "give each student one id (all strings or all numbers)")
+            given[str(s)] = a
+        unknown = [s for s in given if s not in self.exercises]
         if unknown:
             raise KeyError(f"Assignment.grade: no exercise for student(s) {', '.join(map(repr, unknown))}")
-        books = [ex.grade({s: answers.get(s, answers.get(_key(answers, s)))}, sig_figs=sig_figs, rtol=rtol)
+        if not self.exercises:
+            raise ValueError("Assignment.grade: the assignment has no students")
+        names = next(iter(self.exercises.values()))._graded(given)
+        books = [ex.grade({s: given.get(s)}, sig_figs=sig_figs, rtol=rtol, names=names, follow_through=follow_through,
+                          intermediates=intermediates, points=points)
                  for s, ex in self.exercises.items()]
         return autograd.Gradebook.merge(books)
 
 
-def _key(answers: Mapping, student: str):
-    """The key of `answers` that stands for `student` (ids may be ints in a dict)."""
-    return next((k for k in answers if str(k) == student), student)
+    def export(self, path, fmt: str, *, sig_figs: int | None = 3, rtol: float | None = None,
+               title: str = "deltagrad", diagram: bool = True) -> str:
+        """Write the assignment as quiz questions for an LMS: fmt "moodle" (Moodle XML),
+        "gift" (GIFT) or "qti" (an IMS QTI 1.2 .zip that Canvas imports); one numerical
+        question per student and derivative, right within the judge's tolerance (see nn.exports)."""
+        return exports.export(self, path, fmt, sig_figs=sig_figs, rtol=rtol, title=title, diagram=diagram)
 
 
 def assignment(students: Iterable, sizes: Sequence[int], activation: str = "tanh", loss: str = "half_sse",

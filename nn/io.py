@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import math
+import numbers
 import os
 import re
 
@@ -67,8 +68,8 @@ def to_dict(model: MLP) -> dict:
         "layers": [
             {
                 "activation": layer.activation,
-                "weights": [[w.data for w in n.w] for n in layer.neurons],
-                "biases": [n.b.data for n in layer.neurons],
+                "weights": [[_float(w.data) for w in n.w] for n in layer.neurons],
+                "biases": [_float(n.b.data) for n in layer.neurons],
             }
             for layer in model.layers
         ],
@@ -124,24 +125,32 @@ def save(model: MLP, path) -> None:
     write_atomic(path, text, who="save")
 
 
+def _float(v):
+    """A parameter's data as the float the file holds: a real number (an int, a NumPy
+    float32) is converted; anything else is left as it is, for `save` to refuse."""
+    if isinstance(v, numbers.Real) and not isinstance(v, bool):
+        try:
+            return float(v)
+        except (OverflowError, ValueError, TypeError):
+            return v
+    return v
+
+
 def _parameter_problem(model: MLP) -> str:
-    """The first parameter whose data `load` would refuse (not a finite float or int, e.g.
-    "0.5", True, None, [0.5], 10**400), named by its place in the file, or ""."""
+    """The first parameter whose data `load` would refuse (not a real number with a finite
+    float, e.g. "0.5", True, None, [0.5], 10**400, nan), named by its place in the file, or ""."""
     for l, layer in enumerate(model.layers):
         for j, neuron in enumerate(layer.neurons):
             named = [(f"layers[{l}].weights[{j}][{k}] (layer {l + 1} unit {j + 1} weight {k + 1})", w)
                      for k, w in enumerate(neuron.w)]
             named.append((f"layers[{l}].biases[{j}] (layer {l + 1} unit {j + 1} bias)", neuron.b))
             for where, p in named:
-                v = p.data
-                number = isinstance(v, float) or (isinstance(v, int) and not isinstance(v, bool))
-                # an int of more than MAX_DIGITS digits (10**400) is one the reader refuses
-                if not number or isinstance(v, int) and abs(v) >= _INT_BOUND or not math.isfinite(v):
-                    return f"{where} is {_describe(v)}, not a finite number"
+                v = _float(p.data)
+                if not isinstance(v, float) or not math.isfinite(v):
+                    return f"{where} is {_describe(p.data)}, not a finite number"
     return ""
 
 
-_INT_BOUND = 10**MAX_DIGITS
 
 
 def _fail(path: str, problem: str) -> ModelFileError:
@@ -343,7 +352,12 @@ def _read_bounded(path: str) -> str:
                         else f"more than {MAX_COMMAS:,} values")
                 raise _fail(path, f"holds {what} in its first {len(data):,} bytes, more than a model of "
                                   f"{MAX_PARAMETERS:,} parameters has; it is corrupted or not a deltagrad model")
-    return data.decode("utf-8")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        line = data.count(b"\n", 0, err.start) + 1
+        raise _fail(path, f"is not UTF-8 text (byte 0x{data[err.start]:02x} at line {line}); a model file is "
+                          "the JSON that save writes, in UTF-8") from None
 
 
 def load(path) -> MLP:

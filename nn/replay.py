@@ -24,9 +24,13 @@ engine's and `fit`'s, word for word.
 
 from __future__ import annotations
 
+import math
+import numbers
 from typing import Callable, Sequence
 
 from autograd import Value
+from autograd.modes.batch import batch_program, numpy_or_none
+from autograd.modes.program import Graph
 from autograd.modes.compile import compile as compile_graph, compile_batch
 from autograd.inputs import as_float
 from nn import losses as _losses
@@ -48,30 +52,35 @@ def _builtin_loss(loss) -> bool:
     return any(loss == name or loss is fn for name, fn in _losses.LOSSES.items())
 
 
+def network_outputs(model):
+    """(stand-in inputs, output nodes, softmax layer or None, one bare output?) of one
+    example's graph. A softmax output layer stays out of it (its shift max(a) depends on
+    the numbers): the outputs are then its a_k."""
+    xs = [Value(0.0, f"x{k + 1}") for k in range(model.nin)]
+    softmax_layer = None
+    if isinstance(model, _module.MLP):
+        trace = model.trace(xs)
+        last = model.layers[-1]
+        if last.activation == "softmax":
+            softmax_layer, outputs = last, trace[-1].a
+        else:
+            outputs = trace[-1].z
+    elif isinstance(model, _module.Layer):
+        a, outputs = model.forward(xs)
+        if model.activation == "softmax":
+            softmax_layer, outputs = model, a
+    else:  # a Neuron gives one Value, and so fit hands the loss one Value
+        outputs = [model.forward(xs)[1]]
+    return xs, outputs, softmax_layer, isinstance(model, _module.Neuron)
+
+
 class CompiledLoss:
     """The per-example loss of `model` compiled once; `batch(...)` replays it."""
 
     def __init__(self, model, loss_fn: Callable, X: Sequence, params: list[Value], l2: float):
         self.model, self.loss_fn, self.params, self.l2 = model, loss_fn, params, l2
         nin = model.nin
-        xs = [Value(0.0, f"x{k + 1}") for k in range(nin)]
-        # The graph of one example, on stand-in inputs; a softmax output layer stays
-        # out of it (its shift max(a) depends on the numbers).
-        self.softmax_layer = None
-        if isinstance(model, _module.MLP):
-            trace = model.trace(xs)
-            last = model.layers[-1]
-            if last.activation == "softmax":
-                self.softmax_layer, outputs = last, trace[-1].a
-            else:
-                outputs = trace[-1].z
-        elif isinstance(model, _module.Layer):
-            a, outputs = model.forward(xs)
-            if model.activation == "softmax":
-                self.softmax_layer, outputs = model, a
-        else:  # a Neuron gives one Value, and so fit hands the loss one Value
-            outputs = [model.forward(xs)[1]]
-        self.single = isinstance(model, _module.Neuron)
+        xs, outputs, self.softmax_layer, self.single = network_outputs(model)
         self.labels = [v.label for v in outputs]
         self.program = compile_batch(outputs, params, xs)
         name = next((k for k, fn in _losses.LOSSES.items() if fn is loss_fn), None)
@@ -168,3 +177,171 @@ def _key(target) -> str:
     """A key of a target for the loss programs: its type and repr, so that 1, 1.0 and
     True (which the losses treat differently) never share a program."""
     return f"{type(target).__qualname__}:{target!r}"
+
+
+# ---------------------------------------------------------------------------
+# The whole batch at once: the network's program over arrays, and the loss over arrays
+# ---------------------------------------------------------------------------
+def batched(model, loss, X: Sequence, y: Sequence, params: list[Value], l2: float) -> "BatchedLoss | None":
+    """A `BatchedLoss` when NumPy is importable and the model and loss are built in, else None."""
+    np = numpy_or_none()
+    named = _losses.name_and_reduction(loss)
+    if np is None or named is None or type(model) not in (_module.Neuron, _module.Layer, _module.MLP):
+        return None
+    return BatchedLoss(np, model, named, X, y, params, l2)
+
+
+class BatchedLoss:
+    """One update's E and ∂E/∂w for a whole batch: the network's compiled program with
+    every variable an array over the batch's examples (a layer one matrix product),
+    then the loss over arrays. The loss's δ of each output are the lectures' formulas,
+    checked against the engine's losses in tests/test_nn_batch.py:
+
+        mse          E = (1/K) Σ_k (y_k − t_k)²                    δ_k = 2(y_k − t_k)/K
+        half_sse     E = ½ Σ_k (y_k − t_k)²                        δ_k = y_k − t_k
+        hinge        E = (1/K) Σ_k max(0, 1 − t_k y_k)             δ_k = −t_k/K where 1 − t_k y_k > 0
+        bce          E = −(1/K) Σ_k [t ln y + (1 − t) ln(1 − y)]   δ_k = −(t_k/y_k − (1 − t_k)/(1 − y_k))/K
+        cross_entropy  E = −Σ_k t_k ln y_k                         δ_k = −t_k/y_k
+        softmax_cross_entropy  E = −Σ_k t_k (a_k − lse(a))          δ_k = softmax(a)_k Σ_i t_i − t_k
+
+    ("mean" divides by K, "sum" does not), and a softmax output layer z = softmax(a) passes
+    δ_a_j = z_j (δ_z_j − Σ_k z_k δ_z_k) back to its a. Anything unusual — a value or δ
+    that is not finite, an output out of a loss's range, a target the loss refuses, a row
+    of X that is not numbers — returns None, and `fit` takes the scalar path, whose
+    errors are the engine's."""
+
+    def __init__(self, np, model, named: tuple[str, str], X, y, params: list[Value], l2: float):
+        self.np, self.params, self.l2 = np, params, l2
+        self.loss, self.reduction = named
+        xs, outputs, self.softmax_layer, self.single = network_outputs(model)
+        self.K = len(outputs)
+        graph = Graph(outputs, [*params, *xs])
+        shared = [True] * len(params) + [False] * len(xs)
+        self.function, self.source = batch_program(graph, shared, np, wanted=shared)  # ∂E/∂w only, no ∂E/∂x
+        self.X = _matrix(np, X, model.nin)  # None: a row is not numbers
+        self.T = _target_matrix(np, self.loss, y, self.K)  # None: a target the loss refuses
+
+    def batch(self, batch: Sequence[int], kind: str | None) -> tuple[float, int] | None:
+        """(E, number classified right) for these examples, ∂E/∂w in the `.grad`s; None: use the scalar path."""
+        if self.X is None or self.T is None:
+            return None
+        np = self.np
+        index = np.asarray(batch)
+        n = len(index)
+        X, T = self.X[index], self.T[:, index]
+        done = {}
+
+        def output_deltas(*ys):
+            Y = np.array(ys)  # K × n
+            out = Y
+            if self.softmax_layer is not None:
+                shifted = np.exp(Y - Y.max(axis=0))
+                out = shifted / shifted.sum(axis=0)
+            E, dout = _loss_arrays(np, self.loss, self.reduction, out, T)
+            if E is None:
+                raise ValueError("leave it to the engine")  # an output out of the loss's range
+            if self.softmax_layer is not None:
+                # ∂z_k/∂a_j = z_k(1[k=j] − z_j) (Webster): δ_a_j = z_j (δ_z_j − Σ_k z_k δ_z_k)
+                dout = out * (dout - (out * dout).sum(axis=0))
+            done["E"], done["out"] = E, out
+            return list(dout / n)  # E_B = (1/n) Σ_n E_n: each example's δ times 1/n
+
+        P = [p.data for p in self.params]
+        try:
+            with np.errstate(all="ignore"):
+                result = self.function(*P, *X.T, n, output_deltas)
+        except (ArithmeticError, ValueError):
+            return None
+        if result is None:
+            return None
+        grads = result[1][: len(P)]  # G: the parameters' δ first (the inputs' and constants' after)
+        E = float(np.sum(done["E"])) / n
+        if self.l2:
+            E = E + math.fsum(w * w for w in P) * self.l2
+        if not math.isfinite(E):
+            return None
+        if self.l2:
+            grads = grads + (2.0 * self.l2) * np.array(P)  # ∂(λ Σ w²)/∂w = 2λw
+        for p, g in zip(self.params, grads.tolist()):
+            p.grad = g
+        right = _right(np, kind, done["out"], T) if kind is not None else 0
+        return E, right
+
+
+def _matrix(np, X, nin: int):
+    try:
+        M = np.array([[float(v) for v in x] for x in X], dtype=float)
+    except (TypeError, ValueError):
+        return None
+    if M.shape != (len(X), nin) or not np.all(np.isfinite(M)):
+        return None
+    return M
+
+
+def _target_matrix(np, loss: str, y, K: int):
+    """The targets as a K × N matrix (class indices one-hot), or None if the loss would refuse one."""
+    rows = []
+    for t in y:
+        if loss in ("cross_entropy", "softmax_cross_entropy") and isinstance(t, numbers.Integral) and not isinstance(t, bool):
+            if not 0 <= t < K:
+                return None
+            rows.append([1.0 if k == t else 0.0 for k in range(K)])
+            continue
+        if isinstance(t, numbers.Real) and not isinstance(t, bool):
+            t = [t]
+        if isinstance(t, (str, bytes)) or not hasattr(t, "__iter__"):
+            return None
+        t = list(t)
+        if len(t) != K or any(isinstance(v, bool) or not isinstance(v, numbers.Real) or not math.isfinite(v) for v in t):
+            return None
+        rows.append([float(v) for v in t])
+    T = np.array(rows, dtype=float).T
+    if loss == "hinge" and not np.all(np.abs(T) == 1.0):
+        return None
+    if loss == "bce" and not np.all((T >= 0.0) & (T <= 1.0)):
+        return None
+    if loss in ("cross_entropy", "softmax_cross_entropy") and (np.any(T < 0) or np.any(np.abs(T.sum(axis=0) - 1.0) > 1e-9)):
+        return None
+    return T
+
+
+def _loss_arrays(np, loss: str, reduction: str, Y, T):
+    """(E_n for each example, ∂E_n/∂y_k as a K × n matrix), or (None, None) where the engine's
+    loss would refuse an output (bce and cross_entropy need probabilities)."""
+    K = Y.shape[0]
+    scale = 1.0 / K if reduction == "mean" else 1.0
+    if loss in ("mse", "half_sse"):
+        r = Y - T
+        half = 0.5 if loss == "half_sse" else 1.0
+        return half * scale * (r * r).sum(axis=0), 2.0 * half * scale * r
+    if loss == "hinge":
+        margin = 1.0 - T * Y
+        return scale * np.maximum(margin, 0.0).sum(axis=0), np.where(margin > 0.0, -T, 0.0) * scale
+    if loss == "bce":
+        if not np.all((Y > 0.0) & (Y < 1.0)):
+            return None, None
+        # terms with a zero coefficient are left out, as the engine's bce leaves them out
+        pos = np.where(T > 0.0, T * np.log(np.where(T > 0.0, Y, 1.0)), 0.0)
+        neg = np.where(T < 1.0, (1.0 - T) * np.log(np.where(T < 1.0, 1.0 - Y, 1.0)), 0.0)
+        return -scale * (pos + neg).sum(axis=0), -scale * (np.where(T > 0.0, T / Y, 0.0) - np.where(T < 1.0, (1.0 - T) / (1.0 - Y), 0.0))
+    if loss == "cross_entropy":
+        if not np.all((T == 0.0) | ((Y > 0.0) & (Y <= 1.0))):
+            return None, None
+        safe = np.where(T != 0.0, Y, 1.0)
+        return -scale * (T * np.log(safe)).sum(axis=0), -scale * np.where(T != 0.0, T / safe, 0.0)
+    if loss == "softmax_cross_entropy":
+        a = Y  # the outputs read as logits (after a softmax layer too, as the engine reads them)
+        m = a.max(axis=0)
+        lse = m + np.log(np.exp(a - m).sum(axis=0))
+        E = -scale * (T * (a - lse)).sum(axis=0)
+        soft = np.exp(a - lse)
+        return E, scale * (soft * T.sum(axis=0) - T)
+    raise ValueError(f"no array form for the loss {loss!r}")
+
+
+def _right(np, kind: str, out, T) -> int:
+    """How many examples are classified right, by `nn.train.correct`'s rules over arrays."""
+    if kind in ("bce", "hinge"):
+        cut = 0.5 if kind == "bce" else 0.0
+        return int(np.all((out > cut) == (T > cut), axis=0).sum())
+    return int((np.argmax(out, axis=0) == np.argmax(T, axis=0)).sum())

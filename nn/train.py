@@ -168,7 +168,7 @@ def fit(
     shuffle: bool = True,
     seed: int = 0,
     progress: bool = True,
-    compile: bool = True,  # noqa: A002 - the name a user looks for
+    compile: bool | str = True,  # noqa: A002 - the name a user looks for
     record: bool = False,
 ) -> History:
     """Train `model` on (X, y) for `epochs` passes; return a `History`.
@@ -179,10 +179,12 @@ def fit(
     The order of examples is shuffled every epoch by `random.Random(seed)`.
 
     With `compile=True` (the default) and a built-in network and loss, the network is
-    compiled once into a straight-line program (`autograd.compile`) that every example
-    replays: the same numbers (to rounding) and the same errors, several times faster.
-    `compile=False` builds every example's graph with the engine, as a student's own
-    model and loss always are.
+    compiled once into a straight-line program (`autograd.compile`) and each batch is
+    replayed at once over arrays, every layer one matrix product (`autograd.modes.batch`;
+    needs NumPy, else the next path). `compile="scalar"` replays the program once per
+    example; `compile=False` builds every example's graph with the engine, as a
+    student's own model and loss always are. All three give the same numbers (to
+    rounding) and the same errors: whatever the faster paths cannot do, they hand on.
 
     `record=True` keeps the weights each epoch starts from in `history.snapshots`
     (what `nn.TrainingView` replays): every epoch while epochs × parameters ≤ 10⁶
@@ -208,9 +210,14 @@ def fit(
     every = record_stride(epochs, len(params)) if record else 0
     history.record_every = every
 
-    fast = None
-    if compile and _replay.compilable(model, loss):
-        fast = _replay.CompiledLoss(model, loss_fn, X, params, l2)
+    if compile not in (True, False, "scalar"):
+        raise ValueError(f"fit: compile must be True (arrays over the batch), 'scalar' (one example at a "
+                         f"time) or False (the engine's graph), got {compile!r}")
+    fast = whole = None
+    if compile is not False and _replay.compilable(model, loss):
+        if compile is True:
+            whole = _replay.batched(model, loss, X, y, params, l2)
+        fast = _replay.CompiledLoss(model, loss_fn, X, params, l2) if whole is None else None
 
     epoch_iter = range(1, epochs + 1)
     bar = None
@@ -229,7 +236,11 @@ def fit(
             total, right = 0.0, 0
             for start in range(0, n, size):
                 batch = order[start : start + size]
-                done = fast.batch(batch, y, kind, correct) if fast is not None else None
+                done = whole.batch(batch, kind) if whole is not None else None
+                if done is None and whole is not None and fast is None:  # compiled only when needed
+                    fast = _replay.CompiledLoss(model, loss_fn, X, params, l2)
+                if done is None and fast is not None:
+                    done = fast.batch(batch, y, kind, correct)
                 if done is None:  # the engine builds the batch's graph (and raises its errors)
                     done = _engine_batch(model, X, y, batch, loss_fn, kind, params, l2, epoch)
                 E_data, batch_right = done

@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import array
 import base64
-import json
 import math
 import numbers
 import os
@@ -307,9 +306,7 @@ class TrainingView:
         X[point] picked unless its address says otherwise (#step=N&point=i)."""
         data = self._data()
         data["start"] = self._start(step, point)
-        # "<" written as \\u003c: the JSON can never close the <script> element it sits in
-        data = json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-        data = data.replace("<", "\\u003c")
+        data = escape.script_json(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
         plane = ("plane" if self.nin == 2 else "line" if self.nin == 1 else "none")
         return _PAGE.format(title=escape.html(self.title), n=len(self), data=data, network=self._network_svg(),
                             plane=plane, css=_CSS, script=_SCRIPT, last=len(self.X) - 1)
@@ -688,10 +685,26 @@ _SCRIPT = r"""
     }
     return "";
   }
-  var hovered = null;
-  document.getElementById("network").addEventListener("mouseover", function (e) {
+  // Hovering: the unit under the pointer, else the nearest arrow within a few pixels (most
+  // arrows are thinner than a pointer can hit).
+  var hovered = null, net = document.getElementById("network");
+  function nearest(e) {
+    var m = net.getScreenCTM(); if (!m) return null;
+    var at = new DOMPoint(e.clientX, e.clientY).matrixTransform(m.inverse()), best = null, bd = 36 / (m.a * m.a);
+    if (e.target.classList && e.target.classList.contains("u")) return e.target;
+    for (var p = 0; p < edges.length; p++) {
+      var l = edges[p], x1 = l.x1.baseVal.value, y1 = l.y1.baseVal.value, dx = l.x2.baseVal.value - x1,
+          dy = l.y2.baseVal.value - y1, t = Math.max(0, Math.min(1, ((at.x - x1) * dx + (at.y - y1) * dy) / (dx * dx + dy * dy))),
+          ex = x1 + t * dx - at.x, ey = y1 + t * dy - at.y;
+      if (ex * ex + ey * ey < bd) { bd = ex * ex + ey * ey; best = l; }
+    }
+    return best;
+  }
+  net.addEventListener("mousemove", function (e) {
+    var found = nearest(e);
+    if (found === hovered) return;
     if (hovered) hovered.classList.remove("hover");
-    hovered = e.target.classList && (e.target.classList.contains("w") || e.target.classList.contains("u")) ? e.target : null;
+    hovered = found;
     if (hovered) hovered.classList.add("hover");
     document.getElementById("hover").textContent = describe(hovered);
   });

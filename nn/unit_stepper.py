@@ -66,6 +66,8 @@ def unit_frames(steps, **options) -> Frames:
                     rank[edge] = s.index
         if s.layer == L:
             terms = [f"{unit}--E"] if unit in drawn or f"{unit}--E" in drawn else []
+            if f"{unit}--E" in drawn:  # its ∂E/∂z_k is worked out in this step: "?" before it
+                rank[f"{unit}--E"] = s.index
         else:  # the arrows j → k whose w_kj δ_k are the terms of δ_j
             terms = [f"{unit}--{_unit_id(s.layer + 1, k)}" for k, _, _ in s.downstream]
         frames.append(Frame(s.index, s.text(), s.explain(), tuple(current), tuple(terms)))

@@ -4,7 +4,7 @@
 
 Everything the page loads is put into the folder, from pinned parts:
 
-    index.html, playground.js, playground.css   the page (playground/)
+    index.html, playground.js, playground.css   the page (playground/), and layout-worker.js (Graphviz)
     playground.py                               its Python side, run by Pyodide
     wheels/deltagrad-*.whl                      built from this checkout's sources (pip wheel)
     wheels/graphviz-*.whl, wheels/tqdm-*.whl    pip download --require-hashes -r playground/wheels.txt
@@ -32,7 +32,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-PAGE = ["index.html", "playground.js", "playground.css", "playground.py"]
+PAGE = ["index.html", "playground.js", "layout-worker.js", "playground.css", "playground.py"]
 PYODIDE = ["pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm", "python_stdlib.zip"]
 SOURCES = ["pyproject.toml", "README.md", "autograd", "nn"]  # what deltagrad's wheel is built from
 MARKER = ".deltagrad-site"  # a folder is only ever emptied when it holds this file

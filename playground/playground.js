@@ -1,14 +1,15 @@
-// The playground page: deltagrad's Python (playground.py) run by Pyodide, its DOT drawings
-// laid out by Graphviz compiled to WebAssembly (viz.js). Everything is loaded from this
-// folder; the page never asks another host for anything.
+// The playground page: deltagrad's Python (playground.py) run by Pyodide, its drawing laid
+// out ONCE per trace by Graphviz compiled to WebAssembly (viz.js) in a worker, with the CLI's
+// time limit; each step only restyles it. Everything is loaded from this folder; the page
+// never asks another host for anything.
 //
 // The whole state lives in the URL fragment, so a link reproduces it:
 //   #expr=<url-encoded expression>&x1=2&w1=-3...&step=N
-// The first "expr" is the expression and a final "step" the step (the page always writes
-// one); every other pair is a variable's value, so variables called expr or step work too.
+// The first "expr" is the expression and a final "step" the step, counted from 1 as the
+// page's counter (the page always writes one); every other pair is a variable's value, so
+// variables called expr or step work too.
 
 import { loadPyodide } from "./pyodide/pyodide.mjs";
-import * as Viz from "./viz/viz.js";
 
 const PRESETS = [
   { title: "A tanh neuron (the README's trace example)",
@@ -31,7 +32,6 @@ const PRESETS = [
 const $ = (id) => document.getElementById(id);
 const state = { expr: "", values: [], step: 0, trace: null, memory: new Map() };
 let glue = null;  // the Python module playground.py
-let viz = null;
 
 // ---------------------------------------------------------------------------
 // The URL fragment
@@ -50,7 +50,7 @@ function readFragment() {
   const expr = pairs.splice(at, 1)[0][1];
   let step = 0;
   const last = pairs[pairs.length - 1];
-  if (last && last[0] === "step" && /^\d+$/.test(last[1])) step = Number(pairs.pop()[1]);
+  if (last && last[0] === "step" && /^\d+$/.test(last[1])) step = Math.max(0, Number(pairs.pop()[1]) - 1);
   return { expr, values: pairs, step };
 }
 
@@ -62,13 +62,94 @@ function fragment() {
   const enc = (s) => encodeURIComponent(s).replace(/%2C/g, ",").replace(/%3A/g, ":");
   const parts = ["expr=" + enc(state.expr)];
   for (const [name, value] of state.values) parts.push(enc(name) + "=" + enc(value));
-  parts.push("step=" + state.step);
+  parts.push("step=" + (state.step + 1));
   return "#" + parts.join("&");
 }
 
 function writeFragment() {
   history.replaceState(null, "", fragment());
   $("link").value = location.href;
+}
+
+// ---------------------------------------------------------------------------
+// The drawing: laid out once per trace in a worker, stopped after the CLI's time limit
+// ---------------------------------------------------------------------------
+const layout = { worker: null, ready: null, version: "", pending: new Map(), next: 1, generation: 0 };
+
+function startLayoutWorker() {
+  layout.worker = new Worker(new URL("layout-worker.js", import.meta.url), { type: "module" });
+  layout.ready = new Promise((resolve, reject) => {
+    layout.worker.onmessage = (event) => {
+      const m = event.data;
+      if ("ready" in m) { if (m.ready) { layout.version = m.version; resolve(); } else reject(new Error(m.error)); return; }
+      const done = layout.pending.get(m.id);
+      if (done) { layout.pending.delete(m.id); done(m); }
+    };
+  });
+  return layout.ready;
+}
+
+function layOut(dot, seconds) {
+  const id = layout.next++;
+  document.body.dataset.layouts = String(id);  // how many layouts the page has asked for (tests)
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {  // too long: end the worker (and the layout), start a fresh one
+      layout.pending.delete(id);
+      layout.worker.terminate();
+      startLayoutWorker();
+      resolve({ timeout: true });
+    }, seconds * 1000);
+    layout.pending.set(id, (m) => { clearTimeout(timer); resolve(m); });
+    layout.worker.postMessage({ id, dot });
+  });
+}
+
+async function drawTrace() {
+  const generation = ++layout.generation;  // a newer trace makes this drawing moot
+  state.drawing = null;
+  $("graph").replaceChildren();
+  $("graph").dataset.state = "laying-out";
+  const { dot, timeout } = JSON.parse(glue.drawing_json());
+  const seconds = window.PLAYGROUND_LAYOUT_TIMEOUT || timeout;  // the CLI's limit (a test may lower it)
+  await layout.ready;
+  const result = await layOut(dot, seconds);
+  if (generation !== layout.generation) return;
+  if (result.timeout || result.error) {
+    $("graph-note").hidden = false;
+    $("graph-note").textContent = result.timeout ? glue.timeout_message(seconds)
+      : "This graph could not be drawn: " + result.error;
+    $("graph").dataset.state = "failed";
+    return;
+  }
+  const d = JSON.parse(glue.frames_json(result.svg));
+  const style = document.createElement("style");
+  style.textContent = d.css;
+  $("graph").innerHTML = d.svg;  // Graphviz's SVG of deltagrad's DOT: labels escaped by draw()
+  const svg = $("graph").querySelector("svg");
+  if (svg) svg.setAttribute("role", "img");
+  $("graph").prepend(style);
+  const byId = (id) => $("graph").querySelector(`[id="${CSS.escape(id)}"]`);
+  const texts = [...$("graph").querySelectorAll("text.dg-delta")];
+  for (const t of texts) t.dataset.v = t.textContent;
+  state.drawing = { ...d, byId, texts };
+  restyle();
+  $("graph").dataset.state = "drawn";
+}
+
+// Step i on the drawing: nodes not reached yet grey with δ "?", the current one and the edges
+// of its terms red. Classes and texts only: nothing is laid out again.
+function restyle() {
+  const d = state.drawing;
+  if (!d) return;
+  const i = state.step;
+  for (const [id, r] of Object.entries(d.rank)) d.byId(id)?.classList.toggle("dg-pending", r > i);
+  for (const t of d.texts) {
+    const owner = t.closest("g.node, g.edge");
+    t.textContent = owner && owner.classList.contains("dg-pending") ? t.dataset.v.replace(/\S+$/, "?") : t.dataset.v;
+  }
+  for (const el of $("graph").querySelectorAll(".dg-current, .dg-term")) el.classList.remove("dg-current", "dg-term");
+  for (const id of d.frames[i].current) d.byId(id)?.classList.add("dg-current");
+  for (const id of d.frames[i].terms) d.byId(id)?.classList.add("dg-term");
 }
 
 // ---------------------------------------------------------------------------
@@ -143,6 +224,8 @@ function runTrace({ verbatim = false } = {}) {
     showError(result.error);
     $("report").textContent = "";
     $("graph").replaceChildren();
+    layout.generation++;
+    state.drawing = null;
     state.step = 0;
     writeFragment();
     return;
@@ -151,6 +234,12 @@ function runTrace({ verbatim = false } = {}) {
   $("report").textContent = result.report;
   claimInputs(result);
   stepList(result);
+  $("graph-note").hidden = result.drawable;
+  $("graph-note").textContent = result.drawable ? "" : result.draw_error;
+  state.drawing = null;
+  if (result.drawable) drawTrace().catch((err) => { $("graph-note").hidden = false;
+    $("graph-note").textContent = "This graph could not be drawn: " + oneLine(err); });
+  else { layout.generation++; $("graph").replaceChildren(); $("graph").dataset.state = "none"; }
   goto(Math.min(state.step, result.steps.length - 1));
 }
 
@@ -185,26 +274,12 @@ function goto(i) {
   const n = t.steps.length;
   state.step = Math.max(0, Math.min(i, n - 1));
   const s = t.steps[state.step];
-  $("step-label").textContent = `step ${state.step} of ${n - 1}`;
+  $("step-label").textContent = `step ${state.step + 1} of ${n}`;
   $("step-text").textContent = s.explain;
   $("first").disabled = $("prev").disabled = state.step === 0;
   $("last").disabled = $("next").disabled = state.step === n - 1;
   [...$("step-list").children].forEach((li, k) => li.classList.toggle("current", k === state.step));
-  $("graph-note").hidden = t.drawable;
-  $("graph-note").textContent = t.drawable ? "" : t.draw_error;
-  if (t.drawable) {
-    try {
-      const svg = viz.renderSVGElement(glue.dot(state.step));
-      svg.setAttribute("role", "img");
-      $("graph").replaceChildren(svg);
-    } catch (err) {
-      $("graph").replaceChildren();
-      $("graph-note").hidden = false;
-      $("graph-note").textContent = "This step could not be drawn: " + oneLine(err);
-    }
-  } else {
-    $("graph").replaceChildren();
-  }
+  restyle();
   writeFragment();
 }
 
@@ -289,6 +364,13 @@ function wire() {
   }));
   $("check-form").addEventListener("submit", safely(check));
   $("train-stop").addEventListener("click", () => { training.stop = true; });
+  // a box for each variable as soon as the expression names it (values typed are remembered)
+  $("expr").addEventListener("input", safely(() => {
+    if (!glue) return;
+    typedValues();
+    const parsed = JSON.parse(glue.variables_json($("expr").value));
+    if (parsed.variables) variableInputs(parsed.variables);
+  }));
   $("first").addEventListener("click", safely(() => goto(0)));
   $("prev").addEventListener("click", safely(() => goto(state.step - 1)));
   $("next").addEventListener("click", safely(() => goto(state.step + 1)));
@@ -333,13 +415,12 @@ async function main() {
     if (name === "viz") $("status").textContent = "Graphviz is ready; starting Python (about 10 MB)…";
     return x;
   });
-  const [pyodide, vizInstance, manifest, glueSource] = await Promise.all([
+  const [pyodide, , manifest, glueSource] = await Promise.all([
     timed("pyodide", loadPyodide({ indexURL: base + "pyodide/" })),
-    timed("viz", Viz.instance()),
+    timed("viz", startLayoutWorker()),
     fetch("wheels.json").then((r) => r.json()),
     fetch("playground.py").then((r) => r.text()),
   ]);
-  viz = vizInstance;
   $("status").textContent = "Python is running; installing deltagrad…";
   // deltagrad's own wheel and the pure-Python wheels it needs, from this folder only
   await pyodide.loadPackage(manifest.wheels.map((w) => base + "wheels/" + w), { messageCallback: () => {} });
@@ -347,11 +428,12 @@ async function main() {
   times.wheels = performance.now() / 1000;
   glue = pyodide.pyimport("playground");
   times.import = performance.now() / 1000;
+  $("functions").textContent = JSON.parse(glue.functions_json()).join(", ");
   const seconds = performance.now() / 1000;
   const megabytes = downloaded() / 1e6;
   window.playgroundLoad = { seconds, times, bytes: downloaded(), pyodide: manifest.pyodide, viz: manifest.viz };
   $("status").textContent = `deltagrad running on Python ${manifest.python} (Pyodide ${manifest.pyodide}) ` +
-    `and Graphviz ${viz.graphvizVersion} (viz.js ${manifest.viz}): ready in ${seconds.toFixed(1)} s, ` +
+    `and Graphviz ${layout.version} (viz.js ${manifest.viz}): ready in ${seconds.toFixed(1)} s, ` +
     `${megabytes.toFixed(1)} MB downloaded.`;
   $("trace").disabled = false;
   if (location.hash === "#train") train().catch((err) => showError("deltagrad: error: " + oneLine(err)));

@@ -1,11 +1,16 @@
 """The Python side of the playground page: deltagrad's own code, run by Pyodide.
 
-The page (playground.js) calls four functions:
+The page (playground.js) calls these functions:
 
     variables_json(expr)                   the expression's variables, or the CLI's error
     trace_json(expr, assignments)          `deltagrad trace` itself: its report or its one-line
                                            error, and every backward Step (JSON)
-    dot(i)                                 the op graph at step i, as DOT source
+    drawing_json(), frames_json(svg)       the whole pass drawn once (DOT, laid out in the page's
+                                           worker with the CLI's time limit), and per step what
+                                           to restyle in it: no step lays the graph out again
+    timeout_message(seconds)               the CLI's words when that layout takes too long
+    functions_json()                       the functions an expression may call (the help)
+    dot(i)                                 the op graph at step i, as DOT source (one picture)
     check_json(expr, assignments, claims)  `hand_check` of derivatives typed by a student
     train_start(), train_more(point)       the "train" preset: `nn.fit` a chunk of epochs at
                                            a time, each time the `nn.TrainingView` page
@@ -24,8 +29,11 @@ import io
 import json
 import math
 
-from autograd import draw, hand_check
-from autograd.teaching.expr import ExprError, function, parse, parse_assignments, trace
+from autograd import Stepper, draw, hand_check
+from autograd.teaching.judge import read_number
+from autograd.drawing.draw import LAYOUT_TIMEOUT, layout_timeout_message
+from autograd.teaching.expr import ExprError, calls, function, parse, parse_assignments, trace
+from autograd.teaching.steps import RESTYLE_CSS, clean_svg, tag_deltas
 from nn import cli
 
 MAX_DRAWN = 500  # nodes: draw()'s own limit; beyond it the page shows the report without a picture
@@ -95,6 +103,36 @@ def trace_json(expr: str, assignments_json: str) -> str:
     })
 
 
+def functions_json() -> str:
+    """Every function an expression may call, from the derivative table (the page's help)."""
+    return json.dumps(calls())
+
+
+def drawing_json() -> str:
+    """The last trace's whole backward pass as ONE drawing to lay out (every node's δ in it):
+    {"dot": DOT source, "timeout": seconds the layout may take (the CLI's limit)}. The page lays
+    it out once, in a worker, then `frames_json` says what each step restyles in it."""
+    stepper = Stepper(_current["root"])
+    if [s.name for s in stepper.steps] != [s.name for s in _current["steps"]]:
+        raise RuntimeError("the drawing's steps are not the trace's")  # one backward pass for both
+    drawing, rank, frames = stepper.frame_parts(max_nodes=MAX_DRAWN)
+    _current["drawing"] = (drawing.source, drawing.layout, rank, frames)
+    return json.dumps({"dot": drawing.source, "timeout": LAYOUT_TIMEOUT})
+
+
+def frames_json(svg: str) -> str:
+    """The laid-out drawing, its δ texts marked, and per step the ids to restyle:
+    {"svg", "css", "rank": {id: step where it is finished}, "frames": [{"current", "terms"}]}."""
+    _, layout, rank, frames = _current["drawing"]
+    return json.dumps({"svg": tag_deltas(clean_svg(svg), layout.deltas), "css": RESTYLE_CSS, "rank": rank,
+                       "frames": [{"current": list(f.current), "terms": list(f.terms)} for f in frames]})
+
+
+def timeout_message(seconds: float = LAYOUT_TIMEOUT) -> str:
+    """What the CLI says when Graphviz takes longer than its limit on this drawing."""
+    return layout_timeout_message(_current["drawing"][0], float(seconds))
+
+
 def dot(index: int) -> str:
     """DOT source of the op graph at backward step `index` of the last trace: the nodes
     finished so far show their δ, the current one is highlighted, the rest are grey."""
@@ -138,10 +176,9 @@ def check_json(expr: str, assignments_json: str, claims_json: str) -> str:
 
 def _claim(root: str, name: str, text: str, variables):
     """A typed derivative: a float, or a function of the point (the expression language)."""
-    try:
-        return float(text)
-    except ValueError:
-        pass
+    reading = read_number(text)  # the judge's reader: 0,25, −1/4, 2.5×10^-1, ≈0.25 as everywhere else
+    if reading.status == "ok":
+        return reading.value
     try:
         g = function(text)
     except ExprError as err:

@@ -1,11 +1,12 @@
-"""The docs' picture of the playground: docs/images/playground.png.
+"""The docs' pictures of the site: docs/images/playground.png and docs/images/course.png.
 
     make site && python playground/screenshot.py
 
-Serves site/ on 127.0.0.1 (the same server as `python -m http.server`), opens the
-the trace example of docs/teaching.md three steps into the backward pass in headless Chromium
-(/usr/bin/chromium: a browser is never downloaded), types one wrong derivative into
-the hand-check form and saves what the page shows.
+Serves site/ on 127.0.0.1 (the same server as `python -m http.server`) and, in headless
+Chromium (/usr/bin/chromium: a browser is never downloaded), opens the trace example of
+docs/teaching.md at step 4 of the backward pass, types one wrong derivative into the
+hand-check form and saves what the page shows; then opens notebook 02's course page at its
+exercise, answers it wrong, and saves the exercise with the check's verdict.
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 from autograd.files import write_atomic  # noqa: E402
 from browser import launch  # noqa: E402
 
-LINK = "#expr=tanh%28w1*x1%20%2B%20w2*x2%20%2B%20b%29&x1=2&x2=0&w1=-3&w2=1&b=6.88&step=3"
+LINK = "#expr=tanh%28w1*x1%20%2B%20w2*x2%20%2B%20b%29&x1=2&x2=0&w1=-3&w2=1&b=6.88&step=4"
+COURSE_PAGE = "course/02_step_through_backprop.html"
 
 
 class _Quiet(http.server.SimpleHTTPRequestHandler):
@@ -55,13 +57,33 @@ def main(site: Path = ROOT / "site", out: Path = ROOT / "docs" / "images" / "pla
                               "l.value = l.value.replace(':' + port + '/', ':8000/') }", server.server_port)
                 png = page.screenshot(full_page=True, clip={"x": 0, "y": 0, "width": 1100,
                                             "height": bottom["y"] + bottom["height"] + 12})
+                course = course_shot(browser, f"http://127.0.0.1:{server.server_port}/{COURSE_PAGE}")
             finally:
                 browser.close()
     finally:
         server.shutdown()
     write_atomic(out, png, who="playground screenshot")
     print(f"wrote {out.relative_to(ROOT)} ({len(png) // 1024} KB)")
+    course_out = out.parent / "course.png"
+    write_atomic(course_out, course, who="course screenshot")
+    print(f"wrote {course_out.relative_to(ROOT)} ({len(course) // 1024} KB)")
     return 0
+
+
+def course_shot(browser, url: str) -> bytes:
+    """Notebook 02's page from its exercise's heading to the verdict of a wrong answer."""
+    page = browser.new_page(viewport={"width": 1000, "height": 900})
+    page.goto(url)
+    page.wait_for_selector("[data-exercise][data-ready='1']", timeout=120_000)
+    page.fill("[data-answer]", "delta_2 = -0.28  # the output δ's of t = (1, 0), not of t = (0, 1)")
+    page.click("[data-check]")
+    page.wait_for_function("document.querySelector('[data-verdict]').textContent.length > 0", timeout=60_000)
+    heading = page.locator("h2", has_text="Exercise").first
+    heading.scroll_into_view_if_needed()
+    top = heading.bounding_box()["y"] + page.evaluate("window.scrollY") - 8
+    box = page.locator("[data-exercise]").bounding_box()
+    bottom = box["y"] + page.evaluate("window.scrollY") + box["height"] + 12
+    return page.screenshot(full_page=True, clip={"x": 0, "y": top, "width": 1000, "height": bottom - top})
 
 
 if __name__ == "__main__":

@@ -103,6 +103,18 @@ def test_a_broken_answer_is_a_finding_not_a_crash(answer, start, no_plotting):
     assert result["verdict"].startswith(start) and not result["ok"], result
 
 
+def solution_figures(nb: dict) -> list[str]:
+    """The solution's number as a page could print it (to 6 figures, and in full), when it
+    has 3 figures or more (0.2 is in any page); none for a formula."""
+    ex = course.split_exercise(nb)
+    namespace: dict = {}
+    exec(ex["setup"] + "\n" + solution_code(nb), namespace)  # noqa: S102 - the notebook's own cells
+    value = namespace[ex["answer"].split("=")[0].strip()]
+    if isinstance(value, float) and len(re.sub(r"\D|^0+", "", f"{abs(value):.6g}")) >= 3:
+        return [f"{value:.6g}", repr(value)]
+    return []
+
+
 def test_the_page_keeps_the_solution_out_of_its_source(tmp_path):
     """Nothing of the solution (its code, its number to 6 figures) is in a page before the
     student asks; the encoded bundle holds it."""
@@ -256,6 +268,9 @@ def test_course_page_typesets_and_checks_the_exercise(path, browser_context, ser
     assert page.get_attribute("body", "data-math-errors") == "0", page.eval_on_selector_all(
         ".math-error", "es => es.map(e => e.textContent + ' — ' + e.title)")
     assert page.locator("[data-exercise]").count() == 1
+    source = page.content()  # the page as served and rendered, outputs included
+    for text in solution_figures(nb):
+        assert text not in source, text
     # the solution is not in the page until asked for
     assert page.locator("[data-solution]").inner_text() == "" and page.locator("[data-solution]").is_hidden()
     page.wait_for_selector("[data-exercise][data-ready='1']", timeout=120_000)
@@ -286,3 +301,20 @@ def test_an_endless_loop_is_stopped_and_the_page_recovers(browser_context, serve
 def test_nothing_left_the_local_server(browser_context):
     assert browser_context.left == [], browser_context.left
     assert browser_context.problems == [], browser_context.problems
+
+
+def test_trace_help_lists_every_function_of_the_table(capsys):
+    """`deltagrad trace --help` lists the derivative table's functions, from the table."""
+    from autograd.teaching.expr import FUNCTIONS, calls
+    from nn.cli import main
+
+    try:
+        code = main(["trace", "--help"])
+    except SystemExit as done:  # argparse's way out of --help
+        code = done.code
+    assert code == 0
+    out = capsys.readouterr().out
+    assert len(calls()) == len(FUNCTIONS) > 30
+    for call in calls():
+        assert call in out, call
+    assert "leaky_relu(x, slope)" in out and "atan2(y, x)" in out

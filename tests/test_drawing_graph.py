@@ -260,9 +260,40 @@ def test_max_nodes_refuses_before_any_layout(monkeypatch):
         x = x * 1.0001
     # Any attempt to lay out would fail loudly: the error must come first.
     monkeypatch.setattr(drawmod, "pipe", lambda *a, **k: pytest.fail("layout attempted"))
-    with pytest.raises(ValueError, match=r"601 nodes.*max_nodes=500.*nn\.draw"):
+    with pytest.raises(ValueError, match=r"draws 601 boxes, more than max_nodes=500.*nn\.draw"):
         draw(x)
     assert len(parse(draw(x, max_nodes=601).source)[0]) == 601 + 600
+
+
+def test_max_nodes_counts_the_boxes_drawn_after_collapsing(monkeypatch):
+    """A collapsed group is one box: 601 Values in 3 groups draw 3 boxes; the limit is on those."""
+    x = Value(0.1, "x")
+    chain = [x]
+    for _ in range(600):
+        chain.append(chain[-1] * 1.0001)
+    monkeypatch.setattr(drawmod, "pipe", lambda *a, **k: pytest.fail("layout attempted"))
+    thirds = {"first": chain[:200], "second": chain[200:400], "third": chain[400:]}
+    drawn = draw(chain[-1], collapse=thirds)
+    assert len(re.findall(r'^\s*g\d+ \[', drawn.source, re.M)) == 3  # three boxes, under the limit of 500
+    assert not re.search(r'^\s*n\d+ \[', drawn.source, re.M)  # and no single node
+    with pytest.raises(ValueError, match=r"draws 3 boxes \(601 nodes, 3 of them groups\), more than max_nodes=2"):
+        draw(chain[-1], collapse=thirds, max_nodes=2)
+    half = {"half": chain[:300]}  # 1 box + 301 single nodes
+    with pytest.raises(ValueError, match=r"draws 302 boxes"):
+        draw(chain[-1], collapse=half, max_nodes=301)
+
+
+def test_op_graph_of_a_2_32_32_1_network_is_drawn_collapsed(monkeypatch):
+    """nn.op_graph collapses each neuron into a box: 2-32-32-1 has 1,300+ Values but few boxes."""
+    import nn
+
+    monkeypatch.setattr(drawmod, "pipe", lambda *a, **k: pytest.fail("layout attempted"))
+    model = nn.MLP(2, [32, 32, 1], seed=0)
+    drawing = nn.op_graph(model, [0.5, -1.0], [0.2], loss="half_sse")
+    boxes = len(re.findall(r'^\s*g\d+ \[', drawing.source, re.M))
+    assert boxes == 32 + 32 + 1 + 1  # a box per neuron and one for the loss
+    with pytest.raises(ValueError, match=r"draws \d+ boxes \(\d{4} nodes"):
+        nn.op_graph(model, [0.5, -1.0], [0.2], loss="half_sse", max_nodes=boxes)
 
 
 # ---------------------------------------------------------------------------
@@ -575,3 +606,13 @@ def test_the_webassembly_fallback_is_stopped_too(no_dot, tmp_path, monkeypatch):
         render(draw(o, timeout=0.5), tmp_path / "a.svg")
     with pytest.raises(ProcessLookupError):
         os.kill(int((tmp_path / "child.pid").read_text()), 0)
+
+
+def test_every_legend_swatch_is_drawn():
+    """A legend row's swatch shows the style it names: a fill, a border of its own or a sign
+    (the table draws no cell borders: a bare cell would be blank)."""
+    from autograd.drawing.draw import LEGEND_CELL, LEGEND_MARK, LEGEND_TEXT
+
+    assert set(LEGEND_CELL) == set(LEGEND_TEXT)
+    for role, cell in LEGEND_CELL.items():
+        assert "BGCOLOR" in cell or re.search(r'BORDER="[1-9]"', cell) or LEGEND_MARK.get(role, "").strip(), role

@@ -17,7 +17,7 @@ from hypothesis import given, strategies as st
 
 import nn
 from autograd.teaching.expr import FUNCTIONS, ExprError, parse, parse_assignments, trace
-from autograd.teaching.grade import Gradebook, read_answers
+from autograd.teaching.grade import Gradebook, grade, read_answers
 
 try:  # the one number reader of every check (the judge's); before it, grading's own
     from autograd.teaching.judge import read_number as read_answer
@@ -222,17 +222,27 @@ CSV_TEXT = st.one_of(
     st.text(max_size=120))
 
 
+# Files as spreadsheets save them: UTF-8 (with or without a byte-order mark), UTF-16,
+# cp1252, or any bytes at all.
+CSV_FILES = st.one_of(
+    CSV_TEXT.map(lambda t: t.encode("utf-8", "surrogatepass")),
+    CSV_TEXT.map(lambda t: "\ufeff".encode() + t.encode("utf-8", "surrogatepass")),
+    CSV_TEXT.map(lambda t: t.encode("utf-16", "surrogatepass")),
+    CSV_TEXT.map(lambda t: t.encode("cp1252", "replace")),
+    st.binary(max_size=200))
+
+
 @fuzz_settings()
-@given(CSV_TEXT)
-def test_csv_reader(text):
+@given(CSV_FILES)
+def test_csv_reader(data):
     path = scratch("answers.csv")
-    with open(path, "w", encoding="utf-8", newline="") as f:
-        f.write(text)
-    with timed("CSV reader (grade.read_answers)", text):
+    with open(path, "wb") as f:
+        f.write(data)
+    with timed("CSV reader (grade.read_answers)", data):
         try:
             answers = read_answers(path)
-        except ValueError as err:  # documented: an empty file or a header without a derivative column
-            assert path in str(err)
+        except ValueError as err:  # documented: the file (and line) named, and what is wrong
+            assert path in str(err), err
             return
     assert all(isinstance(s, str) and isinstance(row, dict) for s, row in answers.items())
     assert all(isinstance(k, str) and isinstance(v, str) for row in answers.values() for k, v in row.items())
@@ -250,7 +260,6 @@ def test_csv_written_then_read_gives_the_answers_back(answers_w):
     answers = {s: {"w": a} for s, a in answers_w.items()}
     path = scratch("marks.csv")
     with timed("CSV round trip (Gradebook.to_csv, read_answers)", answers_w):
-        from autograd import grade
         book: Gradebook = grade(E, answers, {"w": 0.5})
         book.to_csv(path)
         back = read_answers(path)

@@ -6,6 +6,7 @@ example, give the same numbers without NumPy, and compute a layer as a matrix pr
 from __future__ import annotations
 
 import math
+import sys
 import random
 
 import numpy as np
@@ -83,7 +84,7 @@ def test_without_numpy_the_batch_is_the_scalar_program_example_by_example(monkey
     compiled = autograd.compile(z, [x, w, b])
     columns = [[0.1, -0.5, 2.0, 0.0], -1.2, [0.4, 0.4, -0.3, 1.0]]
     with_numpy = compiled.batch(columns)
-    monkeypatch.setattr(batch_mode, "numpy_or_none", lambda: None)
+    monkeypatch.setitem(sys.modules, "numpy", None)  # as if NumPy were not installed: import numpy fails
     without = compiled.batch(columns)
     assert close(with_numpy[0], without[0])
     assert all(close(a, b) for a, b in zip(with_numpy[1], without[1]))
@@ -96,7 +97,7 @@ def test_without_numpy_the_batch_is_the_scalar_program_example_by_example(monkey
 @pytest.mark.parametrize("numpy_present", [True, False])
 def test_a_domain_error_names_the_node_and_the_example(monkeypatch, numpy_present):
     if not numpy_present:
-        monkeypatch.setattr(batch_mode, "numpy_or_none", lambda: None)
+        monkeypatch.setitem(sys.modules, "numpy", None)  # as if NumPy were not installed: import numpy fails
     x = Value(2.0, "x")
     y = (x - 1.0).log()
     y.label = "y"
@@ -113,6 +114,8 @@ def test_relu_takes_each_examples_branch():
     compiled = autograd.compile((x * 3.0).relu(), [x])
     outs, (grads,) = compiled.batch([[-1.0, 0.0, 2.0]], per_example=True)
     assert list(outs) == [0.0, 0.0, 6.0] and list(grads) == [0.0, 0.0, 3.0]
+    batched = autograd.compile((x * 3.0).relu(), [x], batch=True)  # the same, asked for directly
+    assert batched([[-1.0, 0.0, 2.0]]) == (6.0, [3.0])
 
 
 def mlp_graph(sizes, activation="tanh", seed=0):
@@ -129,9 +132,10 @@ def test_a_layer_is_one_matrix_product_forward_and_its_transposes_backward():
     compiled, params, xs = mlp_graph([2, 4, 3, 1])
     shared = [True] * len(params) + [False] * len(xs)
     source = compiled.batch.source(shared)
-    # the layers of 4 and 3 units are matrices; the one output unit stays a node
-    assert "A1 = W1 @ X1 + b1" in source and "A2 = W2 @ X2 + b2" in source and "A3 =" not in source
-    assert "DX2 = W2.T @ D2" in source and "DW2 = D2 @ X2.T" in source
+    # every layer a matrix (the output unit a 1 × 3 one), each reading the last one's activations
+    assert "A1 = W1 @ X1 + b1" in source and "A2 = W2 @ X2 + b2" in source and "A3 = W3 @ X3 + b3" in source
+    assert "X2 = Z1" in source and "Z1, (H1,) = r0(np, A1)" in source
+    assert "DX2 = W2.T @ D2" in source and "DW2 = D2 @ X2.T" in source and "D1 = DX2 * H1" in source
     rng = np.random.default_rng(1)
     X = rng.standard_normal((2, 9))
     columns = [p.data for p in params] + [X[0], X[1]]
@@ -161,3 +165,38 @@ def test_bad_columns_are_refused_with_what_to_do():
         compiled.batch([[1.0]])
     with pytest.raises(ValueError, match="example 1"):
         compiled.batch([[1.0, float("nan")], 2.0])
+
+
+def test_the_engine_and_fit_run_where_numpy_cannot_be_imported():
+    import subprocess
+
+    code = ("import sys; sys.modules['numpy'] = None\n"
+            "import autograd, nn\n"
+            "X, y = nn.data.xor()\n"
+            "m = nn.MLP(2, [3, 1], seed=0)\n"
+            "h = nn.fit(m, X, y, 'mse', nn.SGD(m.parameters(), lr=0.1), epochs=3, progress=False)\n"
+            "x = autograd.Value(0.5)\n"
+            "out, g = autograd.compile(x.tanh(), [x]).batch([[0.1, 0.2]])\n"
+            "print(len(h.loss), round(out, 12))\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["3", str(round(math.tanh(0.1) + math.tanh(0.2), 12))]
+
+
+def test_an_op_defined_by_an_instructor_runs_its_scalar_rule_per_example():
+    from autograd import defining
+
+    defining.define("GELUish", lambda a: a * a * a, lambda a: 3.0 * a * a)
+    defining.define("geluish", lambda a: 2.0 * a, lambda a: 2.0)
+    try:
+        x = Value(0.5, "x")
+        compiled = autograd.compile(x.GELUish().geluish() * x, [x])
+        assert rules.RULES["GELUish"].array is None  # no array form: the scalar rule, example by example
+        columns = [[0.5, -1.5, 2.0]]
+        outs, (grads,) = compiled.batch(columns, per_example=True)
+        for n, v in enumerate(columns[0]):
+            out, (g,) = compiled([v])
+            assert close(outs[n], out) and close(grads[n], g)
+    finally:
+        defining.undefine("GELUish")
+        defining.undefine("geluish")

@@ -166,7 +166,7 @@ def test_save_refuses_an_inconsistent_model_and_keeps_the_old_file(tmp_path, bre
 
 @pytest.mark.parametrize("data, shown", [
     ("0.5", "'0.5'"), (True, "True"), (None, "None"), ([0.5], "a list of 1 items"),
-    (10**400, "an integer of about 401 digits"), (10**40, "an integer of about 41 digits"),
+    (10**400, "an integer of about 401 digits"), (10**309, "an integer of about 310 digits"),
     (float("inf"), "inf"), (object(), "<object object at"),
 ])
 def test_save_refuses_a_parameter_load_would_refuse_and_keeps_the_old_file(tmp_path, data, shown):
@@ -239,3 +239,25 @@ def test_a_real_model_of_many_parameters_still_loads_within_a_bounded_peak(tmp_p
         tracemalloc.stop()
     assert [p.data for p in back.parameters()] == [p.data for p in model.parameters()]
     assert peak < 2000 * len(model.parameters()), peak  # the file, the parse and the Values: ~1 kB a parameter
+
+
+@pytest.mark.parametrize("encoding, byte, line", [("utf-16", "0xff", 1), ("cp1252", "0xe9", 3)])
+def test_a_file_in_another_encoding_is_named_with_its_line(tmp_path, encoding, byte, line):
+    lines = json.dumps(_doc(), indent=1).split("\n")
+    lines.insert(2, ' "é": 1,')  # an editor's cp1252 é on line 3
+    path = tmp_path / "m.json"
+    path.write_bytes("\n".join(lines).encode(encoding))
+    _refused(path, rf"is not UTF-8 text \(byte {byte} at line {line}\)")
+
+
+def test_save_writes_any_real_number_as_its_float(tmp_path):
+    numpy = pytest.importorskip("numpy", reason="NumPy is optional; its float32 is the case tried here")
+
+    model = nn.MLP(2, [3, 1], seed=1)
+    model.layers[0].neurons[0].w[0].data = numpy.float32(0.25)
+    model.layers[0].neurons[0].w[1].data = 10**40  # a float in range, written as 1e+40
+    model.layers[0].neurons[1].b.data = 3
+    model.save(tmp_path / "m.json")
+    back = nn.load(tmp_path / "m.json")
+    assert back.layers[0].neurons[0].w[0].data == 0.25 and back.layers[0].neurons[0].w[1].data == 1e40
+    assert back.layers[0].neurons[1].b.data == 3.0

@@ -153,3 +153,51 @@ def test_the_page_is_the_same_in_every_process(tmp_path):
                        cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
         digests.add(hashlib.sha256(path.read_bytes()).hexdigest())
     assert len(digests) == 1
+
+
+@needs_dot
+@pytest.mark.parametrize("seed, output", [(0, "identity"), (1, "tanh"), (2, "sigmoid"), (3, "identity"), (4, "tanh")])
+def test_the_quiz_page_shows_no_answer_before_it_is_found(tmp_path, seed, output):
+    """The unit-by-unit quiz asks each δ_j: until the student has it, the drawing shows no
+    number of that step — neither δ_j nor ∂E/∂z_k on the output's arrow into E."""
+    from browser import sync_playwright_or_skip, launch
+
+    sync_playwright = sync_playwright_or_skip()
+    model = nn.MLP(2, [2, 1], activation="tanh", output=output, seed=seed)
+    steps = nn.backprop_steps(model, [0.5, -0.5], [0.2])
+    path = os.path.abspath(steps.to_html(tmp_path / "quiz.html", quiz=True))
+    trace = model.trace([0.5, -0.5])
+    E = half_sse(trace[-1].z, [0.2])
+    model.zero_grad()
+    E.backward()
+    output_dE_dz, output_delta = trace[-1].z[0].grad, trace[-1].a[0].grad
+    with sync_playwright() as p:
+        browser = launch(p)
+        try:
+            page = browser.new_page()
+            page.goto("file://" + path)
+            shown = html.unescape(page.inner_text("#graph")).replace("−", "-")
+            for value in (output_delta, output_dE_dz):
+                assert fmt(value) not in shown, (fmt(value), shown)
+            assert "∂E/∂" in shown and "= ?" in shown
+        finally:
+            browser.close()
+
+
+def test_the_collapsed_stepper_lists_units_in_order():
+    """Neuron boxes are stepped as the unit-by-unit stepper steps units: the loss, the output,
+    then each layer from the output back, its neurons 1, 2, ..., n; then the inputs."""
+    model = nn.MLP(2, [8, 8, 1], seed=0)
+    s = nn.op_stepper(model, X, T, loss="half_sse")
+    names = [step.name for step in s.steps]
+    assert names == (["loss E", "neuron a[3]_1"] + [f"neuron z[2]_{j}" for j in range(1, 9)]
+                     + [f"neuron z[1]_{j}" for j in range(1, 9)] + ["x1", "x2"])
+    units = [f"neuron z[{st.layer}]_{st.unit}" for st in nn.backprop_steps(model, X, T).steps[1:]]
+    assert names[2:18] == units  # the same order as the unit-by-unit page
+    # still the backward pass: each box comes after every box that reads its δ
+    done = set()
+    for step in s.steps:
+        for member in getattr(step, "members", (step,)):
+            assert all(t.consumer in done or t.consumer in {m.node for m in getattr(step, "members", (step,))}
+                       for t in member.terms)
+        done |= {m.node for m in getattr(step, "members", (step,))}

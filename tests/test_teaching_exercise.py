@@ -41,7 +41,8 @@ def test_an_answer_rounded_to_the_digits_asked_is_right(size, sign, digits):
 @given(magnitudes, signs, st.integers(2, 6), st.floats(2.6, 1e3), signs)
 def test_an_answer_off_in_the_digits_asked_is_wrong_and_the_solution_is_not_shown(size, sign, digits, factor, away):
     expected = sign * size
-    unit = 10.0 ** (math.floor(math.log10(size)) - digits + 1)
+    rounded = float(f"{size:.{digits - 1}e}")  # (0.996 to 2 figures is 1.0: its last digit is worth 0.1)
+    unit = 10.0 ** (math.floor(math.log10(rounded)) - digits + 1)
     answer = expected + away * factor * unit  # more than two units of the last digit asked for
     verdict = check_answer(answer, expected, what="δ", digits=digits)
     assert verdict.status == WRONG and not verdict

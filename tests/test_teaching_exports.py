@@ -13,6 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import autograd
+import autograd.names
 from autograd.teaching.exports import FORMATS, QTI_NS, Question, interval, read_quiz, write_quiz
 from autograd.teaching.judge import Tolerance
 
@@ -45,6 +46,17 @@ def test_interval_accepts_what_the_judge_accepts(engine, k):
     else:  # the rounding rule: one unit in the k-th figure (the judge adds atol and float slack)
         for outside in (centre + 1.01 * half + 2 * tol.atol, centre - 1.01 * half - 2 * tol.atol):
             assert not tol.agrees(outside, engine)
+
+
+@settings(max_examples=300, deadline=None)
+@given(engine=st.floats(-1e3, 1e3).filter(lambda x: abs(x) > 1e-5), spread=st.floats(0, 1e-2),
+       k=st.sampled_from([None, 2, 3, 4]))
+def test_interval_with_the_judges_measured_spread(engine, spread, k):
+    tol = Tolerance.make(sig_figs=k)
+    centre, half = interval(tol, engine, spread)
+    assert tol.agrees(centre + 0.999 * half, engine, spread) and tol.agrees(centre - 0.999 * half, engine, spread)
+    assert not tol.agrees(centre + 1.001 * half + 1e-12, engine, spread)
+    assert not tol.agrees(centre - 1.001 * half - 1e-12, engine, spread)
 
 
 def test_interval_refuses_a_number_that_is_not_finite():
@@ -103,7 +115,7 @@ def test_qti_package_is_what_canvas_imports(tmp_path):
         assert len(quiz) == 1
         href = quiz[0][0].get("href")
         root = ET.fromstring(z.read(href))
-        images = [n for n in names if n.startswith("images/")]
+        images = [n for n in names if n.startswith("Uploaded Media/")]  # where Canvas keeps a quiz.s images
         assert len(images) == 1 and z.read(images[0]).startswith(b"<svg")
     ns = {"q": QTI_NS}
     groups = root.findall("q:assessment/q:section/q:section", ns)
@@ -162,3 +174,35 @@ def test_moodle_gradebook_maps_by_email(tmp_path):
 def test_gradebook_unknown_lms_is_refused(tmp_path):
     with pytest.raises(ValueError, match="unknown lms 'blackboard'"):
         _book().to_csv(tmp_path / "x.csv", lms="blackboard")
+
+
+# ---------------------------------------------------------------------------
+# A class's network exercises exported
+# ---------------------------------------------------------------------------
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_assignment_export_round_trip_and_the_judges_numbers(tmp_path, fmt):
+    from nn.exercise import assignment
+    from nn.handout import html_name
+
+    work = assignment(["ana", "ben", "cy"], [2, 2, 1], "tanh", "half_sse", base_seed=4)
+    path = work.export(tmp_path / f"quiz.{fmt}", fmt, sig_figs=3, title="Backprop 1", diagram=(fmt != "gift"))
+    back = read_quiz(path, fmt)
+    names = work["ana"].names
+    assert len(back) == 3 * len(names)  # one question per student and derivative
+    assert len({q.category for q in back}) == len(names)  # the variants of one derivative grouped
+    tol = Tolerance.make(sig_figs=3)
+    answers = {}
+    for q in back:
+        student, category = q.name.split(": ")
+        name = category.removeprefix("∂E/∂")
+        engine = work[student].solution()[name]
+        assert (q.answer, q.tolerance) == interval(tol, engine)  # the judge's interval, exactly
+        assert tol.agrees(q.answer, engine) and tol.agrees(q.answer + 0.99 * q.tolerance, engine)
+        assert f"Give ∂E/∂{html_name(name)}" in q.text
+        for v in work[student].at().values():
+            assert f"<td>{autograd.names.fmt(v)}</td>" in q.text  # the student's own weights
+        if fmt != "gift":
+            assert q.files["network.svg"].lstrip().startswith((b"<?xml", b"<svg"))
+        answers.setdefault(student, {})[name] = repr(q.answer)
+    book = work.grade(answers, sig_figs=3)  # the exported answers are right by the judge
+    assert all(book.score(s) == 1.0 for s in ("ana", "ben", "cy"))

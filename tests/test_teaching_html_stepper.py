@@ -17,7 +17,7 @@ import sys
 import pytest
 
 import nn
-from autograd import Value
+from autograd import Value, topological_order
 from autograd.drawing.draw import GREY, HIGHLIGHT
 from autograd.teaching.steps import Stepper
 from nn.losses import half_sse
@@ -198,6 +198,22 @@ def expected_state(f, i: int) -> list:
             f"step {i + 1} of {len(f)}", f.frames[i].text, 1]
 
 
+# The scale the drawing is shown at, measured: its drawn size over its own (Graphviz's
+# points, 4/3 px each).
+TRUE_SCALE_JS = """(() => { const svg = document.querySelector('#sizer svg'), r = svg.getBoundingClientRect(),
+  b = svg.viewBox.baseVal; return Math.min(r.width / (b.width * 4 / 3), r.height / (b.height * 4 / 3)); })()"""
+# Whether the current step's element is in the scrolling view: its centre (a layer's box
+# zoomed in may be wider than the window), and all of it when it is smaller than the view.
+IN_VIEW_JS = """(() => { const f = document.querySelector('section.frame:not([hidden])');
+  const el = document.getElementById(f.getAttribute('data-current').split(' ')[0]);
+  const r = el.getBoundingClientRect(), v = document.getElementById('view').getBoundingClientRect();
+  const x = (r.left + r.right) / 2, y = (r.top + r.bottom) / 2;
+  const centre = x >= v.left && x <= v.right && y >= v.top && y <= v.bottom;
+  const whole = r.width > v.width || r.height > v.height ||
+    (r.left >= v.left - 1 && r.right <= v.right + 1 && r.top >= v.top - 1 && r.bottom <= v.bottom + 1);
+  return centre && whole; })()"""
+
+
 def walk_page(sync_playwright, path: str, f, goto) -> None:
     """Keys and buttons, forward and back: after each, the page shows what goto(i)
     and the widget's restyled SVG of step i show."""
@@ -231,10 +247,15 @@ def walk_page(sync_playwright, path: str, f, goto) -> None:
                 page.keyboard.press("ArrowLeft")
             check(0)
             # zoom and the legend switch
+            fitted = page.evaluate(TRUE_SCALE_JS)
+            assert page.inner_text("#zoomlevel") == f"{round(fitted * 100)} %"  # the true scale, not "100 %"
             page.click("#zoomin")
-            assert page.evaluate("document.getElementById('sizer').style.width") == "125%"
+            zoomed = page.evaluate(TRUE_SCALE_JS)
+            assert zoomed == pytest.approx(fitted * 1.25, rel=0.02)
+            assert page.inner_text("#zoomlevel") == f"{round(zoomed * 100)} %"
             page.click("#zoomfit")
             assert page.evaluate("document.getElementById('sizer').style.width") == "100%"
+            assert page.evaluate(TRUE_SCALE_JS) == pytest.approx(fitted, rel=0.01)
             assert page.evaluate("getComputedStyle(document.getElementById('legend')).display") != "none"
             page.click("#legendtoggle")
             assert page.evaluate("getComputedStyle(document.getElementById('legend')).display") == "none"
@@ -289,7 +310,7 @@ def test_widget_buttons_move_the_stepper_over_one_drawing(monkeypatch):
         ui.children[0].children, ui.children[1].children, ui.children[2], ui.children[3])
     forward.click()
     forward.click()
-    assert s.index == 2 and slider.value == 2
+    assert s.index == 2 and slider.value == 3  # the slider counts from 1, as the pages
     assert html.escape(s.current.text()) in equation.value
     assert picture.value.count("<svg") == 1 and "max-width:100%" in picture.value
     assert expected[0] == sorted(
@@ -318,3 +339,73 @@ def test_widget_without_ipywidgets_names_the_extra(monkeypatch):
     monkeypatch.setitem(sys.modules, "ipywidgets", None)  # makes `import ipywidgets` fail
     with pytest.raises(ImportError, match=r"deltagrad\[notebook\]"):
         neuron_stepper().widget()
+
+
+def _page_of_kind(kind: str, folder) -> tuple[str, int]:
+    """(path, number of steps) of one kind of stepping page."""
+    from autograd.modes.forward import ForwardStepper
+
+    if kind == "stepper":
+        s = neuron_stepper()
+        return s.to_html(folder / "steps.html"), len(s)
+    if kind == "stepper quiz":
+        s = neuron_stepper()
+        return s.to_html(folder / "quiz.html", quiz=True), len(s)
+    if kind == "forward":
+        s = neuron_stepper()
+        x1 = next(v for v in topological_order(s.root) if v.label == "x1")
+        f = ForwardStepper(s.root, {x1: 1.0})
+        return f.to_html(folder / "forward.html"), len(f)
+    steps = nn.backprop_steps(nn.MLP(2, [4, 4, 1], seed=1), [0.5, -0.5], [0.2])
+    return steps.to_html(folder / "units.html", quiz=kind == "unit quiz"), len(steps)
+
+
+@needs_dot
+@pytest.mark.parametrize("kind", ["stepper", "stepper quiz", "forward", "unit", "unit quiz"])
+def test_step_link_opens_that_step_and_follows_the_steps(tmp_path, kind):
+    """page.html#step=3 opens step 3 (counted from 1, as the counter) on every kind of page;
+    stepping writes the address, and a new address moves the page."""
+    sync_playwright = sync_playwright_or_skip()
+    path, n = _page_of_kind(kind, tmp_path)
+    path = os.path.abspath(path)
+    s = [None] * n
+    with sync_playwright() as p:
+        browser = launch(p)
+        try:
+            page = browser.new_page()
+            page.goto("file://" + path + "#step=3")
+            assert page.inner_text("#counter") == f"step 3 of {len(s)}"
+            page.click("#next")
+            assert page.evaluate("location.hash") == "#step=4"
+            page.evaluate("location.hash = '#step=2'")
+            page.wait_for_function("document.getElementById('counter').textContent.startsWith('step 2 ')")
+            page.goto("file://" + path + "#step=999")  # past the end: the last step
+            assert page.inner_text("#counter") == f"step {len(s)} of {len(s)}"
+        finally:
+            browser.close()
+
+
+@needs_dot
+def test_a_big_graph_opens_at_its_own_size_and_keeps_the_current_node_in_view(tmp_path):
+    """A 2-8-8-1 network's op graph does not fit the window: it opens at 100 % (its true
+    scale) on the current node, and stepping, zoomed in or out, keeps that node in view."""
+    sync_playwright = sync_playwright_or_skip()
+    model = nn.MLP(2, [8, 8, 1], seed=0)
+    s = nn.op_stepper(model, [0.5, -1.0], [0.2], loss="half_sse")
+    path = os.path.abspath(s.to_html(tmp_path / "big.html"))
+    with sync_playwright() as p:
+        browser = launch(p)
+        try:
+            page = browser.new_page(viewport={"width": 1000, "height": 700})
+            page.goto("file://" + path + "#step=2")
+            page.wait_for_selector("body[data-zoom-ready]")
+            assert page.inner_text("#zoomlevel") == "100 %"
+            assert page.evaluate(TRUE_SCALE_JS) == pytest.approx(1, rel=0.01)
+            assert page.evaluate(IN_VIEW_JS)
+            page.click("#zoomin")
+            page.click("#zoomin")
+            for _ in range(len(s)):
+                page.keyboard.press("ArrowRight")
+                assert page.evaluate(IN_VIEW_JS), page.inner_text("#counter")
+        finally:
+            browser.close()

@@ -141,7 +141,7 @@ def test_x_times_x_gives_two_terms_with_the_two_formulas():
 def test_seed_scales_every_delta_and_is_named_at_the_root():
     o, _ = neuron()
     plain = backward_steps(o)
-    seeded = backward_steps(o, grad=-2.0)
+    seeded = backward_steps(o, seed=-2.0)
     assert seeded[0].text() == "δ[o] = −2 (the seed given to backward)"
     for p, s in zip(plain, seeded):
         assert s.delta == pytest.approx(-2.0 * p.delta)
@@ -216,7 +216,7 @@ def test_errors_name_the_argument():
     with pytest.raises(TypeError, match="root must be a Value"):
         backward_steps(3.0)
     with pytest.raises(ValueError, match="not a finite number"):
-        backward_steps(Value(1.0), grad=math.inf)
+        backward_steps(Value(1.0), seed=math.inf)
 
 
 @settings(max_examples=5)

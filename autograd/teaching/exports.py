@@ -41,6 +41,7 @@ from dataclasses import dataclass, field, replace
 
 from autograd import escape
 from autograd.files import write_atomic
+from autograd.teaching.judge import half_unit
 
 __all__ = ["Question", "interval", "write_quiz", "read_quiz", "gradebook_csv", "FORMATS", "LMS"]
 
@@ -65,15 +66,18 @@ class Question:
         return abs(response - self.answer) <= self.tolerance
 
 
-def interval(tolerance, engine: float) -> tuple[float, float]:
-    """(answer, half-width) of what the judge's `tolerance` accepts for the engine's value:
-    sig_figs=k: the value rounded to k significant figures ± one unit in the k-th figure;
-    otherwise engine ± (atol + rtol·|engine|). (`Tolerance.agrees` is the rule itself.)"""
+def interval(tolerance, engine: float, spread: float | None = None) -> tuple[float, float]:
+    """(answer, half-width) of what the judge's `tolerance` accepts for the engine's value
+    (`Tolerance.agrees` is the rule itself): without sig_figs, engine ± (atol + rtol·|engine|
+    + spread); with sig_figs=k and a measured `spread`, engine ± (spread + half a unit in the
+    k-th figure); with sig_figs=k alone, the value rounded to k figures ± one unit in the k-th."""
     if not math.isfinite(engine):
         raise ValueError(f"interval: the engine's value {engine!r} is not a finite number")
     k = tolerance.sig_figs
     if k is None:
-        return engine, tolerance.atol + tolerance.rtol * abs(engine)
+        return engine, tolerance.atol + tolerance.rtol * abs(engine) + (spread or 0.0)
+    if spread is not None:
+        return engine, max(tolerance.atol, spread + half_unit(abs(engine) + spread, k))
     rounded = float(f"{engine:.{k - 1}e}")
     if rounded == 0.0:
         return 0.0, tolerance.atol
@@ -213,7 +217,8 @@ def _read_gift(data: bytes) -> list[Question]:
 # imsmanifest.xml names one assessment; each derivative is a <section> that selects one of
 # its variants at random; each variant an <item> of question_type numerical_question whose
 # response is right when answer − tolerance ≤ response ≤ answer + tolerance. Images sit in
-# the package and the text points at them through $IMS-CC-FILEBASE$.
+# the package's "Uploaded Media" folder (as Canvas's own exports) and the text points at them
+# through $IMS-CC-FILEBASE$, each declared in the manifest as a webcontent resource.
 # ---------------------------------------------------------------------------
 def _sub(parent, tag, text=None, **attrs):
     el = ET.SubElement(parent, tag, {k.rstrip("_"): v for k, v in attrs.items()})
@@ -250,7 +255,7 @@ def _qti(questions: list[Question], title: str) -> dict[str, bytes]:
             _metadata(_sub(item, "itemmetadata"), question_type="numerical_question", points_possible="1.0")
             text = q.text
             for name, data in q.files.items():
-                path = f"images/{_ident('file', q.name, name)}_{_file_name(name)}"
+                path = f"Uploaded Media/{_ident('file', q.name, name)}_{_file_name(name)}"
                 files[path] = data
                 text = text.replace(f'src="{name}"', f'src="$IMS-CC-FILEBASE$/{path}"')
             presentation = _sub(item, "presentation")

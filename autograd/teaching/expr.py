@@ -34,7 +34,7 @@ from autograd.teaching.steps import Step, backward_steps
 from autograd.graph import topological_order
 from autograd.value import Value
 
-__all__ = ["ExprError", "FUNCTIONS", "parse", "parse_assignments", "build", "function", "trace", "Trace"]
+__all__ = ["ExprError", "FUNCTIONS", "calls", "parse", "parse_assignments", "build", "function", "trace", "Trace"]
 
 MAX_DEPTH = 200  # nested calls and unary minuses: far beyond any hand-written expression
 MAX_LENGTH = 10_000  # characters: a teaching trace of more nodes than this is unreadable anyway
@@ -53,6 +53,14 @@ for _name in ops.FUNCTIONS:
     _SIGNATURE[_name] = ", ".join(("y", "x") if _rule.name == "atan2" else
                                   _OPERANDS.get(_rule.arity, ()) + _rule.params)
     FUNCTIONS[_name] = (_rule.arity + len(_rule.params) - len(_rule.defaults), _rule.arity + len(_rule.params))
+
+
+
+def calls() -> list[str]:
+    """Every function an expression may call, as it is written: "exp(x)", "leaky_relu(x, slope)",
+    "atan2(y, x)", ... in the table's order (the help of the CLI and the playground list these)."""
+    return [f"{name}({_SIGNATURE[name]})" for name in FUNCTIONS]
+
 
 _BINARY = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**", ast.Mod: "%"}
 _UNARY = {ast.USub: "-", ast.UAdd: "+"}
@@ -362,7 +370,7 @@ class Trace:
         lines += ["", f"backward (δ[j] = ∂{r}/∂j, one node at a time, {r} first):"]
         for s in self.steps:
             rules_used = "; ".join(dict.fromkeys(t.formula for t in s.terms))
-            lines.append(f"  [{s.index}] {s.text()}" + (f"      {rules_used}" if rules_used else ""))
+            lines.append(f"  [{s.index + 1}] {s.text()}" + (f"      {rules_used}" if rules_used else ""))
         lines += ["", "gradients:"]  # each variable by its node's name, as in the steps
         lines += [f"  ∂{r}/∂{names[self.leaves[n]]} = {g:.10g}" for n, g in self.gradients.items()]
         return "\n".join(lines)

@@ -167,11 +167,11 @@ class Gradebook:
 
     def question_table(self) -> str:
         """`questions()` as a text table: which items the class found hard, and why."""
-        width = max([len("item")] + [len(self._what(n)) for n in self.names])
+        width = max([len("item")] + [len(self.what(n)) for n in self.names])
         lines = [f"{'item':<{width}}  " + "  ".join(f"{v:>10}" for v in VERDICTS) + "  slips"]
         for row in self.questions():
             slips = ", ".join(f"{k} {c}" for k, c in row["slips"].items())
-            lines.append(f"{self._what(row['name']):<{width}}  " + "  ".join(f"{row[v]:>10}" for v in VERDICTS)
+            lines.append(f"{self.what(row['name']):<{width}}  " + "  ".join(f"{row[v]:>10}" for v in VERDICTS)
                          + f"  {slips}")
         return "\n".join(lines)
 
@@ -210,7 +210,7 @@ class Gradebook:
         return cls(marks, first.names, first.tolerance, first.f_name)
 
     # -- showing it
-    def _what(self, name: str) -> str:
+    def what(self, name: str) -> str:
         """An item as the lectures write it: ∂E/∂w^{(1)}_{1,1}, δ^{(1)}_2."""
         if name.startswith("δ"):
             return lecture_name(name)
@@ -225,7 +225,7 @@ class Gradebook:
         lines = []
         for n in self.names:
             m = self.mark(student, n)
-            line = feedback_line(m.verdict, self._what(n), m.slip if m.verdict == "wrong" else None)
+            line = feedback_line(m.verdict, self.what(n), m.slip if m.verdict == "wrong" else None)
             if m.why:
                 line += f" (marked by hand: {m.why})"
             lines.append(line)
@@ -242,7 +242,7 @@ class Gradebook:
         """A text table: one row per student (score, then each derivative's verdict,
         with the kind of slip), the slips in words below it."""
         width = max([len("student")] + [len(s) for s in self.students])
-        cols = [self._what(n) for n in self.names]
+        cols = [self.what(n) for n in self.names]
         cells = {s: [self._cell(self.marks[(s, n)]) for n in self.names] for s in self.students}
         cw = [max([len(c)] + [len(cells[s][i]) for s in self.students]) for i, c in enumerate(cols)]
         lines = [f"{'student':<{width}}  score  " + "  ".join(f"{c:<{w}}" for c, w in zip(cols, cw)).rstrip()]
@@ -252,7 +252,7 @@ class Gradebook:
         slips = [m for m in self.marks.values() if m.slip is not None and m.verdict == "wrong"]
         if slips:
             lines.append("slips:")
-            lines.extend(f"  {m.student}, {self._what(m.name)} = {m.answer}: {m.slip.text}" for m in slips)
+            lines.extend(f"  {m.student}, {self.what(m.name)} = {m.answer}: {m.slip.text}" for m in slips)
         counts = self.counts()
         lines.append(", ".join(f"{counts[v]} {v}" for v in VERDICTS) + f"; {self.tolerance.describe()}")
         return "\n".join(lines)
@@ -265,7 +265,7 @@ class Gradebook:
     def _repr_html_(self) -> str:
         colour = {"right": "#2a7d2a", "carried": "#2a7d2a", "wrong": "#c0392b", "missing": "#888888",
                   "unreadable": "#b9770e"}
-        head = "".join(f"<th>{escape.html(self._what(n))}</th>" for n in self.names)
+        head = "".join(f"<th>{escape.html(self.what(n))}</th>" for n in self.names)
         rows = []
         for s in self.students:
             cells = []
@@ -348,6 +348,23 @@ def _text_of(path) -> str:
                          "perhaps Windows-1252); save it as 'CSV UTF-8 (comma delimited)' and try again") from None
 
 
+def _delimiter(head: str) -> str:
+    """The delimiter of a sheet: of , ; and tab, the one that splits the header into the
+    most cells without cutting a name such as w[1]_{1,1} (a spreadsheet in a language with
+    a decimal comma saves with ;)."""
+    first = head.splitlines()[0] if head.splitlines() else head
+    best, best_cells = ",", 0
+    for d in (",", ";", "\t"):
+        try:
+            cells = next(csv.reader([first], delimiter=d), [])
+        except csv.Error:
+            continue
+        whole = all(c.count("{") == c.count("}") for c in cells)
+        if whole and len(cells) >= 2 and len(cells) > best_cells:
+            best, best_cells = d, len(cells)
+    return best
+
+
 def read_answers(path: str | os.PathLike) -> dict[str, dict[str, str]]:
     """Answers from a CSV file: the first column is the student id, every other column
     one derivative (its header is the argument name, e.g. w or w[1]_{1,1}, quoted where
@@ -361,12 +378,7 @@ def read_answers(path: str | os.PathLike) -> dict[str, dict[str, str]]:
     if not text.strip():
         raise ValueError(f"read_answers: {where!r} is empty; expected a header row "
                          "(student, then one column per derivative)")
-    head = text[:65536]
-    try:
-        dialect = csv.Sniffer().sniff(head.split("\n", 1)[0] if "\n" in head else head, delimiters=",;\t")
-        delimiter = dialect.delimiter
-    except csv.Error:
-        delimiter = ","
+    delimiter = _delimiter(text[:65536])
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     previous = csv.field_size_limit(MAX_CELL)
     try:
@@ -494,22 +506,19 @@ def grade(
     out, leaves = evaluate(f, point)
     nodes = gradable(out, leaves)
     answered = list(dict.fromkeys(n for given in per_student.values() for n in given))
-    unknown = [n for n in answered if n not in nodes]
-    if unknown:
-        raise ValueError(f"grade: answers name {', '.join(map(repr, unknown))}, which is nothing to grade; "
-                         f"the names are {', '.join(map(repr, names if names is not None else nodes))}")
-    if names is None:
-        names = [n for n in nodes if n in set(answered)]
-    else:
+    if names is not None:
         names = list(names)
         bad = [n for n in names if n not in nodes]
         if bad:
             raise ValueError(f"grade: names {', '.join(map(repr, bad))} are nothing to grade "
                              f"(not in at ({', '.join(point)}) and no labelled node of f)")
-        extra = [n for n in answered if n not in names]
-        if extra:
-            raise ValueError(f"grade: answers name {', '.join(map(repr, extra))}, which is not graded here; "
-                             f"the expected names are {', '.join(map(repr, names))}")
+    expected = names if names is not None else list(nodes)
+    unknown = [n for n in answered if n not in expected]
+    if unknown:
+        raise ValueError(f"grade: answers name {', '.join(map(repr, unknown))}, which is nothing to grade here; "
+                         f"the expected names are {', '.join(map(repr, expected))}")
+    if names is None:
+        names = [n for n in nodes if n in set(answered)]
     if not names:
         raise ValueError("grade: nothing to grade: no student answered any derivative (or names is empty)")
     points = dict(points or {})

@@ -70,16 +70,21 @@ VERDICTS = ("right", "carried", "wrong", "missing", "unreadable")
 _DEC = r"(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+|[0-9]+,[0-9]+)"  # 1.5, .5, 3., 0,25 (a decimal comma)
 _PLAIN = r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"  # the parts of a fraction
 _EXP = r"(?:\^|\*\*)(?:([+-]?[0-9]+)|\(([+-]?[0-9]+)\)|\{([+-]?[0-9]+)\})"  # ^-1, ^(-1), ^{-1}, **-1
+# Python's whitespace (str.split, str.strip), spelled out: JavaScript's \s is another set.
+_WS = r"[\t\n\x0b\x0c\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
+_FIG = rf"(?:s\.?{_WS}*f\.?|sig\.?{_WS}*figs?\.?|significant{_WS}+figures?)"
 READER_PATTERNS = {
+    "space": _WS,
     # "0.222 (3 s.f.)", "0.222 (to 3 sig figs)", "0.222 3 s.f.": the figures the student states
-    "figures": r"(?:\(\s*(?:to\s+)?([0-9]{1,2})\s*(?:s\.?\s*f\.?|sig\.?\s*figs?\.?|significant\s+figures?)\s*\)"
-               r"|\s(?:to\s+)?([0-9]{1,2})\s*(?:s\.?\s*f\.?|sig\.?\s*figs?\.?|significant\s+figures?))\s*$",
+    "figures": rf"(?:\({_WS}*(?:to{_WS}+)?([0-9]{{1,2}}){_WS}*{_FIG}{_WS}*\)"
+               rf"|{_WS}(?:to{_WS}+)?([0-9]{{1,2}}){_WS}*{_FIG}){_WS}*$",
     # a mantissa, then e-1 or ×10^-1 (× x · * ⋅ as the times sign)
     "number": rf"^([+-]?)({_DEC})(?:[eE]([+-]?[0-9]+)|[×xX*·⋅]10{_EXP})?$",
     "power": rf"^([+-]?)10{_EXP}$",  # 10^-3 alone
     "fraction": rf"^({_PLAIN})/({_PLAIN})$",
     "approx": r"^(?:≈|~|≃|=)",  # ≈0.222: the student says it is rounded
 }
+_SPACE = re.compile(READER_PATTERNS["space"])
 _FIGURES = re.compile(READER_PATTERNS["figures"], re.IGNORECASE)
 _NUMBER = re.compile(READER_PATTERNS["number"])
 _POWER = re.compile(READER_PATTERNS["power"])
@@ -150,14 +155,14 @@ def read_number(answer) -> Reading:
         return Reading(None, "unreadable")
     if len(answer) > 4 * MAX_LENGTH:
         return Reading(None, "unreadable")
-    text = _superscripts("".join(SIGNS.get(ch, ch) for ch in answer)).strip()
-    if not text:
+    text = _superscripts("".join(SIGNS.get(ch, ch) for ch in answer))
+    if not _SPACE.sub("", text):
         return Reading(None, "missing")
     figures = None
     if m := _FIGURES.search(text):
         figures = int(m.group(1) or m.group(2))
         text = text[:m.start()]
-    text = "".join(text.split())  # no spaces: "- 3 / 4" is -3/4, "1 234" is not a number anyway
+    text = _SPACE.sub("", text)  # no spaces: "- 3 / 4" is -3/4, "1 234" is not a number anyway
     text = _APPROX.sub("", text, count=1)
     if len(text) > MAX_LENGTH or not text:
         return Reading(None, "unreadable")
@@ -279,7 +284,8 @@ def rounding_spread(root, figures: int | None, margin: float = MARGIN) -> dict:
             spread[j] += _rounding(delta.get(j, 0.0), spread[j], k)
         for i, (p, l) in enumerate(zip(j.parents, j.local_grads)):
             d_k, s_k, el = delta.get(j, 0.0), spread[j], local_err[(j, i)]
-            spread[p] += abs(l) * s_k + abs(d_k) * el + s_k * el
+            term = abs(l) * s_k + abs(d_k) * el + s_k * el
+            spread[p] += term + _rounding(d_k * l, term, k)  # each term δ_k·∂k/∂j, written down
     return {node: margin * s for node, s in spread.items()}
 
 

@@ -20,16 +20,16 @@ Everything is inline: the page works offline and fetches nothing.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Iterable, Sequence
 
 from autograd import escape
-from autograd.teaching.judge import Tolerance
+from autograd.teaching.judge import MAX_LENGTH, READER_PATTERNS, SIGNS, SUPERSCRIPTS, Tolerance
 from autograd.names import fmt
 
 __all__ = ["Quiz", "blank_result"]
 
+READER = {"patterns": READER_PATTERNS, "signs": SIGNS, "superscripts": SUPERSCRIPTS, "max": MAX_LENGTH}
 QUIZ_SIG_FIGS = 3  # the page shows the terms to 4 figures: an answer from them is good to about 3
 
 
@@ -89,8 +89,8 @@ class Quiz:
     def finish(self, page: str) -> str:
         """The page with the tolerance, the quiz's style and script added before </body>."""
         t = self.tolerance
-        data = json.dumps({"rtol": t.rtol, "atol": t.atol, "sig_figs": t.sig_figs,
-                           "rule": t.describe()}, ensure_ascii=False).replace("<", "\\u003c")
+        data = escape.script_json({"rtol": t.rtol, "atol": t.atol, "sig_figs": t.sig_figs, "rule": t.describe(),
+                                   "reader": READER}, ensure_ascii=False)
         script = _SCRIPT.replace("δ", self.symbol)  # the drawing writes ṫ where the backward pass has δ
         if self.given:
             script = script.replace(_WIRING, _WIRING + _GIVEN)
@@ -108,8 +108,9 @@ form.quiz-form input { font-size: 1.1em; padding: 0.15em 0.4em; }
 .quiz-verdict.wrong { color: #c0392b; }
 """
 
-# The answer pattern and the tolerance are those of autograd.grade.parse_answer and
-# autograd.teaching.judge.Tolerance.agrees, in JavaScript (tests/test_teaching_quiz.py compares them).
+# The answers are read with the judge's own patterns (READER, put into the page) by the steps of
+# autograd.teaching.judge.read_number, and checked by Tolerance.agrees, in JavaScript
+# (tests/test_teaching_quiz.py runs both on the same strings and numbers in a browser).
 _SCRIPT = r"""
 (function () {
   var tol = JSON.parse(document.getElementById("quiz-tolerance").textContent);
@@ -117,18 +118,34 @@ _SCRIPT = r"""
   var rank = rankEl ? JSON.parse(rankEl.textContent) : {};
   var frames = document.querySelectorAll("section.frame");
   var solved = {};
-  var DEC = "[+-]?(?:\\d+(?:\\.\\d*)?|\\.\\d+)(?:[eE][+-]?\\d+)?";
-  var NUMBER = new RegExp("^" + DEC + "$"), COMMA = /^[+-]?\d+,\d+$/;
-  var FRACTION = new RegExp("^(" + DEC + ")/(" + DEC + ")$");
-  function parse(text) {
-    var s = String(text).replace(/[\u2212\u2013\u2012\u2014]/g, "-").replace(/\uff0b/g, "+").replace(/\s+/g, "");
-    if (!s || s.length > 64) return null;
+  // autograd.teaching.judge.read_number, step by step, with the judge's own patterns (tol.reader)
+  var R = tol.reader, P = R.patterns, SPACE = new RegExp(P.space, "g");
+  var FIGURES = new RegExp(P.figures, "i"), NUMBER = new RegExp(P.number), POWER = new RegExp(P.power);
+  var FRACTION = new RegExp(P.fraction), APPROX = new RegExp(P.approx);
+  function exponent(m, from) { for (var g = from; g < m.length; g++) if (m[g] !== undefined) return m[g]; return "0"; }
+  function value(s) {
+    var m;
+    if ((m = NUMBER.exec(s))) return Number(m[1] + m[2].replace(",", ".") + "e" + exponent(m, 3));
+    if ((m = POWER.exec(s))) return Number(m[1] + "1e" + exponent(m, 2));
+    if ((m = FRACTION.exec(s))) { var b = Number(m[2]); return b === 0 ? null : Number(m[1]) / b; }
+    return null;
+  }
+  function parse(text) {  // the number, or null where read_number says missing or unreadable
+    var t = String(text), s = "", up = false;
+    if (Array.from(t).length > 4 * R.max) return null;
+    for (var ch of t) {
+      ch = R.signs[ch] || ch;
+      if (R.superscripts[ch] !== undefined) { if (!up) s += "^"; s += R.superscripts[ch]; up = true; }
+      else { s += ch; up = false; }
+    }
+    if (!s.replace(SPACE, "")) return null;
+    var figures = null, m = FIGURES.exec(s);
+    if (m) { figures = Number(m[1] || m[2]); s = s.slice(0, m.index); }
+    s = s.replace(SPACE, "").replace(APPROX, "");
+    if (!s || Array.from(s).length > R.max) return null;
     if (s.charAt(0) === "(" && s.charAt(s.length - 1) === ")") s = s.slice(1, -1);
-    var x = null, m;
-    if (NUMBER.test(s)) x = Number(s);
-    else if (COMMA.test(s)) x = Number(s.replace(",", "."));
-    else if ((m = FRACTION.exec(s))) { var b = Number(m[2]); x = b === 0 ? null : Number(m[1]) / b; }
-    return (x === null || !isFinite(x)) ? null : x;
+    var x = value(s);
+    return (x === null || !isFinite(x) || figures === 0) ? null : x;
   }
   function agrees(c, e) {
     if (!Number.isFinite(c) || !Number.isFinite(e)) return false;  // no coercion: null is not 0

@@ -214,7 +214,9 @@ class SlipFinder:
         raise KeyError(f"SlipFinder: no node named {name!r} in the graph of {self.root_name}")
 
     def tangent(self, leaf: Value) -> dict[Value, float]:
-        """∂j/∂leaf for every node j (forward mode, over the same stored local derivatives)."""
+        """∂j/∂leaf for every node j (forward mode, over the same stored local derivatives).
+        `leaf` may be an interior node too (a δ row: ∂j/∂a[1]_2), whose tangent is 1 whatever
+        its parents do, so this is not the leaves-only forward sweep of autograd.modes."""
         t: dict[Value, float] = {}
         for j in self.order:
             if j is leaf:

@@ -32,14 +32,12 @@ from __future__ import annotations
 
 import heapq
 import html
-import json
-import math
 import os
 import re
 import warnings
 from collections import Counter
 from dataclasses import dataclass, field, replace
-from typing import Mapping, Sequence
+from typing import Callable, Mapping, Sequence
 
 from autograd import escape, ops
 from autograd.files import write_atomic
@@ -50,6 +48,7 @@ from autograd.inputs import as_float
 from autograd.value import Value
 
 __all__ = ["Term", "Step", "GroupStep", "backward_steps", "node_names", "node_expression", "formula", "Stepper",
+           "View", "BACKWARD_VIEW",
            "Frames", "Frame", "fmt"]
 
 
@@ -139,7 +138,7 @@ class Step:
         return self.text()
 
     def __repr__(self) -> str:
-        return f"<Step {self.index}: {self.text()}>"
+        return f"<Step {self.index + 1}: {self.text()}>"  # counted from 1, as every page counts
 
 
 def backward_steps(root: Value, seed: float = 1.0, *, grad=None) -> list[Step]:
@@ -221,7 +220,7 @@ class GroupStep:
         return self.text()
 
     def __repr__(self) -> str:
-        return f"<GroupStep {self.index}: {self.name}, {len(self.members)} nodes>"
+        return f"<GroupStep {self.index + 1}: {self.name}, {len(self.members)} nodes>"
 
 
 def _collapsed(steps: list[Step], collapse, root: Value) -> list:
@@ -236,8 +235,11 @@ def _collapsed(steps: list[Step], collapse, root: Value) -> list:
     owner = {v: m for m, (_, members) in enumerate(found) for v in members}
     # One unit per group and per node outside the groups; a unit can be stepped once every
     # consumer outside it is done (the backward pass of the graph with each box contracted
-    # to one node). Among the units ready, the one backward() reaches first goes first.
-    unit_of = {s.node: ("g", owner[s.node]) if s.node in owner else ("n", s.index) for s in steps}
+    # to one node). Among the units ready, the one nearest the root goes first (its longest
+    # path from the root: a network's layers in turn), then groups in the order they were
+    # given (a layer's neurons 1, 2, 3, ...), then nodes in the order they were computed.
+    position = {node: i for i, node in enumerate(ids)}
+    unit_of = {s.node: ("g", owner[s.node]) if s.node in owner else ("n", position[s.node]) for s in steps}
     members: dict = {}
     for s in steps:
         members.setdefault(unit_of[s.node], []).append(s)
@@ -249,7 +251,8 @@ def _collapsed(steps: list[Step], collapse, root: Value) -> list:
             if k != j:
                 waiting[j] += 1
                 consumers_of[k].append(j)
-    ready = [(ms[0].index, u) for u, ms in members.items() if waiting[u] == 0]
+    level = {u: 0 for u in members}  # the longest path from the root, in units
+    ready = [(0, u) for u in members if waiting[u] == 0]
     heapq.heapify(ready)
     out: list = []
     while ready:
@@ -260,8 +263,9 @@ def _collapsed(steps: list[Step], collapse, root: Value) -> list:
             out.append(GroupStep(len(out), found[u[1]][0], tuple(members[u])))
         for j in consumers_of[u]:
             waiting[j] -= 1
-            if waiting[j] == 0:
-                heapq.heappush(ready, (members[j][0].index, j))
+            level[j] = max(level[j], level[u] + 1)
+            if waiting[j] == 0:  # every consumer done: its level is final
+                heapq.heappush(ready, (level[j], j))
     return out
 
 
@@ -302,12 +306,14 @@ class Stepper:
                 ((name, nodes) pairs or {name: nodes}; `nn.op_groups` makes a network's).
     """
 
-    intro_html = ("δ of every node, root first: δ<sub>j</sub> = Σ<sub>k∈↓j</sub> δ<sub>k</sub> ∂k/∂j.\n"
-                  "Use the buttons or the ← and → keys.")  # the HTML page's first paragraph
-
-    def __init__(self, root: Value, seed: float = 1.0, *, parameters=(), collapse=None):
+    def __init__(self, root: Value, seed: float = 1.0, *, parameters=(), collapse=None,
+                 view: "View | None" = None, steps: Sequence | None = None):
+        """`view` and `steps` let another pass be walked the same way: forward mode's
+        `ForwardStepper` gives its own steps (each with a `.tangent`) and `FORWARD_VIEW`."""
         self.root = root
-        self.node_steps: list[Step] = backward_steps(root, seed)
+        self.view = view or BACKWARD_VIEW
+        self.intro_html = self.view.intro_html  # the HTML page's first paragraph
+        self.node_steps: list = list(steps) if steps is not None else backward_steps(root, seed)
         self.parameters = list(parameters)
         self.collapse = collapse
         self.steps: list = _collapsed(self.node_steps, collapse, root) if collapse else list(self.node_steps)
@@ -352,19 +358,26 @@ class Stepper:
         self.index = max(self.index - 1, 0)
         return self.current
 
-    def deltas(self, index: int | None = None) -> dict[Value, float]:
-        """δ of every node finished up to and including step `index` (default: current;
-        negative counts from the end, as in `goto`)."""
-        last = self.index if index is None else self._index(index, "deltas")
+    def values(self, index: int | None = None) -> dict[Value, float]:
+        """The view's number (δ, or ṫ) of every node finished up to and including step
+        `index` (default: current; negative counts from the end, as in `goto`)."""
+        last = self.index if index is None else self._index(index, "values")
         done: dict[Value, float] = {}
         for step in self.steps[: last + 1]:
             for s in getattr(step, "members", (step,)):
-                done[s.node] = s.delta
+                done[s.node] = getattr(s, self.view.attribute)
         return done
+
+    def deltas(self, index: int | None = None) -> dict[Value, float]:
+        """δ of every node finished up to and including step `index` (default: current;
+        negative counts from the end, as in `goto`)."""
+        if self.view.attribute != "delta":
+            raise AttributeError(f"this walk shows {self.view.symbol}, not δ; use values(index)")
+        return self.values(index)
 
     def _marks(self, index: int) -> dict:
         """What the picture at step `index` shows on the finished nodes (a keyword of `draw`)."""
-        return {"deltas": self.deltas(index)}
+        return {self.view.draw_keyword: self.values(index)}
 
     def _draw_options(self, options: dict) -> dict:
         merged = {"names": self.names, "parameters": self.parameters, "collapse": self.collapse}
@@ -392,6 +405,13 @@ class Stepper:
         """The whole pass as ONE laid-out drawing plus, per step, what to restyle in it:
         the page (`to_html`) and the widget are built from this, so their size grows
         with the graph, not with its square."""
+        drawing, rank, frames = self.frame_parts(**options)
+        svg = tag_deltas(clean_svg(drawing.pipe(format="svg").decode("utf-8")), drawing.layout.deltas)
+        return Frames(svg, rank, frames)
+
+    def frame_parts(self, **options) -> tuple:
+        """(drawing, rank, frames): the drawing not laid out yet, and what each step restyles
+        in it. `frames()` lays it out here; the playground lays the DOT out in the browser."""
         from autograd.drawing.draw import draw
 
         # every node finished: the δ of the whole pass (or ṫ, for the ForwardStepper)
@@ -415,8 +435,7 @@ class Stepper:
                     if edge and edge not in terms:
                         terms.append(edge)
             frames.append(Frame(step.index, step.text(), step.explain(), tuple(current), tuple(terms)))
-        svg = tag_deltas(clean_svg(drawing.pipe(format="svg").decode("utf-8")), layout.deltas)
-        return Frames(svg, rank, frames)
+        return drawing, rank, frames
 
     def widget(self, **options):
         """An ipywidgets UI: ◀ / ▶ buttons, a slider, zoom and the legend switch, the step's
@@ -437,7 +456,7 @@ class Stepper:
 
         return restyling_widget(widgets, len(self), show, start=self.index)
 
-    def to_html(self, path: str | os.PathLike, title: str | None = "Backpropagation, step by step",
+    def to_html(self, path: str | os.PathLike, title: str | None = None,
                 max_steps: int = 1000, *, quiz: bool = False, sig_figs: int | None = None,
                 rtol: float | None = None, **options) -> str:
         """Write ONE self-contained HTML file: the graph drawn once (inline SVG), each
@@ -449,7 +468,7 @@ class Stepper:
         for the student to type and checks it (`autograd.quiz`: 3 significant figures
         unless sig_figs= or rtol= is given)."""
         if title is None:
-            title = "Backpropagation, step by step"
+            title = self.view.title
         if not isinstance(title, str):
             raise TypeError(f"Stepper.to_html: title must be a str (or None), got {type(title).__name__} {title!r}")
         if len(self) > max_steps:
@@ -463,8 +482,30 @@ class Stepper:
         return os.fspath(write_atomic(path, page, who="Stepper.to_html"))
 
     def _page_quiz(self, quiz: bool, sig_figs, rtol):
-        """The page's `autograd.teaching.quiz.Quiz` (or None): it asks for every step's δ, the root's too."""
-        return quiz_settings(quiz, [getattr(s, "delta", None) for s in self.steps] if quiz else (), sig_figs, rtol)
+        """The page's `autograd.teaching.quiz.Quiz` (or None): it asks for every step's δ (or ṫ),
+        the root's too; the view may give some (forward mode gives the leaves' ṫ, the seed)."""
+        answers = [getattr(s, self.view.attribute, None) for s in self.steps] if quiz else ()
+        return quiz_settings(quiz, answers, sig_figs, rtol, symbol=self.view.symbol,
+                             given=self.view.given(self.steps) if quiz else ())
+
+
+@dataclass(frozen=True)
+class View:
+    """What a walk through a pass shows: its number (`attribute` of each step, drawn as
+    `draw_keyword`), its symbol, the page's title and first paragraph, and which steps
+    a quiz gives rather than asks."""
+
+    attribute: str
+    draw_keyword: str
+    symbol: str
+    title: str
+    intro_html: str
+    given: Callable = lambda steps: ()
+
+
+BACKWARD_VIEW = View("delta", "deltas", "δ", "Backpropagation, step by step",
+                     "δ of every node, root first: δ<sub>j</sub> = Σ<sub>k∈↓j</sub> δ<sub>k</sub> ∂k/∂j.\n"
+                     "Use the buttons or the ← and → keys.")
 
 
 # ---------------------------------------------------------------------------
@@ -579,8 +620,9 @@ def clean_svg(svg: str) -> str:
     return svg.strip()
 
 
-# The restyling, as CSS: rules beat the drawing's own presentation attributes.
-_CSS = """
+# The restyling, as CSS: rules beat the drawing's own presentation attributes (public: the
+# playground restyles its drawing with the same rules).
+RESTYLE_CSS = """
 .dg-pending polygon, .dg-pending path, .dg-pending ellipse, .dg-pending polyline
   { stroke: #b0b0b0; fill: #ffffff; stroke-dasharray: 4 2; }
 .dg-pending text { fill: #b0b0b0; }
@@ -590,14 +632,14 @@ _CSS = """
 .dg-term polygon { stroke: #d62728; fill: #d62728; }
 .dg-nolegend #legend { display: none; }
 """
-_STYLE_SVG = f"<style>{_CSS}</style>"
+_STYLE_SVG = f"<style>{RESTYLE_CSS}</style>"
 
 
 def restyling_widget(widgets, n: int, show, start: int = 0):
     """The ipywidgets UI shared by the op-level and the unit-level steppers: `show(i)`
     gives (equation HTML, SVG) for step i. Zoom scales the picture inside a box that
     scrolls (pan); at 100 % the picture fits the width of its container."""
-    slider = widgets.IntSlider(value=start, min=0, max=n - 1, description="step")
+    slider = widgets.IntSlider(value=start + 1, min=1, max=n, description="step")  # counted from 1, as the pages
     back = widgets.Button(description="◀ prev", tooltip="previous step (towards the root)")
     forward = widgets.Button(description="next ▶", tooltip="next step (towards the inputs)")
     zoom = widgets.IntSlider(value=100, min=25, max=400, step=25, description="zoom %")
@@ -606,7 +648,7 @@ def restyling_widget(widgets, n: int, show, start: int = 0):
     equation = widgets.HTMLMath()
 
     def update(change=None) -> None:
-        eq, svg = show(slider.value)
+        eq, svg = show(slider.value - 1)
         equation.value = eq
         hide = "" if legend.value else " dg-nolegend"
         picture.value = (f'<div class="dg-view{hide}" style="max-width:100%;max-height:75vh;overflow:auto">'
@@ -615,8 +657,8 @@ def restyling_widget(widgets, n: int, show, start: int = 0):
                                        + (';max-height:70vh" ' if zoom.value == 100 else '" '), 1)
                          + "</div></div>")
 
-    back.on_click(lambda _: setattr(slider, "value", max(slider.value - 1, 0)))
-    forward.on_click(lambda _: setattr(slider, "value", min(slider.value + 1, n - 1)))
+    back.on_click(lambda _: setattr(slider, "value", max(slider.value - 1, 1)))
+    forward.on_click(lambda _: setattr(slider, "value", min(slider.value + 1, n)))
     for control in (slider, zoom, legend):
         control.observe(update, names="value")
     update()
@@ -651,9 +693,8 @@ def html_page(title: str, intro_html: str, frames: Frames, quiz=None) -> str:
             f'<pre class="equation">{escape.html(f.text)}</pre>\n'
             f'<pre class="explain">{escape.html(f.explain)}</pre>\n</section>'
         )
-    # "<" written as \u003c: the JSON can never close the <script> element it sits in
-    data = json.dumps(frames.rank, ensure_ascii=False, separators=(",", ":")).replace("<", "\\u003c")
-    page = _PAGE.format(title=escape.html(title), intro=intro_html, n=len(frames), css=_CSS,
+    data = escape.script_json(frames.rank, ensure_ascii=False, separators=(",", ":"))
+    page = _PAGE.format(title=escape.html(title), intro=intro_html, n=len(frames), css=RESTYLE_CSS,
                         frames="\n".join(sections), svg=frames.svg, rank=data, script=_SCRIPT)
     return page if quiz is None else quiz.finish(page)
 
@@ -663,8 +704,8 @@ _SCRIPT = """
   var frames = document.querySelectorAll("section.frame");
   var rank = JSON.parse(document.getElementById("rank").textContent);
   var view = document.getElementById("view"), sizer = document.getElementById("sizer");
-  var counter = document.getElementById("counter");
-  var ids = Object.keys(rank), current = 0, zoom = 1;
+  var counter = document.getElementById("counter"), svg = sizer.querySelector("svg");
+  var ids = Object.keys(rank), current = 0, fit = true;
   var deltas = document.querySelectorAll("#graph text.dg-delta");
   for (var d = 0; d < deltas.length; d++) deltas[d].setAttribute("data-v", deltas[d].textContent);
   function ownerOf(t) { var g = t.parentNode; while (g && g.getAttribute("class") === null) g = g.parentNode; return g; }
@@ -672,7 +713,21 @@ _SCRIPT = """
     for (var k = 0; k < list.length; k++) { var el = document.getElementById(list[k]); if (el) el.classList.toggle(cls, on); }
   }
   function words(el, name) { var v = el.getAttribute(name); return v ? v.split(" ") : []; }
-  function show(i) {
+  // The drawing's own size: Graphviz gives it in points (the viewBox), 1 pt = 4/3 px.
+  function natural() { var b = svg.viewBox.baseVal; return {w: b.width * 4 / 3, h: b.height * 4 / 3}; }
+  function scale() {  // the true scale the drawing is shown at (1 = its own size)
+    var r = svg.getBoundingClientRect(), n = natural();
+    return Math.min(r.width / n.w, r.height / n.h);
+  }
+  function label() { document.getElementById("zoomlevel").textContent = Math.round(scale() * 100) + " %"; }
+  function keepInView() {  // the current step's element, scrolled into the middle if it is not in view
+    var list = words(frames[current], "data-current"), el = list.length && document.getElementById(list[0]);
+    if (!el || fit) return;
+    var r = el.getBoundingClientRect(), v = view.getBoundingClientRect();
+    if (r.left < v.left || r.right > v.right) view.scrollLeft += (r.left + r.right) / 2 - (v.left + v.right) / 2;
+    if (r.top < v.top || r.bottom > v.bottom) view.scrollTop += (r.top + r.bottom) / 2 - (v.top + v.bottom) / 2;
+  }
+  function show(i, keepHash) {
     var old = frames[current];
     mark(words(old, "data-current"), "dg-current", false);
     mark(words(old, "data-terms"), "dg-term", false);
@@ -691,15 +746,29 @@ _SCRIPT = """
     mark(words(frames[current], "data-terms"), "dg-term", true);
     counter.textContent = "step " + (current + 1) + " of " + frames.length;
     document.body.setAttribute("data-step", String(current));
+    // the address names the step, counted from 1 as the counter: page.html#step=3
+    if (!keepHash) try { history.replaceState(null, "", "#step=" + (current + 1)); } catch (err) { /* sandboxed */ }
+    keepInView();
   }
-  function setZoom(z) { zoom = Math.max(0.25, Math.min(8, z)); sizer.style.width = (zoom * 100) + "%";
-    sizer.classList.toggle("fit", zoom === 1);  // at 100 % the whole picture fits the window
-    document.getElementById("zoomlevel").textContent = Math.round(zoom * 100) + " %"; }
+  function setZoom(z) {  // z: the true scale; "fit" shows the whole drawing in the window
+    var n = natural();
+    z = Math.max(0.1, Math.min(8, z));
+    fit = false;
+    sizer.classList.remove("fit");
+    sizer.style.width = (z * n.w) + "px";
+    label();
+    keepInView();
+  }
+  function setFit() { fit = true; sizer.classList.add("fit"); sizer.style.width = "100%"; label(); }
+  function fromHash() {
+    var m = /(?:^#|&)step=(\\d+)/.exec(location.hash);
+    if (m) show(Number(m[1]) - 1, true);
+  }
   document.getElementById("prev").addEventListener("click", function () { show(current - 1); });
   document.getElementById("next").addEventListener("click", function () { show(current + 1); });
-  document.getElementById("zoomin").addEventListener("click", function () { setZoom(zoom * 1.25); });
-  document.getElementById("zoomout").addEventListener("click", function () { setZoom(zoom / 1.25); });
-  document.getElementById("zoomfit").addEventListener("click", function () { setZoom(1); });
+  document.getElementById("zoomin").addEventListener("click", function () { setZoom(scale() * 1.25); });
+  document.getElementById("zoomout").addEventListener("click", function () { setZoom(scale() / 1.25); });
+  document.getElementById("zoomfit").addEventListener("click", setFit);
   document.getElementById("legendtoggle").addEventListener("change", function (e) {
     view.classList.toggle("dg-nolegend", !e.target.checked); });
   var drag = null;  // pan: drag the picture with the mouse
@@ -708,12 +777,18 @@ _SCRIPT = """
   window.addEventListener("mousemove", function (e) {
     if (drag) { view.scrollLeft = drag[2] - (e.clientX - drag[0]); view.scrollTop = drag[3] - (e.clientY - drag[1]); } });
   document.addEventListener("keydown", function (e) {
+    if (e.target.closest && e.target.closest("input, textarea")) return;
     if (e.key === "ArrowRight") { show(current + 1); e.preventDefault(); }
     if (e.key === "ArrowLeft") { show(current - 1); e.preventDefault(); }
   });
-  show(0);
+  window.addEventListener("hashchange", fromHash);
+  setFit();
+  if (/(?:^#|&)step=\\d+/.test(location.hash)) fromHash(); else show(0);
+  // A big graph, shrunk below half its size to fit, opens at its own size on the current step.
+  if (scale() < BIG) setZoom(1);
+  document.body.setAttribute("data-zoom-ready", "1");
 })();
-"""
+""".replace("BIG", "0.5")
 
 _PAGE = """<!DOCTYPE html>
 <html lang="en">

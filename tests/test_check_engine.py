@@ -1,0 +1,346 @@
+"""check_engine on engines written here: a right one, and one per bug students make.
+
+Each engine is a micrograd-style Value (data, grad, _backward closures, backward()).
+`engine(bug)` writes the right one with one bug planted, so each test shows exactly
+what one slip does: the kind check_engine names, and the smallest program it finds."""
+import math
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from autograd import EngineReport, check_engine
+from autograd.names import fmt
+from autograd.teaching.check_engine import KINDS, Program, run_deltagrad
+from support import needs_dot
+
+
+def engine(bug: str | None = None, *, reset: bool = True):
+    """A micrograd-style Value class; `bug` plants one slip, `reset=False` keeps
+    micrograd's backward() (no zeroing before a pass)."""
+
+    def add_to(node, amount):
+        if bug == "assign":
+            node.grad = amount  # the slip: = where += belongs
+        else:
+            node.grad += amount
+
+    class Value:
+        def __init__(self, data, _children=()):
+            self.data = data
+            self.grad = 0.0
+            self._backward = lambda: None
+            self._prev = tuple(_children)
+
+        @staticmethod
+        def wrap(x):
+            return x if isinstance(x, Value) else Value(x)
+
+        def __add__(self, other):
+            other = Value.wrap(other)
+            out = Value(self.data + other.data, (self, other))
+
+            def _backward():
+                add_to(self, out.grad)
+                add_to(other, out.grad)
+            out._backward = _backward
+            return out
+
+        def __mul__(self, other):
+            other = Value.wrap(other)
+            out = Value(self.data * other.data, (self, other))
+
+            def _backward():
+                add_to(self, other.data * out.grad)
+                add_to(other, self.data * out.grad)
+            out._backward = _backward
+            return out
+
+        def __pow__(self, k):
+            out = Value(self.data ** k, (self,))
+
+            def _backward():
+                add_to(self, k * self.data ** (k - 1) * out.grad)
+            out._backward = _backward
+            return out
+
+        def tanh(self):
+            t = math.tanh(self.data)
+            out = Value(t, (self,))
+
+            def _backward():
+                local = 1 - t if bug == "tanh" else 1 - t * t  # the slip: 1 − t for 1 − t²
+                add_to(self, local * out.grad)
+            out._backward = _backward
+            return out
+
+        def exp(self):
+            out = Value(math.exp(self.data), (self,))
+
+            def _backward():
+                if bug == "crash":
+                    raise AttributeError("'Value' object has no attribute 'out'")
+                add_to(self, out.data * out.grad)
+            out._backward = _backward
+            return out
+
+        def relu(self):
+            out = Value(max(self.data, 0.0), (self,))
+
+            def _backward():
+                local = 1.0 if bug == "relu" else float(self.data > 0)  # the slip: relu' = 1 everywhere
+                add_to(self, local * out.grad)
+            out._backward = _backward
+            return out
+
+        def log(self):
+            out = Value(math.log(self.data), (self,))
+
+            def _backward():
+                add_to(self, out.grad / self.data)
+            out._backward = _backward
+            return out
+
+        def __neg__(self):
+            if bug == "endless":
+                return -self  # recurses without end
+            return self * -1
+
+        def __sub__(self, other):
+            return self + (-Value.wrap(other))
+
+        def __rsub__(self, other):
+            if bug == "rsub":
+                return self - other  # the slip: a − c for c − a
+            return Value.wrap(other) + (-self)
+
+        def __radd__(self, other):
+            return self + other
+
+        def __rmul__(self, other):
+            return self * other
+
+        def __truediv__(self, other):
+            return self * Value.wrap(other) ** -1
+
+        def __rtruediv__(self, other):
+            return Value.wrap(other) * self ** -1
+
+        def topological_order(self):
+            if bug == "recursive_topo":  # micrograd's: right, but one Python call per node of depth
+                topo, seen = [], set()
+
+                def build(v):
+                    if v not in seen:
+                        seen.add(v)
+                        for child in v._prev:
+                            build(child)
+                        topo.append(v)
+                build(self)
+                return topo
+            topo, seen, stack = [], set(), [(self, False)]
+            while stack:
+                v, done = stack.pop()
+                if done:
+                    topo.append(v)
+                elif v not in seen:
+                    seen.add(v)
+                    stack.append((v, True))
+                    stack.extend((child, False) for child in v._prev)
+            return topo
+
+        def backward(self):
+            if bug == "no_order":  # the slip: each node pushes to its children at once, recursively
+                self.grad = 1.0
+                self._push()
+                return
+            if bug == "loop":  # the slip: a walk whose cursor never moves on
+                node = self
+                while node._prev:
+                    node._backward()
+            topo = self.topological_order()
+            if reset:
+                for v in topo:
+                    v.grad = 0.0
+            self.grad = 1.0
+            for v in reversed(topo):
+                v._backward()
+
+        def _push(self):
+            self._backward()
+            for child in self._prev:
+                child._push()
+
+    return Value
+
+
+def quick(cls, **kw):
+    kw.setdefault("examples", 150)
+    return check_engine(cls, **kw)
+
+
+def only(report: EngineReport, kind: str):
+    assert kind in report.kinds, report.feedback()
+    return next(f for f in report.failures if f.kind == kind)
+
+
+# -- a right engine ----------------------------------------------------------------------
+def test_a_right_engine_passes_every_program_and_the_deep_chain():
+    report = check_engine(engine(), examples=300)
+    assert report.ok, report.feedback()
+    assert report.depth == 10_000 and report.examples == 301
+    assert set(report.ops) == {"add", "sub", "mul", "div", "pow", "neg", "radd", "rsub", "rmul", "rdiv",
+                               "tanh", "exp", "relu", "log"}
+    assert report.missing == ("sigmoid",)  # the class has none: not tried, not failed
+    assert "agrees with deltagrad on 301 programs" in report.feedback()
+
+
+def test_both_repeat_policies_are_right_when_asked_for():
+    accumulating = engine(reset=False)  # would triple on a chain; so check one that does accumulate
+    assert not quick(accumulating, repeat="either", depth=None).ok  # micrograd's backward: neither
+    assert quick(engine(), repeat="reset", depth=None).ok
+    assert only(quick(engine(), repeat="accumulate", depth=None), "not_idempotent")
+    assert quick(accumulating, repeat=None, depth=None).ok  # called once: right
+
+
+# -- one slip each --------------------------------------------------------------------------
+def test_assign_for_add_is_found_on_a_program_of_at_most_three_nodes():
+    f = only(quick(engine("assign")), "overwrites_instead_of_accumulating")
+    assert f.nodes <= 3, f.program
+    ref = run_deltagrad(f.source)
+    assert f.deltagrad == dict(zip(f.source.names(), ref["grads"]))  # deltagrad's δ, node by node
+    assert f.student[f.first] != pytest.approx(f.deltagrad[f.first])
+    assert f.program.endswith(".backward()") and "Value(" in f.program
+    assert "+=" in f.message
+
+
+def test_the_shrunk_program_runs_and_shows_the_slip_as_written():
+    f = only(quick(engine("assign")), "overwrites_instead_of_accumulating")
+    scope = {"Value": engine("assign")}
+    exec(f.program, scope)  # noqa: S102 - the program check_engine wrote, run to prove it is what it says
+    right = {"Value": engine()}
+    exec(f.program, right)  # noqa: S102
+    assert scope[f.first].grad == pytest.approx(f.student[f.first])
+    assert right[f.first].grad == pytest.approx(f.deltagrad[f.first])
+
+
+def test_no_topological_order_is_named_when_every_local_derivative_is_right():
+    f = only(quick(engine("no_order"), repeat=None), "no_topological_order")
+    assert f.nodes <= 5, f.program
+    assert not any(k.startswith("wrong_local") for k in quick(engine("no_order"), repeat=None).kinds)
+
+
+def test_grads_that_grow_on_a_second_backward_are_not_idempotent():
+    report = quick(engine(reset=False), depth=None)
+    f = only(report, "not_idempotent")
+    assert f.program.count(".backward()") == 2
+    assert report.kinds == ["not_idempotent"]  # one backward() is right
+
+
+def test_the_sign_of_rsub_is_a_reflected_operator():
+    report = check_engine(engine("rsub"), depth=None)
+    f = only(report, "reflected_operator:rsub")
+    assert f.nodes == 2 and " - a" in f.program, f.program
+    assert "__rsub__" in f.message
+    # the log of a value it got wrong raises too: that crash follows from this slip, not reported twice
+    assert report.kinds == ["reflected_operator:rsub"], report.feedback()
+
+
+def test_tanh_derivative_written_one_minus_t_is_a_wrong_local_derivative():
+    f = only(quick(engine("tanh"), depth=None), "wrong_local:tanh")
+    assert f.nodes == 2 and ".tanh()" in f.program, f.program
+    assert f.first == "a"
+
+
+def test_relu_derivative_one_everywhere_is_found_left_of_the_kink():
+    f = only(quick(engine("relu"), depth=None), "wrong_local:relu")
+    assert f.nodes == 2 and ".relu()" in f.program and f.source.leaves[0] < 0, f.program
+
+
+@settings(max_examples=5, deadline=None)
+@given(st.integers(0, 10_000))
+def test_a_right_engine_passes_on_any_seed(seed):
+    assert check_engine(engine(), examples=60, seed=seed, depth=None).ok
+
+
+def test_the_same_seed_gives_the_same_report():
+    one, two = (quick(engine("assign"), seed=3) for _ in range(2))
+    assert [(f.kind, f.program) for f in one.failures] == [(f.kind, f.program) for f in two.failures]
+
+
+def test_an_exception_is_a_crash_with_the_line_it_came_from():
+    f = only(quick(engine("crash"), depth=None), "crash")
+    assert "AttributeError" in f.error and ".backward()" in f.message
+    assert f.nodes == 2 and ".exp()" in f.program
+
+
+def test_an_endless_recursion_is_a_crash_not_a_hang():
+    f = only(quick(engine("endless"), depth=None, examples=30), "crash")
+    assert "RecursionError" in f.error or "recursed" in f.error
+    assert "-" in f.program
+
+
+def test_a_recursive_topological_sort_fails_the_deep_chain_with_advice():
+    report = check_engine(engine("recursive_topo"), examples=50)
+    f = only(report, "crash")
+    assert "range(10000)" in f.program and f.nodes == 10_001
+    assert "recursion" in f.message.lower() and "stack" in f.message
+    assert check_engine(engine("recursive_topo"), examples=50, depth=None).ok
+
+
+def test_an_endless_loop_is_stopped_by_the_time_bound():
+    report = check_engine(engine("loop"), examples=3, depth=None, seconds=0.5)
+    f = only(report, "crash")
+    assert "longer than 0.5 s" in f.error and f.nodes == 2, f.program
+
+
+# -- the stepper ------------------------------------------------------------------------------
+def test_the_stepper_shows_both_deltas_and_marks_where_they_part():
+    f = only(quick(engine("assign")), "overwrites_instead_of_accumulating")
+    stepper = f.stepper()
+    marked = [s for s in stepper.steps if s.parts]
+    assert len(marked) == 1 and marked[0].name == f.first
+    assert marked[0].delta == pytest.approx(f.deltagrad[f.first])
+    assert marked[0].student == pytest.approx(f.student[f.first])
+    assert "your engine" in marked[0].text() and "parts" in marked[0].text()
+
+
+# -- adapt=, ops= and bad arguments ------------------------------------------------------------
+def test_adapt_maps_other_spellings():
+    Value = engine()  # its nodes are all made by Value, so the spellings go on that class
+    Value.Tanh, Value.value = Value.tanh, property(lambda self: self.data)
+    del Value.tanh
+    report = quick(Value, adapt={"data": "value", "tanh": "Tanh"}, ops=["add", "mul", "tanh"], depth=None)
+    assert report.ok, report.feedback()
+    assert report.ops == ("add", "mul", "tanh")
+
+
+@pytest.mark.parametrize("kwargs, words", [
+    ({"ops": ["add", "matmul"]}, "unknown ops ['matmul']"),
+    ({"adapt": {"value": "data"}}, "adapt="),
+    ({"repeat": "twice"}, "repeat must be"),
+    ({"examples": 0}, "examples must be"),
+    ({"depth": -3}, "depth must be"),
+])
+def test_bad_arguments_say_what_to_do(kwargs, words):
+    with pytest.raises(ValueError, match=words.replace("[", r"\[").replace("]", r"\]")):
+        check_engine(engine(), **kwargs)
+
+
+def test_an_instance_instead_of_the_class_is_refused():
+    with pytest.raises(TypeError, match="the student's class itself"):
+        check_engine(engine()(1.0))
+
+
+def test_the_kinds_listed_are_the_kinds_reported():
+    assert "overwrites_instead_of_accumulating" in KINDS and "crash" in KINDS
+    assert Program((0.5,), ()).size == 1
+
+
+@needs_dot
+def test_the_stepper_page_shows_the_students_delta(tmp_path):
+    f = only(quick(engine("tanh"), depth=None), "wrong_local:tanh")
+    page = Path(f.stepper().to_html(tmp_path / "where.html")).read_text(encoding="utf-8")
+    assert "your engine" in page and "parts from deltagrad" in page
+    assert fmt(f.student["a"]) in page and fmt(f.deltagrad["a"]) in page
