@@ -31,7 +31,7 @@ def _diagram(ex) -> bytes | None:
     from autograd.drawing.draw import GraphvizNotFound
 
     try:
-        return ex.draw(solved=False).pipe(format="svg")
+        return ex.draw(solved=False, notation="bishop").pipe(format="svg")
     except GraphvizNotFound:
         return None
 

@@ -91,12 +91,13 @@ def _units(ex):
 # HTML
 # ---------------------------------------------------------------------------
 def _diagram_svg(ex, solved: bool) -> str:
-    """The network diagram (nn.draw) as inline SVG, or a note when Graphviz is missing."""
+    """The network diagram (nn.draw) as inline SVG, or a note when Graphviz is missing; its
+    labels typeset as Bishop writes them (w₁₂⁽¹⁾, a₁⁽¹⁾; a bias as the weight w_j0 of x₀ = 1)."""
     from autograd.drawing.draw import GraphvizNotFound
     from autograd.teaching.steps import clean_svg
 
     try:
-        return clean_svg(ex.draw(solved=solved).pipe(format="svg").decode("utf-8"))
+        return clean_svg(ex.draw(solved=solved, notation="bishop").pipe(format="svg").decode("utf-8"))
     except GraphvizNotFound:
         return "<p><i>(the network diagram needs Graphviz's dot: see docs/install.md)</i></p>"
 

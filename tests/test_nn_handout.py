@@ -106,6 +106,7 @@ def test_handout_has_the_network_diagram_with_forward_values():
     svg = re.search(r"<svg.*</svg>", problem, re.S).group(0)
     assert not re.search(r"δ[^<]*\d", svg)  # the problem diagram gives no δ away (a legend may name it)
     assert not re.search(r"∂E/∂w[^<]*\d", svg)
+    assert "w[1]_" not in svg and "w₁₁⁽¹⁾" in svg  # labels typeset as the lectures write them, not ASCII
 
 
 @needs_dot
