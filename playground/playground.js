@@ -26,6 +26,7 @@ const PRESETS = [
   { title: "A shared input: x feeds three nodes, so δ[x] is a sum of three terms",
     expr: "x*exp(w*x) + log(x)",
     values: [["x", "0.5"], ["w", "2"]] },
+  { title: "Train: a 2-8-8-1 network learns the moons (nn.fit, watched live)", train: true },
 ];
 
 const $ = (id) => document.getElementById(id);
@@ -215,6 +216,8 @@ function runTrace({ verbatim = false } = {}) {
   const result = JSON.parse(glue.trace_json(state.expr, JSON.stringify(state.values.map(([n, v]) => n + "=" + v))));
   state.trace = result.ok ? result : null;
   for (const id of ["stepper", "check", "report-section"]) $(id).hidden = !result.ok;
+  $("train").hidden = true;
+  training.stop = true;
   $("verdict").textContent = "";
   $("verdict").className = "";
   if (!result.ok) {
@@ -291,6 +294,43 @@ function check(event) {
 }
 
 // ---------------------------------------------------------------------------
+// The "train" preset: nn.fit runs here in Pyodide, a chunk of epochs at a time, and
+// after each chunk the training view (nn.TrainingView's page) is shown at the newest
+// epoch, keeping the example picked in it.
+// ---------------------------------------------------------------------------
+const training = { running: false, stop: false };
+
+async function train() {
+  if (training.running) return;
+  Object.assign(training, { running: true, stop: false });
+  for (const id of ["stepper", "check", "report-section"]) $(id).hidden = true;
+  showError("");
+  $("train").hidden = false;
+  $("train").scrollIntoView();
+  history.replaceState(null, "", "#train");  // a link that starts the run
+  $("link").value = location.href;
+  $("train-stop").disabled = false;
+  const frame = $("train-view");
+  const { epochs } = JSON.parse(glue.train_start());
+  try {
+    for (;;) {
+      const picked = frame.contentDocument && frame.contentDocument.getElementById("example");
+      const point = picked && picked.value !== "" ? Number(picked.value) : -1;
+      const result = JSON.parse(glue.train_more(point));
+      if (result.error) { showError(result.error); break; }
+      frame.srcdoc = result.page;
+      $("train-status").textContent = `epoch ${result.epoch} of ${epochs}: loss ${result.loss.toPrecision(4)}` +
+        (result.done ? " — done" : training.stop ? " — stopped" : "");
+      if (result.done || training.stop) break;
+      await new Promise((resolve) => setTimeout(resolve, 30));  // let the page draw and the Stop button work
+    }
+  } finally {
+    training.running = false;
+    $("train-stop").disabled = true;
+  }
+}
+
+// ---------------------------------------------------------------------------
 // Wiring
 // ---------------------------------------------------------------------------
 function load(from) {
@@ -312,7 +352,8 @@ function wire() {
   select.addEventListener("change", () => {
     if (select.value === "") return;
     const p = PRESETS[Number(select.value)];
-    safely(load)({ expr: p.expr, values: p.values, step: 0 });
+    if (p.train) train().catch((err) => showError("deltagrad: error: " + oneLine(err)));
+    else safely(load)({ expr: p.expr, values: p.values, step: 0 });
     select.value = "";
   });
   $("trace-form").addEventListener("submit", safely((event) => {
@@ -322,6 +363,7 @@ function wire() {
     runTrace();
   }));
   $("check-form").addEventListener("submit", safely(check));
+  $("train-stop").addEventListener("click", () => { training.stop = true; });
   // a box for each variable as soon as the expression names it (values typed are remembered)
   $("expr").addEventListener("input", safely(() => {
     if (!glue) return;
@@ -394,7 +436,8 @@ async function main() {
     `and Graphviz ${layout.version} (viz.js ${manifest.viz}): ready in ${seconds.toFixed(1)} s, ` +
     `${megabytes.toFixed(1)} MB downloaded.`;
   $("trace").disabled = false;
-  safely(load)(readFragment() || { ...PRESETS[0], step: 0 });
+  if (location.hash === "#train") train().catch((err) => showError("deltagrad: error: " + oneLine(err)));
+  else safely(load)(readFragment() || { ...PRESETS[0], step: 0 });
   document.body.dataset.state = "ready";
 }
 

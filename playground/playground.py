@@ -12,6 +12,8 @@ The page (playground.js) calls these functions:
     functions_json()                       the functions an expression may call (the help)
     dot(i)                                 the op graph at step i, as DOT source (one picture)
     check_json(expr, assignments, claims)  `hand_check` of derivatives typed by a student
+    train_start(), train_more(point)       the "train" preset: `nn.fit` a chunk of epochs at
+                                           a time, each time the `nn.TrainingView` page
 
 Nothing here parses or differentiates on its own: the report and the error are what
 `nn.cli.main(["trace", ...])` prints, the steps are `autograd.expr.trace`'s, the drawing
@@ -192,3 +194,58 @@ def _claim(root: str, name: str, text: str, variables):
 def _number(x: float):
     """JSON has no inf/nan; the trace refuses them anyway, but never send invalid JSON."""
     return x if math.isfinite(x) else str(x)
+
+
+# ---------------------------------------------------------------------------
+# The "train" preset: nn.fit run here, watched in nn.TrainingView as it goes
+# ---------------------------------------------------------------------------
+# Whole-batch training (so the order of the examples changes no number) of a 2-8-8-1
+# network on 100 moons, in chunks of TRAIN_CHUNK epochs, so that the page can show the
+# view between chunks. The optimizer (its momentum) carries over from chunk to chunk, so
+# the run is the same as one nn.fit(..., epochs=TRAIN_EPOCHS): a test checks it.
+TRAIN_EPOCHS = 150
+TRAIN_CHUNK = 10
+_training: dict = {}
+
+
+def train_setup():
+    """The preset's data, network and optimizer, fresh."""
+    import nn
+
+    X, y = nn.data.moons(100, noise=0.1, seed=0)
+    model = nn.MLP(2, [8, 8, 1], activation="tanh", seed=0)
+    return X, y, model, nn.SGD(model.parameters(), lr=0.1, momentum=0.9)
+
+
+def train_start() -> str:
+    """Start the preset's run: {"epochs": the number it will train}."""
+    import nn
+
+    X, y, model, opt = train_setup()
+    _training.clear()
+    _training.update(X=X, y=y, model=model, opt=opt, done=0, history=nn.History())
+    return json.dumps({"epochs": TRAIN_EPOCHS})
+
+
+def train_more(point: int = -1) -> str:
+    """Train the next chunk of epochs; {"page": the training view at its last step (with
+    example X[point] picked), "epoch", "loss", "done"}, or {"error": "..."}."""
+    import nn
+
+    t = _training
+    try:
+        n = min(TRAIN_CHUNK, TRAIN_EPOCHS - t["done"])
+        part = nn.fit(t["model"], t["X"], t["y"], "hinge", t["opt"], epochs=n, shuffle=False,
+                      progress=False, record=True)
+        history = t["history"]
+        history.loss += part.loss
+        history.accuracy += part.accuracy
+        history.snapshots += [(epoch + t["done"], w) for epoch, w in part.snapshots]
+        history.settings = part.settings
+        t["done"] += n
+        view = nn.TrainingView(t["model"], t["X"], t["y"], history, title="nn.fit on moons, 2-8-8-1, in your browser")
+        page = view.html(step=-1, point=point if 0 <= point < len(t["X"]) else None)
+    except Exception as err:  # one line in the page, never a traceback
+        return json.dumps({"error": _error(f"{type(err).__name__}: {err}")})
+    return json.dumps({"page": page, "epoch": t["done"], "loss": history.loss[-1],
+                       "done": t["done"] >= TRAIN_EPOCHS})

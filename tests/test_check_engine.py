@@ -4,11 +4,16 @@ Each engine is a micrograd-style Value (data, grad, _backward closures, backward
 `engine(bug)` writes the right one with one bug planted, so each test shows exactly
 what one slip does: the kind check_engine names, and the smallest program it finds."""
 import math
+from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from autograd import EngineReport, check_engine
+from autograd.names import fmt
 from autograd.teaching.check_engine import KINDS, Program, run_deltagrad
+from support import needs_dot
 
 
 def engine(bug: str | None = None, *, reset: bool = True):
@@ -77,6 +82,23 @@ def engine(bug: str | None = None, *, reset: bool = True):
                 if bug == "crash":
                     raise AttributeError("'Value' object has no attribute 'out'")
                 add_to(self, out.data * out.grad)
+            out._backward = _backward
+            return out
+
+        def relu(self):
+            out = Value(max(self.data, 0.0), (self,))
+
+            def _backward():
+                local = 1.0 if bug == "relu" else float(self.data > 0)  # the slip: relu' = 1 everywhere
+                add_to(self, local * out.grad)
+            out._backward = _backward
+            return out
+
+        def log(self):
+            out = Value(math.log(self.data), (self,))
+
+            def _backward():
+                add_to(self, out.grad / self.data)
             out._backward = _backward
             return out
 
@@ -168,8 +190,9 @@ def test_a_right_engine_passes_every_program_and_the_deep_chain():
     report = check_engine(engine(), examples=300)
     assert report.ok, report.feedback()
     assert report.depth == 10_000 and report.examples == 301
-    assert set(report.ops) >= {"add", "sub", "mul", "div", "pow", "neg", "radd", "rsub", "rmul", "rdiv", "tanh", "exp"}
-    assert "relu" in report.missing and "log" in report.missing  # the class has none: not tried, not failed
+    assert set(report.ops) == {"add", "sub", "mul", "div", "pow", "neg", "radd", "rsub", "rmul", "rdiv",
+                               "tanh", "exp", "relu", "log"}
+    assert report.missing == ("sigmoid",)  # the class has none: not tried, not failed
     assert "agrees with deltagrad on 301 programs" in report.feedback()
 
 
@@ -216,14 +239,34 @@ def test_grads_that_grow_on_a_second_backward_are_not_idempotent():
 
 
 def test_the_sign_of_rsub_is_a_reflected_operator():
-    f = only(quick(engine("rsub"), depth=None), "reflected_operator:rsub")
+    report = check_engine(engine("rsub"), depth=None)
+    f = only(report, "reflected_operator:rsub")
     assert f.nodes == 2 and " - a" in f.program, f.program
+    assert "__rsub__" in f.message
+    # the log of a value it got wrong raises too: that crash follows from this slip, not reported twice
+    assert report.kinds == ["reflected_operator:rsub"], report.feedback()
 
 
 def test_tanh_derivative_written_one_minus_t_is_a_wrong_local_derivative():
     f = only(quick(engine("tanh"), depth=None), "wrong_local:tanh")
     assert f.nodes == 2 and ".tanh()" in f.program, f.program
     assert f.first == "a"
+
+
+def test_relu_derivative_one_everywhere_is_found_left_of_the_kink():
+    f = only(quick(engine("relu"), depth=None), "wrong_local:relu")
+    assert f.nodes == 2 and ".relu()" in f.program and f.source.leaves[0] < 0, f.program
+
+
+@settings(max_examples=5, deadline=None)
+@given(st.integers(0, 10_000))
+def test_a_right_engine_passes_on_any_seed(seed):
+    assert check_engine(engine(), examples=60, seed=seed, depth=None).ok
+
+
+def test_the_same_seed_gives_the_same_report():
+    one, two = (quick(engine("assign"), seed=3) for _ in range(2))
+    assert [(f.kind, f.program) for f in one.failures] == [(f.kind, f.program) for f in two.failures]
 
 
 def test_an_exception_is_a_crash_with_the_line_it_came_from():
@@ -293,3 +336,11 @@ def test_an_instance_instead_of_the_class_is_refused():
 def test_the_kinds_listed_are_the_kinds_reported():
     assert "overwrites_instead_of_accumulating" in KINDS and "crash" in KINDS
     assert Program((0.5,), ()).size == 1
+
+
+@needs_dot
+def test_the_stepper_page_shows_the_students_delta(tmp_path):
+    f = only(quick(engine("tanh"), depth=None), "wrong_local:tanh")
+    page = Path(f.stepper().to_html(tmp_path / "where.html")).read_text(encoding="utf-8")
+    assert "your engine" in page and "parts from deltagrad" in page
+    assert fmt(f.student["a"]) in page and fmt(f.deltagrad["a"]) in page

@@ -175,6 +175,25 @@ def test_glue_draws_once_what_the_stepper_draws():
     assert glue.timeout_message(0.5).startswith("Graphviz was stopped after 0.5 s laying out this picture")
 
 
+def test_glue_training_is_one_fit_run():
+    """The train preset trains in chunks, for the page to show each one; the optimizer
+    carries over, so the run is exactly one nn.fit over all the epochs."""
+    import nn
+
+    assert json.loads(glue.train_start()) == {"epochs": glue.TRAIN_EPOCHS}
+    chunks = []
+    while not chunks or not chunks[-1]["done"]:
+        chunks.append(json.loads(glue.train_more(3)))
+    assert [c["epoch"] for c in chunks] == list(range(glue.TRAIN_CHUNK, glue.TRAIN_EPOCHS + 1, glue.TRAIN_CHUNK))
+    X, y, model, opt = glue.train_setup()
+    whole = nn.fit(model, X, y, "hinge", opt, epochs=glue.TRAIN_EPOCHS, shuffle=False, progress=False, record=True)
+    run = glue._training["history"]
+    assert (run.loss, run.accuracy, run.snapshots) == (whole.loss, whole.accuracy, whole.snapshots)
+    assert chunks[-1]["loss"] == whole.loss[-1]
+    view = nn.TrainingView(model, X, y, whole, title="nn.fit on moons, 2-8-8-1, in your browser")
+    assert chunks[-1]["page"] == view.html(step=-1, point=3)  # the newest epoch, the example kept
+
+
 def test_glue_refuses_to_draw_a_graph_too_big_but_still_traces():
     expr = network_expression([2, 8, 8, 1])
     values = network_values([2, 8, 8, 1])
@@ -498,6 +517,8 @@ def test_presets_agree_with_the_cli(page):
     options = page.locator("#preset option").all_inner_texts()[1:]
     assert len(options) >= 4
     for i in range(len(options)):
+        if options[i].startswith("Train:"):  # trains a network (test_the_train_preset_...), no expression
+            continue
         page.select_option("#preset", str(i))
         fragment = urllib.parse.urlsplit(page.url).fragment
         pairs = [p.split("=", 1) for p in fragment.split("&")]
@@ -594,6 +615,35 @@ def test_a_slow_layout_is_stopped_and_the_page_keeps_stepping(page):
     page.keyboard.press("ArrowRight")  # the page still steps, and a small graph still draws
     go(page, "#expr=x*y&x=1&y=2")
     page.wait_for_selector("#graph[data-state=drawn]", timeout=60_000)
+
+
+def test_the_train_preset_runs_fit_and_shows_the_view(page, capsys):
+    """nn.fit runs in Pyodide and the training view shows each chunk as it comes; at the end
+    its numbers are CPython's (to rounding: the two libm's may differ in the last bit)."""
+    import nn
+
+    train = next(o for o in page.locator("#preset option").all_inner_texts() if o.startswith("Train:"))
+    start = time.perf_counter()
+    page.select_option("#preset", label=train)
+    page.wait_for_function("document.getElementById('train-status').textContent.includes('done')", timeout=120_000)
+    measured(capsys, f"playground train preset: {glue.TRAIN_EPOCHS} epochs of a 2-8-8-1 network on 100 moons "
+                     f"in {time.perf_counter() - start:.1f} s, shown every {glue.TRAIN_CHUNK} epochs")
+    assert urllib.parse.urlsplit(page.url).fragment == "train"
+    view = page.frame_locator("#train-view")
+    view.locator("body[data-ready='1']").wait_for()
+    steps = glue.TRAIN_EPOCHS
+    assert view.locator("#counter").text_content() == f"step {steps} of {steps}"
+    X, y, model, opt = glue.train_setup()
+    whole = nn.fit(model, X, y, "hinge", opt, epochs=steps, shuffle=False, progress=False, record=True)
+    assert abs(float(view.locator("#loss").get_attribute("data-v")) - whole.loss[-1]) <= 1e-9 * whole.loss[-1]
+    view.locator("#slider").fill("40")
+    view.locator("#points circle.pt[data-i='12']").click()
+    engine = nn.TrainingView(model, X, y, whole).engine_point(40, 12)
+    shown = [float(v) for v in view.locator("#params td.grad").evaluate_all("tds => tds.map(t => t.dataset.v)")]
+    assert len(shown) == model.num_parameters()
+    assert all(abs(u - v) <= 1e-9 * max(1.0, abs(v)) for u, v in zip(shown, engine["grads"]))
+    go(page, readme_example()[1])  # back to tracing: the training view goes away
+    assert page.is_hidden("#train") and page.is_visible("#stepper")
 
 
 def test_opened_as_a_file_it_says_how_to_serve_it(page, site):

@@ -114,6 +114,8 @@ def test_relu_takes_each_examples_branch():
     compiled = autograd.compile((x * 3.0).relu(), [x])
     outs, (grads,) = compiled.batch([[-1.0, 0.0, 2.0]], per_example=True)
     assert list(outs) == [0.0, 0.0, 6.0] and list(grads) == [0.0, 0.0, 3.0]
+    batched = autograd.compile((x * 3.0).relu(), [x], batch=True)  # the same, asked for directly
+    assert batched([[-1.0, 0.0, 2.0]]) == (6.0, [3.0])
 
 
 def mlp_graph(sizes, activation="tanh", seed=0):

@@ -50,8 +50,10 @@ because the interior nodes were not zeroed), or None (backward() is called once)
 Bounds. The student's code runs in a child process (`autograd.sandbox.run_bounded`) with a
 time limit, a recursion limit and a memory limit, so an endless loop or recursion is a
 finding of kind "crash" and never hangs the checker. A micrograd-style backward() whose
-topological sort is recursive fails the `depth` chain (10⁴ nodes by default) with a
-RecursionError: that is reported too, with what to do; `depth=None` leaves the chain out.
+topological sort is recursive fails the `depth` chain (10⁴ nodes by default; the recursion
+limit is 2000 unless `recursion=` says otherwise) with a RecursionError: that is reported too,
+with what to do; `depth=None` leaves the chain out. A crash that only follows from a value the
+engine got wrong earlier (the log of a wrongly computed number) is not reported twice.
 """
 from __future__ import annotations
 
@@ -189,18 +191,19 @@ def _expanded(program: Program) -> tuple[Line, ...]:
 # ---------------------------------------------------------------------------
 def _build(program: Program, make: Callable, method: Callable, where: list | None = None) -> list:
     """The program's nodes, made with `make` (the class) and `method(node, name)` (a method by
-    deltagrad's name). `where[0]` is kept on the line being run, to say where an error came from."""
-    where = where if where is not None else [""]
+    deltagrad's name). `where` is kept on the line being run, [its text, its node], to say where
+    an error came from."""
+    where = where if where is not None else ["", None]
     names = program.names()
     nodes = []
     for i, x in enumerate(program.leaves):
-        where[0] = f"{names[i]} = {getattr(make, '__name__', 'Value')}({x!r})"
+        where[:] = [f"{names[i]} = {getattr(make, '__name__', 'Value')}({x!r})", i]
         nodes.append(make(x))
     for i, line in enumerate(_expanded(program)):
         op = OPS[line.op]
         args = [nodes[a] if isinstance(a, int) else a for a in line.args]
-        where[0] = (f"step {i + 1} of the loop" if program.loop
-                    else f"{names[len(program.leaves) + i]} = {_written(line, names)}")
+        where[:] = [f"step {i + 1} of the loop" if program.loop
+                    else f"{names[len(program.leaves) + i]} = {_written(line, names)}", len(program.leaves) + i]
         nodes.append(method(args[0], op.name)() if op.form == "method" else op.apply(*args))
     return nodes
 
@@ -219,22 +222,23 @@ def run_student(cls, adapt: Mapping[str, str], program: Program) -> dict:
     leaves' grads after the second, or where the student's code raised and what."""
     root_name = "b" if program.loop else program.names()[-1]
     spelled = lambda name: adapt.get(name, name)  # noqa: E731 - one line, read once
-    where = [""]
+    where = ["", None]
     try:
         nodes = _build(program, cls, lambda node, name: getattr(node, spelled(name)), where)
-        where[0] = f"{root_name}.backward()"
+        where[:] = [f"{root_name}.backward()", None]
         root = nodes[-1]
         getattr(root, spelled("backward"))()
         data = [_number(getattr(n, spelled("data"))) for n in nodes]
         grads = [_number(getattr(n, spelled("grad"))) for n in nodes]
         again = None
         if program.calls == 2:
-            where[0] = f"the second {root_name}.backward()"
+            where[:] = [f"the second {root_name}.backward()", None]
             getattr(root, spelled("backward"))()
             again = [_number(getattr(nodes[i], spelled("grad"))) for i in range(len(program.leaves))]
         return {"data": data, "grads": grads, "again": again}
     except Exception as e:  # noqa: BLE001 - anything the student's code raises is a finding
-        return {"error": f"{type(e).__name__}: {e}", "error_type": type(e).__name__, "where": where[0]}
+        return {"error": f"{type(e).__name__}: {e}", "error_type": type(e).__name__, "where": where[0],
+                "node": where[1]}
 
 
 def run_many(cls, adapt, programs: Sequence[Program]) -> list[dict]:
@@ -487,8 +491,13 @@ def _kind(program: Program, student: dict, ref: dict, failure: str, runner: _Run
         j = next(i for i, (s, r) in enumerate(zip(student["data"], ref["data"])) if not agrees(s, r))
         op = lines[j - n].op if j >= n else "Value"
         kind = f"reflected_operator:{op}" if op in REFLECTED else f"wrong_value:{op}"
-        return kind, j, (f"The forward pass gives {names[j]} = {fmt(student['data'][j])} "
-                         f"({_written(lines[j - n], names) if j >= n else 'an input'}).")
+        written = _written(lines[j - n], names) if j >= n else "an input"
+        told = (f"The forward pass gives {names[j]} = {fmt(student['data'][j])} for {written}, "
+                f"deltagrad {fmt(ref['data'][j])}.")
+        if op in REFLECTED:  # c − a, with c a number, is a.__rsub__(c): the operands arrive swapped
+            told += (f" Python computes {OPS[op].text.format(x='a', c='c')} with a number c as "
+                     f"a.{OPS[op].needs}(c): self is the right-hand operand.")
+        return kind, j, told
     if failure == "again":
         return "not_idempotent", None, (
             "One backward() gives the right grads; calling it a second time gives leaf grads that "
@@ -523,6 +532,16 @@ def _kind(program: Program, student: dict, ref: dict, failure: str, runner: _Run
         f"Every local derivative is right, yet {dj} is wrong: a node's δ was passed on to its inputs "
         "before all its consumers had added to it, or more than once. backward() must visit the nodes "
         "in reverse topological order, each once.")
+
+
+def _follows_a_wrong_value(program: Program, student: dict, runner: _Runner, repeat) -> bool:
+    """Whether a crash while making node j only follows from earlier values the student's
+    engine got wrong (its log of a number it computed wrongly): the program up to j's inputs fails."""
+    j = student.get("node")
+    if j is None or j <= len(program.leaves) or program.loop:
+        return False
+    before = _tidy(program.leaves, program.lines[: j - len(program.leaves)], 1)
+    return before is not None and _verdict(before, runner.one(before), repeat) == "data"
 
 
 def _alone(line: Line, ref: dict) -> Program | None:
@@ -666,7 +685,7 @@ class EngineReport:
 # ---------------------------------------------------------------------------
 def check_engine(ValueClass: type, ops: Sequence[str] | None = None, adapt: Mapping[str, str] | None = None,
                  examples: int = 300, seed: int = 0, *, repeat: str | None = "either", depth: int | None = 10_000,
-                 seconds: float = 10.0, recursion: int = 10_000, memory_mb: int | None = 1024,
+                 seconds: float = 10.0, recursion: int = 2_000, memory_mb: int | None = 1024,
                  batch: int = 100) -> EngineReport:
     """Run `examples` random programs (and one chain `depth` nodes deep) with the student's
     `ValueClass` and with deltagrad, and report each way they differ, each on the smallest
@@ -734,6 +753,8 @@ def check_engine(ValueClass: type, ops: Sequence[str] | None = None, adapt: Mapp
             small, small_result = _shrink(program, failure, runner, repeat)
             if small_result is None:
                 small_result = result
+            if failure.startswith("crash") and _follows_a_wrong_value(small, small_result, runner, repeat):
+                continue  # e.g. log of a value the student's engine got wrong: that failure is reported
             ref = run_deltagrad(small)
             kind, j, message = _kind(small, small_result, ref, failure, runner)
             if kind in failures:
