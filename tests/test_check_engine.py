@@ -344,3 +344,105 @@ def test_the_stepper_page_shows_the_students_delta(tmp_path):
     page = Path(f.stepper().to_html(tmp_path / "where.html")).read_text(encoding="utf-8")
     assert "your engine" in page and "parts from deltagrad" in page
     assert fmt(f.student["a"]) in page and fmt(f.deltagrad["a"]) in page
+
+
+# -- in an autograder --------------------------------------------------------------------------
+STUDENT_ENGINE = '''
+class Value:
+    def __init__(self, data, _prev=()):
+        self.data, self.grad, self._prev, self._backward = data, 0.0, _prev, lambda: None
+
+    def __add__(self, other):
+        other = other if isinstance(other, Value) else Value(other)
+        out = Value(self.data + other.data, (self, other))
+        def _backward():
+            self.grad += out.grad
+            other.grad += out.grad
+        out._backward = _backward
+        return out
+
+    def __mul__(self, other):
+        other = other if isinstance(other, Value) else Value(other)
+        out = Value(self.data * other.data, (self, other))
+        def _backward():
+            self.grad += other.data * out.grad
+            other.grad += self.data * out.grad
+        out._backward = _backward
+        return out
+
+    def backward(self):
+        order, seen, stack = [], set(), [(self, False)]
+        while stack:
+            node, done = stack.pop()
+            if done:
+                order.append(node)
+            elif node not in seen:
+                seen.add(node)
+                stack += [(node, True)] + [(p, False) for p in node._prev]
+        for node in order:
+            node.grad = 0.0
+        self.grad = 1.0
+        for node in reversed(order):
+            node._backward()
+'''
+
+
+def test_otter_grades_a_students_engine_and_shows_the_smallest_program(tmp_path):
+    """otter-grader itself: `otter assign` on a master notebook whose test cell asserts
+    check_engine(Value).ok, then `otter run` on a right engine and on one with = for +=."""
+    pytest.importorskip("otter", reason="otter-grader is not installed (make test installs the 'grading' extra)")
+    nbformat = pytest.importorskip("nbformat", reason="nbformat is needed to write the notebooks")
+    import copy
+    import json
+    import os
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parent.parent
+
+    def otter(*args):
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(root), os.environ.get("PYTHONPATH", "")])}
+        done = subprocess.run([sys.executable, "-m", "otter", *args], cwd=tmp_path, env=env, capture_output=True,
+                              text=True, timeout=600)
+        assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+
+    v4 = nbformat.v4
+    master = v4.new_notebook()
+    master.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    master.cells = [
+        v4.new_raw_cell("# ASSIGNMENT CONFIG\nrequirements: null\nexport_cell: false\ncheck_all_cell: false\n"
+                        "run_tests: true\nfiles: []"),
+        v4.new_markdown_cell("Write a Value with +, * and backward()."),
+        v4.new_raw_cell("# BEGIN QUESTION\nname: engine\npoints: 1"),
+        v4.new_raw_cell("# BEGIN SOLUTION"),
+        v4.new_code_cell("# BEGIN SOLUTION\n" + STUDENT_ENGINE.strip() + "\n# END SOLUTION"),
+        v4.new_raw_cell("# END SOLUTION"),
+        v4.new_raw_cell("# BEGIN TESTS"),
+        v4.new_code_cell("from autograd import check_engine\nreport = check_engine(Value, ops=['add', 'mul'])\n"
+                         "assert report.ok, report.feedback()"),
+        v4.new_raw_cell("# END TESTS"),
+        v4.new_raw_cell("# END QUESTION"),
+    ]
+    nbformat.write(master, tmp_path / "master.ipynb")
+    otter("assign", "master.ipynb", "dist")
+    student = nbformat.read(tmp_path / "dist" / "student" / "master.ipynb", 4)
+    assert "other.grad +=" not in json.dumps(student), "otter assign left the reference engine in the student's notebook"
+    [autograder] = (tmp_path / "dist" / "autograder").glob("*.zip")
+    shown = {}
+    for name, source in {"right": STUDENT_ENGINE, "slip": STUDENT_ENGINE.replace("grad +=", "grad =")}.items():
+        submission = copy.deepcopy(student)
+        cells = [c for c in submission.cells if c.cell_type == "code" and "..." in c.source]
+        assert len(cells) == 1, "\n-----\n".join(c.source for c in submission.cells)
+        [cell] = cells
+        cell.source = source
+        nbformat.write(submission, tmp_path / f"{name}.ipynb")
+        (tmp_path / name).mkdir()
+        otter("run", "-a", str(autograder), "-o", name, "--no-logo", f"{name}.ipynb")
+        result = json.loads((tmp_path / name / "results.json").read_text(encoding="utf-8"))
+        [test] = [t for t in result["tests"] if t["name"] == "engine"]
+        shown[name] = (test["score"], test.get("output", ""))
+    assert shown["right"][0] == 1.0
+    score, text = shown["slip"]
+    assert score == 0 and "overwrites_instead_of_accumulating" in text
+    assert "b = a + a" in text or "b = a * a" in text
+    assert "+=" in text and "other.grad +=" not in text  # the fix is named, no reference code is shown

@@ -126,6 +126,8 @@ def test_qti_package_is_what_canvas_imports(tmp_path):
               for f in item.iter(f"{{{QTI_NS}}}qtimetadatafield")}
     assert fields["question_type"] == "numerical_question"
     assert item.find("q:presentation/q:response_str/q:render_fib", ns).get("fibtype") == "Decimal"
+    numbers = [el.text for tag in ("varequal", "vargte", "varlte") for el in root.iter(f"{{{QTI_NS}}}{tag}")]
+    assert len(numbers) == 9 and not [t for t in numbers if "e" in t.lower()]  # 1e-07 written 0.0000001
     bounds = item.find("q:resprocessing/q:respcondition/q:conditionvar/q:or/q:and", ns)
     assert float(bounds.findtext("q:vargte", None, ns)) == pytest.approx(0.0321 - 0.0001, abs=1e-15)
     assert float(bounds.findtext("q:varlte", None, ns)) == pytest.approx(0.0321 + 0.0001, abs=1e-15)

@@ -49,7 +49,9 @@ because the interior nodes were not zeroed), or None (backward() is called once)
 
 Bounds. The student's code runs in a child process (`autograd.sandbox.run_bounded`) with a
 time limit, a recursion limit and a memory limit, so an endless loop or recursion is a
-finding of kind "crash" and never hangs the checker. A micrograd-style backward() whose
+finding of kind "crash" and never hangs the checker (where processes are spawned, not forked —
+Windows — the class must be importable from a module file; in Pyodide the runs are in-process,
+bounded in time and recursion). A micrograd-style backward() whose
 topological sort is recursive fails the `depth` chain (10⁴ nodes by default; the recursion
 limit is 2000 unless `recursion=` says otherwise) with a RecursionError: that is reported too,
 with what to do; `depth=None` leaves the chain out. A crash that only follows from a value the
@@ -59,7 +61,7 @@ from __future__ import annotations
 
 import math
 import random
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, fields
 from typing import Callable, Mapping, Sequence
 
 from autograd.names import delta_name, fmt

@@ -38,6 +38,7 @@ import xml.etree.ElementTree as ET
 import zipfile
 import zlib
 from dataclasses import dataclass, field, replace
+from decimal import Decimal
 
 from autograd import escape
 from autograd.files import write_atomic
@@ -85,13 +86,9 @@ def interval(tolerance, engine: float, spread: float | None = None) -> tuple[flo
 
 
 def _number(x: float) -> str:
-    """A number as the formats read it: plain decimal, round-tripping (repr), no exponent
-    where we can help it (Canvas's numeric fields reject 1E+6)."""
-    x = float(x) + 0.0
-    text = repr(x)
-    if "e" in text:
-        text = f"{x:.17f}".rstrip("0").rstrip(".") if abs(x) >= 1e-6 else text
-    return text
+    """A number as the formats read it: the shortest decimal that reads back as the same
+    float (repr), written without an exponent (Canvas's numeric fields refuse 1E-7)."""
+    return format(Decimal(repr(float(x) + 0.0)), "f")
 
 
 def _check(questions) -> list[Question]:
