@@ -39,7 +39,7 @@ from typing import Iterable, Mapping, Sequence
 import autograd
 from autograd import Value
 from autograd.teaching.grade import gradable, read_answers, sheet_slips
-from autograd.teaching.grade import _same, table_of as _table
+from autograd.teaching.grade import same_number, table_of as _table
 from autograd.teaching.exercise import NOT_ANSWERED, RIGHT, WRONG
 from autograd.teaching.judge import (SLIP_WINDOW, Feedback, Tolerance, Verdict, feedback_line, half_unit, read_number,
                                      round_figures)
@@ -555,7 +555,7 @@ def slip_clashes(ex: "Exercise", figures: int = SEPARATION_FIGURES, between_slip
         for i, c in enumerate(slips if between_slips else ()):
             for d in slips[i + 1:]:
                 if c.kind == d.kind or ("sign" in (c.kind, d.kind)
-                                        and ("swapped" not in (c.kind, d.kind) or _same(c.value, d.value))):
+                                        and ("swapped" not in (c.kind, d.kind) or same_number(c.value, d.value))):
                     continue  # a sign slip by construction: the −1 of 1 − y; δ_2 = −δ_1 of a 2-class softmax
                 if abs(c.value - d.value) <= SLIP_WINDOW * (width(c.value) + width(d.value)):
                     problems.append(f"{n}: the slips {c.kind} and {d.kind} give the same number")

@@ -238,3 +238,25 @@ def test_each_exercise_check_says_not_answered_right_and_wrong(path):
         assert out.startswith(status + ":"), f"{path.name}: expected the check to say {status!r}, it said {out!r}"
         if status != RIGHT:
             shown.setdefault(name, []).append(out)
+
+
+LATER = [p for p in NOTEBOOKS if p.name[:2] in ("09", "10", "11", "12", "13")]
+
+
+@pytest.mark.parametrize("path", LATER, ids=lambda p: p.name)
+def test_nothing_above_an_exercise_prints_its_answer(path):
+    # every code cell above the answer cell, run as the student runs it, then the solution:
+    # no number the cells printed is the answer to 3 figures (either sign)
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    cells = nb["cells"]
+    first = min(i for i, c in enumerate(cells) if "exercise-answer" in tags(c))
+    above = [source(c) for c in cells[:first] if c["cell_type"] == "code"]
+    found = exercises(nb)
+    solution, name = found[0][3], answer_name(found[0][1])
+    outputs = run(above + [source(solution), f"print(repr({name}) if isinstance({name}, (int, float)) else '')"],
+                  path.parent)
+    if not outputs[-1].strip():
+        return  # the answer is a formula, not a number
+    value = float(outputs[-1])
+    printed = [float(n) for out in outputs[:-2] for n in NUMBER.findall(out)]
+    assert not [n for n in printed if close(abs(n), abs(value))], f"{path.name} prints the answer {value:.3g}"

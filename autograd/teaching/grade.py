@@ -55,7 +55,7 @@ from autograd.graph import topological_order
 from autograd.value import Value
 
 __all__ = ["grade", "Gradebook", "Mark", "read_answers", "parse_answer", "VERDICTS", "MAX_CELL", "gradable",
-           "sheet_slips", "table_of"]
+           "sheet_slips", "table_of", "same_number"]
 
 VERDICTS = ("right", "carried", "wrong", "missing", "unreadable")
 SCORED = ("right", "carried")  # the verdicts that earn an item's points
@@ -578,7 +578,7 @@ def sheet_slips(finder: SlipFinder, nodes: Mapping[str, Value], truth: Mapping[s
         found = [s for s in found if finder.is_lecture_slip(s)]
     given = [s.value for s in found] + [truth[name], -truth[name]]  # (equal up to sign: that is the sign slip)
     for m, t in truth.items():
-        if m == name or nodes[m] is nodes[name] or table_of(m) != table_of(name) or any(_same(t, g) for g in given):
+        if m == name or nodes[m] is nodes[name] or table_of(m) != table_of(name) or any(same_number(t, g) for g in given):
             continue
         found.append(Slip("swapped", f"this is the value of {_what(m, finder.root_name)}, another item of the sheet",
                           t, m, hint=HINTS["swapped"]))
@@ -595,7 +595,7 @@ def table_of(name: str) -> str:
     return f"{m.group(1)}{m.group(2)}" if m else ""
 
 
-def _same(x: float, y: float) -> bool:
+def same_number(x: float, y: float) -> bool:
     """Equal but for the rounding of the floats (two ways of computing one number)."""
     return abs(x - y) <= 1e-9 * max(abs(x), abs(y), 1e-300)
 

@@ -41,10 +41,10 @@ import numbers
 import re
 import sys
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Iterable, Mapping
+from typing import Iterable
 
-if TYPE_CHECKING:  # (slips imports this module; a Slip is only carried here)
-    from autograd.teaching.slips import Slip
+# A "Slip" below is autograd.teaching.slips.Slip: slips imports this module, so the judge
+# only carries slips it is handed (their .kind, .value and .hint) and never imports them.
 
 __all__ = ["Tolerance", "agrees", "RTOL", "ATOL", "MAX_SIG_FIGS", "read_number", "Reading", "Verdict",
            "judge", "rounding_spread", "half_unit", "round_figures", "VERDICTS", "feedback_line",
