@@ -16,9 +16,10 @@ from autograd.teaching.check_engine import KINDS, Program, run_deltagrad
 from support import needs_dot
 
 
-def engine(bug: str | None = None, *, reset: bool = True):
-    """A micrograd-style Value class; `bug` plants one slip, `reset=False` keeps
-    micrograd's backward() (no zeroing before a pass)."""
+def engine(bug: str | None = None, *, reset: bool | str = True):
+    """A micrograd-style Value class; `bug` plants one slip. backward() zeroes every grad
+    first (reset=True: a fresh pass), only the interior ones (reset="interior": leaves add
+    up, as in PyTorch), or none (reset=False: micrograd's backward())."""
 
     def add_to(node, amount):
         if bug == "assign":
@@ -162,7 +163,8 @@ def engine(bug: str | None = None, *, reset: bool = True):
             topo = self.topological_order()
             if reset:
                 for v in topo:
-                    v.grad = 0.0
+                    if reset is True or v._prev:
+                        v.grad = 0.0
             self.grad = 1.0
             for v in reversed(topo):
                 v._backward()
@@ -197,11 +199,14 @@ def test_a_right_engine_passes_every_program_and_the_deep_chain():
 
 
 def test_both_repeat_policies_are_right_when_asked_for():
-    accumulating = engine(reset=False)  # would triple on a chain; so check one that does accumulate
-    assert not quick(accumulating, repeat="either", depth=None).ok  # micrograd's backward: neither
-    assert quick(engine(), repeat="reset", depth=None).ok
-    assert only(quick(engine(), repeat="accumulate", depth=None), "not_idempotent")
-    assert quick(accumulating, repeat=None, depth=None).ok  # called once: right
+    fresh, adding, neither = engine(), engine(reset="interior"), engine(reset=False)
+    for policy, right in {"reset": fresh, "accumulate": adding, "either": fresh}.items():
+        assert quick(right, repeat=policy, depth=None).ok, policy
+    assert quick(adding, repeat="either", depth=None).ok
+    assert only(quick(fresh, repeat="accumulate", depth=None), "not_idempotent")
+    assert only(quick(adding, repeat="reset", depth=None), "not_idempotent")
+    assert only(quick(neither, repeat="either", depth=None), "not_idempotent")  # micrograd's: grads triple
+    assert quick(neither, repeat=None, depth=None).ok  # called once: right
 
 
 # -- one slip each --------------------------------------------------------------------------
@@ -314,6 +319,25 @@ def test_adapt_maps_other_spellings():
     report = quick(Value, adapt={"data": "value", "tanh": "Tanh"}, ops=["add", "mul", "tanh"], depth=None)
     assert report.ok, report.feedback()
     assert report.ops == ("add", "mul", "tanh")
+
+
+def test_adapt_names_grad_and_backward_too():
+    Value = engine()
+    Value.gradient = property(lambda self: self.grad)
+    Value.backprop = Value.backward
+    del Value.backward
+    report = quick(Value, adapt={"grad": "gradient", "backward": "backprop"}, ops=["add", "mul"], depth=None)
+    assert report.ok, report.feedback()
+
+
+def test_a_class_that_cannot_make_a_node_is_a_crash_at_the_first_line():
+    Value = engine()
+
+    def broken(self, data, _children=()):
+        raise TypeError("Value() takes no arguments")
+    Value.__init__ = broken
+    f = only(quick(Value, depth=None, examples=5), "crash")
+    assert "a = Value(" in f.message and "TypeError" in f.error
 
 
 @pytest.mark.parametrize("kwargs, words", [
