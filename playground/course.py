@@ -332,7 +332,7 @@ def index_page(entries: list, lec: dict) -> str:
             + "<main><h1>deltagrad: backpropagation, the course</h1>"
             "<p>Thirteen notebooks, read here with their outputs; each exercise can be checked in the page, "
             "with deltagrad itself running in your browser (Python compiled to WebAssembly).</p>"
-            f"<ol class=\"notebooks\">{items}</ol><h2>Step through it</h2><ul>{steppers}</ul>"
+            f"<ul class=\"notebooks\">{items}</ul><h2>Step through it</h2><ul>{steppers}</ul>"
             '<p><a href="lectures.html">The lectures the course teaches from</a> · '
             '<a href="../index.html">The playground: step through any expression</a></p></main>' + TAIL)
 
