@@ -27,7 +27,7 @@ from typing import Callable, Mapping, Sequence
 
 from autograd import ops
 from autograd.graph import sweep_forward, sweep_reverse, topological_order
-from autograd.modes.forward import describe
+from autograd.names import describe
 from autograd.value import Value
 
 __all__ = ["grad", "hessian", "hvp", "MissingDerivative"]
