@@ -70,7 +70,7 @@ def latex_number(x: float) -> str:
 def describe(v) -> str:
     """A node, or any other argument, as an error message names it."""
     if isinstance(v, Value):
-        return f"Value {v.label!r}" if v.label else f"{v!r}"
+        return f"Value {v.label!r}" if v.label else f"an unlabelled Value (data {v.data:.6g})"
     return f"{type(v).__name__} {v!r}"
 
 

@@ -125,6 +125,13 @@ def save(model: MLP, path) -> None:
     write_atomic(path, text, who="save")
 
 
+# `model.save(path)` is `save` as a method of MLP. It is attached here, beside `load` and
+# the format, rather than written in nn/module.py: what a network is need not know about
+# files, and the two modules do not import each other (nn/__init__.py imports this module,
+# so every MLP has the method).
+MLP.save = save
+
+
 def _float(v):
     """A parameter's data as the float the file holds: a real number (an int, a NumPy
     float32) is converted; anything else is left as it is, for `save` to refuse."""
