@@ -93,14 +93,10 @@ def rule_of(node: Value) -> tuple[str, Callable | None, tuple]:
         rule, constants = ops.parse_op(node.op)
     except ValueError:
         raise ValueError(
-            f"compile: {_describe(node)} was made by op {node.op!r}, which is not in "
+            f"compile: {name_of(node)} was made by op {node.op!r}, which is not in "
             "the derivative table (autograd.rules); only table ops can be compiled"
         ) from None
     return rule.name, rule.fn, tuple(constants)
-
-
-def _describe(node: Value) -> str:
-    return name_of(node)
 
 
 # ---------------------------------------------------------------------------
@@ -158,7 +154,7 @@ def check_inputs(root_list: Sequence[Value], inputs: Sequence) -> list[Value]:
             raise TypeError(f"compile: inputs[{i}] is a {type(x).__name__}, not a Value; pass the leaf Values that become arguments")
         if x.parents:
             raise ValueError(
-                f"compile: inputs[{i}] ({_describe(x)}) is computed from other nodes; "
+                f"compile: inputs[{i}] ({name_of(x)}) is computed from other nodes; "
                 "an input must be a leaf (an input or a parameter)"
             )
     if len({id(x) for x in inputs}) != len(inputs):
