@@ -45,7 +45,7 @@ from typing import Callable, Iterable, Mapping
 
 from autograd import escape
 from autograd.escape import spreadsheet_cell, spreadsheet_text
-from autograd.files import write_atomic
+from autograd.files import read_bounded, write_atomic
 from autograd.teaching import exports
 from autograd.names import fmt
 from autograd.teaching.handcheck import check_names, check_point, evaluate, function_name, plain_zero
@@ -329,20 +329,7 @@ def _text_of(path) -> str:
     """The file's text, or a clear error naming it: UTF-8 (with or without a
     spreadsheet's byte-order mark) only."""
     where = os.fspath(path)
-    try:
-        size = os.path.getsize(where)
-    except OSError as err:
-        raise FileNotFoundError(f"read_answers: cannot read {where!r}: {err.strerror or err}") from None
-    if size > MAX_FILE:
-        raise ValueError(f"read_answers: {where!r} is {size} bytes; a class's answers fit in {MAX_FILE} bytes")
-    try:
-        with open(where, "rb") as f:
-            raw = f.read(MAX_FILE + 1)  # at most one byte past the bound, whatever the size said
-    except OSError as err:  # a folder, a file we may not read
-        raise type(err)(f"read_answers: cannot read {where!r}: {err.strerror or err}") from None
-    if len(raw) > MAX_FILE:  # a pipe, a device, or a file that grew after it was measured
-        raise ValueError(f"read_answers: {where!r} holds more than {MAX_FILE} bytes; a class's answers fit in "
-                         f"{MAX_FILE} bytes")
+    raw = read_bounded(where, MAX_FILE, who="read_answers", what="a class's answers")
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise ValueError(f"read_answers: {where!r} is UTF-16 text; save it as 'CSV UTF-8 (comma delimited)' "
                          "and try again")
