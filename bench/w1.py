@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import math
 import random
+import time
 from typing import Callable
 
 SIZES = (2, 16, 16, 1)
@@ -356,6 +357,18 @@ class HandWritten:
 # ---------------------------------------------------------------------------
 # nn.fit: the same step as a user trains: full batch, "hinge", l2 = ALPHA, plain SGD.
 # ---------------------------------------------------------------------------
+class Stamped:
+    """An optimiser that runs `optimizer.step()` and notes the time after each step in
+    `stamps`: handed to `nn.fit`, it times every training step from the outside."""
+
+    def __init__(self, optimizer):
+        self.optimizer, self.stamps = optimizer, []
+
+    def step(self):
+        self.optimizer.step()
+        self.stamps.append(time.perf_counter())
+
+
 class FitEngine:
     """`nn.fit(model, X, y, "hinge", nn.SGD(lr=LR), batch_size=None, l2=ALPHA)`: one
     epoch is one step. With compile=True (the default) fit replays the network compiled
@@ -389,18 +402,10 @@ class FitEngine:
     def timed_steps(self, steps: int) -> tuple[list[float], float]:
         """Seconds of each step (between successive optimiser steps) and of the
         first call's extra work (compiling), from one `fit` of `steps` + 1 epochs."""
-        import time
-
-        sgd = self.nn.SGD(self.model.parameters(), lr=LR)
-        stamps = []
-
-        class Timed:
-            def step(self):
-                sgd.step()
-                stamps.append(time.perf_counter())
-
+        timed = Stamped(self.nn.SGD(self.model.parameters(), lr=LR))
         t0 = time.perf_counter()
-        self._fit(Timed(), steps + 1)
+        self._fit(timed, steps + 1)
+        stamps = timed.stamps
         times = [b - a for a, b in zip(stamps, stamps[1:])]
         first = stamps[0] - t0
         return times, first - sorted(times)[len(times) // 2]
