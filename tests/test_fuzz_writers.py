@@ -19,7 +19,7 @@ import pytest
 from hypothesis import example, given, strategies as st
 
 from autograd import Stepper, Value, grade
-from autograd.names import visible
+from autograd.escape import visible
 from autograd.teaching.grade import read_answers
 from nn.exercise import exercise
 from nn.handout import handout_html, handout_latex

@@ -44,7 +44,8 @@ import math
 from typing import Callable, Sequence
 
 from autograd import ops
-from autograd.modes.program import INLINE, Graph, Names, build_program, comment, function_name, graph_summary, literal
+from autograd.modes.program import (Graph, Names, build_program, comment, function_name, graph_summary, inline,
+                                     literal, unit_term)
 from autograd.rules import split_wsum
 from autograd.names import node_expression
 
@@ -194,7 +195,7 @@ class _BatchWriter:
             act = [consumers.get(id(m), [None])[0] if self.uses.get(id(m)) == 1 and len(consumers.get(id(m), [])) == 1 else None
                    for m in members]
             if all(a is not None and len(a.parents) == 1 and a.op == act[0].op for a in act) \
-                    and g.name(act[0]).startswith("v") and ops.parse_op(act[0].op)[0].name not in INLINE:
+                    and g.name(act[0]).startswith("v") and ops.parse_op(act[0].op)[0].python is None:
                 layer.act = act
                 self.in_act |= {id(a) for a in act}
         # a layer reading exactly the activation matrix of another: X is that matrix
@@ -253,8 +254,9 @@ class _BatchWriter:
             self.read.update(p)
             note = comment(f"{called[node]} = {node_expression(node, called)}")
             values.append(name)
-            if rule_name in INLINE:
-                value, local = INLINE[rule_name](p, constants)
+            written = inline(rule_name, p, constants)
+            if written is not None:
+                value, local = written
                 for i, expr in enumerate(local):
                     locals_[(id(node), i)] = expr
                 body.append(ind + _pad(f"{name} = {value}", note))
@@ -303,7 +305,7 @@ class _BatchWriter:
                 if pj.startswith("k") or id(parent) not in self.need:
                     continue
                 local = locals_[(id(node), i)]
-                term = dk if local == "1" else f"-{dk}" if local == "-1" else f"{dk} * {local}"
+                term = unit_term(dk, local)
                 body.append(ind + self._add(pj, term, started, ops.formula(node.op, i, len(node.parents))))
         per_example = []
         for i in range(self.m):

@@ -27,7 +27,7 @@ import numbers
 from dataclasses import dataclass, field
 from typing import Mapping, Sequence
 
-from autograd.names import fmt, latex_name, latex_number, node_expression, node_names
+from autograd.names import describe, fmt, latex_name, latex_number, node_expression, node_names
 from autograd.teaching.steps import Stepper, View, formula
 from autograd.graph import sweep_forward, sweep_reverse, topological_order
 from autograd.value import Value
@@ -41,14 +41,6 @@ MODES = ("reverse", "forward")
 # ---------------------------------------------------------------------------
 # Checking arguments
 # ---------------------------------------------------------------------------
-def describe(v) -> str:
-    if isinstance(v, Value):
-        if v.label:
-            return f"Value {v.label!r}"
-        return f"an unlabelled Value (data {v.data:.6g})"
-    return f"{type(v).__name__} {v!r}"
-
-
 def _number(x, what: str) -> float:
     if isinstance(x, bool) or not isinstance(x, numbers.Real) or not math.isfinite(float(x)):
         raise ValueError(f"{what} must be a finite number, got {x!r}")

@@ -26,8 +26,8 @@ import numbers
 from typing import Callable, Mapping, Sequence
 
 from autograd import ops
-from autograd.graph import sweep_forward, sweep_reverse, topological_order
-from autograd.modes.forward import describe
+from autograd.graph import Arithmetic, sweep_forward, sweep_reverse, topological_order
+from autograd.names import describe
 from autograd.value import Value
 
 __all__ = ["grad", "hessian", "hvp", "MissingDerivative"]
@@ -92,7 +92,7 @@ def _times(local, delta):
 
 
 def _total(terms: list):
-    """Σ of the terms δ_k·∂k/∂j: one sum node for the Values, the numbers added first."""
+    """Σ of the terms δ_k·∂k/∂j: one sum node for the Values, the numbers added apart."""
     values = [t for t in terms if isinstance(t, Value)]
     constant = math.fsum(t for t in terms if not isinstance(t, Value))
     if not values:
@@ -101,20 +101,9 @@ def _total(terms: list):
     return total + constant if constant != 0.0 else total
 
 
-def _graph_deltas(root: Value) -> dict:
-    """δ_j = Σ_{k∈↓j} δ_k ∂k/∂j for every node, as Values (or numbers when constant).
-
-    The pull form: nodes root first, each collecting one term from each consumer, all
-    of which are visited before it (they come after it in topological order)."""
-    terms: dict[Value, list] = {root: [1.0]}
-    delta: dict[Value, object] = {}
-    for k in reversed(topological_order(root)):
-        d_k = _total(terms.pop(k))
-        delta[k] = d_k
-        if k.parents:
-            for j, local in zip(k.parents, local_derivatives(k)):
-                terms.setdefault(j, []).append(_times(local, d_k))
-    return delta
+# The reverse sweep of autograd/graph.py over Values: each δ_j is a graph over root's nodes.
+# (No finiteness check of its own: the engine checks every node it makes.)
+VALUES = Arithmetic(local_derivatives, _times, lambda j, terms, start: _total([start, *terms]))
 
 
 # ---------------------------------------------------------------------------
@@ -139,7 +128,7 @@ def grad(root: Value, wrt, create_graph: bool = False):
     if not isinstance(create_graph, bool):
         raise TypeError(f"grad: create_graph must be True or False, got {create_graph!r}")
     if create_graph:
-        delta = _graph_deltas(root)
+        delta = sweep_reverse(topological_order(root), root, 1.0, "grad", VALUES)
         out = [_as_value(delta.get(x, 0.0)) for x in xs]
     else:
         delta = sweep_reverse(topological_order(root), root, 1.0, "grad")
