@@ -64,6 +64,7 @@ import random
 from dataclasses import dataclass, field, fields
 from typing import Callable, Mapping, Sequence
 
+from autograd import escape
 from autograd.names import delta_name, fmt
 from autograd.rules import DomainError
 from autograd.sandbox import run_bounded
@@ -632,7 +633,7 @@ class EngineFailure:
         stepper = Stepper(root, steps=steps)
         stepper.intro_html = (
             "deltagrad's backward pass over the smallest program on which your engine fails "
-            f"(<code>{self.kind}</code>). Each step shows δ = ∂output/∂node as deltagrad sums it, "
+            f"(<code>{escape.html(self.kind)}</code>). Each step shows δ = ∂output/∂node as deltagrad sums it, "
             "and in brackets your engine's <code>.grad</code> of the same node.")
         return stepper
 
