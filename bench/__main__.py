@@ -81,6 +81,18 @@ def _spread(rows: list[dict], key: str, scale: float = 1.0) -> dict | None:
     return spread([row[key] * scale for row in rows if key in row])
 
 
+def installed(engines: dict) -> tuple[list[str], dict[str, str]]:
+    """The engines {name: (module, make)} whose module can be imported, and why each other is skipped."""
+    found, skipped = [], {}
+    for name, (module, _) in engines.items():
+        reason = available(module)
+        if reason:
+            skipped[name] = reason
+        else:
+            found.append(name)
+    return found, skipped
+
+
 def _errors(rows: list[dict]) -> str | None:
     errs = {row["error"] for row in rows if "error" in row}
     return "; ".join(sorted(errs)) if errs else None
@@ -90,13 +102,7 @@ def _errors(rows: list[dict]) -> str | None:
 def bench_w1(quick: bool) -> dict:
     from bench import w1
 
-    engines, skipped = [], {}
-    for name, (module, _) in w1.ENGINES.items():
-        reason = available(module)
-        if reason:
-            skipped[name] = reason
-        else:
-            engines.append(name)
+    engines, skipped = installed(w1.ENGINES)
     check = w1.check_agreement(engines)  # raises if any engine disagrees
     steps = 1 if quick else 3
     cases = {
@@ -225,13 +231,7 @@ def bench_w56(task: str, quick: bool) -> dict:
     """W5 or W6: one epoch per engine, the ratio to vectorised PyTorch taken within each round."""
     from bench import w56
 
-    engines, skipped = [], {}
-    for name, (module, _) in w56.ENGINES.items():
-        reason = available(module)
-        if reason:
-            skipped[name] = reason
-        else:
-            engines.append(name)
+    engines, skipped = installed(w56.ENGINES)
     if "deltagrad-fit" not in engines:
         return {"skipped": skipped.get("deltagrad-fit", "no engine available")}
     check = w56.check_agreement(task, engines)  # raises if an engine ends the epoch elsewhere

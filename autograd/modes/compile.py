@@ -27,9 +27,10 @@ Everything in the program comes from the derivative table (`autograd.rules`):
   value and the local derivatives ∂k/∂j from the new floats: relu takes the branch
   of the new number, and log of a negative number is refused by the same code.
 - Sums and products (+, −, ·, Σ, Σ w z + b and their forms with a constant) are
-  written out inline, `v9 = v0 * v4 + v1 * v5 + v8`, with their local derivatives
-  (a parent's value, or ±1 or the constant); tests/test_modes_compile.py checks that each
-  inline form gives exactly the rule's numbers.
+  written out inline, `v9 = 0.0 + v0 * v4 + v1 * v5 + v8`, with their local derivatives
+  (a parent's value, or ±1 or the constant), from their row's `python` column (the row's
+  fn as source text); tests/test_modes_compile.py checks that each gives exactly the
+  rule's numbers. An op of your own (`autograd.define`) has no such column: it is called.
 
 Errors: a replay that meets a domain error or a value or δ that is not finite runs
 the same computation again through the engine (`Value`s and `backward()`), so the
@@ -58,9 +59,9 @@ from autograd import ops
 from autograd.graph import Arithmetic, sweep_reverse
 from autograd import value as engine
 from autograd.modes.batch import Batched
-from autograd.modes.program import (  # noqa: F401 - INLINE and replay_in_engine are read here by the tests
-    CHUNK, INLINE, Graph, Names, build_program, check_inputs, comment, function_name, graph_summary,
-    literal, replay_in_engine,
+from autograd.modes.program import (  # noqa: F401 - replay_in_engine is read here by the tests
+    CHUNK, Graph, Names, build_program, check_inputs, comment, function_name, graph_summary, inline,
+    literal, replay_in_engine, unit_term,
 )
 from autograd.names import node_expression
 from autograd.value import Value
@@ -98,8 +99,9 @@ class _Writer:
         for name, node, rule_name, fn, constants in self.g.nodes:
             p = [self.g.name(q) for q in node.parents]
             note = comment(f"{self.names[node]} = {node_expression(node, self.names)}")
-            if rule_name in INLINE:
-                value, local = INLINE[rule_name](p, constants)
+            written = inline(rule_name, p, constants)
+            if written is not None:
+                value, local = written
                 for i, expr in enumerate(local):
                     self.locals[(id(node), i)] = expr
                 lines += self._long_assign(indent, name, value, note)
@@ -159,7 +161,7 @@ class _Writer:
             if dk is None or id(j) not in self.need:
                 return None
             local = self.locals[(id(k), i)]
-            text = dk if local == "1" else f"-{dk}" if local == "-1" else f"{dk} * {local}"
+            text = unit_term(dk, local)
             return text, f"{ops.formula(k.op, i, len(k.parents))}   ({self.names[k]} → {self.names[j]})"
 
         def total(j, terms, start):
