@@ -19,7 +19,7 @@ import random
 import statistics
 import time
 
-from bench.w1 import moons
+from bench.w1 import moons, stamped_sgd
 
 ALPHA = 1e-4
 TASKS = {
@@ -72,20 +72,10 @@ class Fit:
 
     def epochs(self, epochs: int) -> tuple[list[float], float]:
         """Seconds of each epoch after the first, and the first's extra (compiling)."""
-        stamps = []
-
-        class Timed(self.nn.SGD):  # SGD, stamping the clock after every step (in either form)
-            def step(self):
-                super().step()
-                stamps.append(time.perf_counter())
-
-            def step_arrays(self, np, w, g):
-                w = super().step_arrays(np, w, g)
-                stamps.append(time.perf_counter())
-                return w
-
+        stamps: list[float] = []
         t0 = time.perf_counter()
-        self.nn.fit(self.model, self.X, self.y, self.t["loss"], Timed(self.model.parameters(), lr=self.t["lr"]), epochs=epochs, batch_size=self.t["batch"],
+        sgd = stamped_sgd(self.nn, self.model.parameters(), self.t["lr"], stamps)
+        self.nn.fit(self.model, self.X, self.y, self.t["loss"], sgd, epochs=epochs, batch_size=self.t["batch"],
                     l2=self.t["l2"], shuffle=False, progress=False, compile=self.compile)
         ends = [t0] + stamps[self.steps_per_epoch - 1 :: self.steps_per_epoch]
         times = [b - a for a, b in zip(ends, ends[1:])]

@@ -27,6 +27,7 @@ from typing import Callable, Mapping, Sequence
 
 from autograd import ops
 from autograd.graph import Arithmetic, sweep_forward, sweep_reverse, topological_order
+from autograd.modes.forward import as_values
 from autograd.names import describe
 from autograd.value import Value
 
@@ -124,7 +125,7 @@ def grad(root: Value, wrt, create_graph: bool = False):
     if not isinstance(root, Value):
         raise TypeError(f"grad: root must be the Value to differentiate, got {describe(root)}")
     single = isinstance(wrt, Value)
-    xs = [wrt] if single else _value_list("grad", "wrt", wrt)
+    xs = [wrt] if single else as_values("grad", "wrt", wrt, empty_ok=True)
     if not isinstance(create_graph, bool):
         raise TypeError(f"grad: create_graph must be True or False, got {create_graph!r}")
     if create_graph:
@@ -138,16 +139,6 @@ def grad(root: Value, wrt, create_graph: bool = False):
 
 def _as_value(x) -> Value:
     return x if isinstance(x, Value) else Value(x)
-
-
-def _value_list(who: str, what: str, xs) -> list[Value]:
-    if isinstance(xs, (str, bytes, Mapping)) or not hasattr(xs, "__iter__"):
-        raise TypeError(f"{who}: {what} must be a Value or a list of Values, got {describe(xs)}")
-    xs = list(xs)
-    for i, x in enumerate(xs):
-        if not isinstance(x, Value):
-            raise TypeError(f"{who}: {what}[{i}] must be a Value, got {describe(x)}")
-    return xs
 
 
 # ---------------------------------------------------------------------------
@@ -164,7 +155,7 @@ def _function_and_point(who: str, f, at) -> tuple[Value, list[Value], list[str]]
                 f"{who}: f is a Value (a graph already built), so at must be the list of Values to "
                 "differentiate with respect to, not a dict; or pass a function and {name: number}"
             )
-        xs = _value_list(who, "at", at)
+        xs = as_values(who, "at", at, empty_ok=True)
         return f, xs, [x.label or f"x{i}" for i, x in enumerate(xs)]
     if not callable(f):
         raise TypeError(f"{who}: f must be a function of named Values or a Value, got {describe(f)}")
