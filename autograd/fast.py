@@ -127,9 +127,9 @@ def _body(rule, args: str) -> str:
     pad = " " * 12
     if rule is None:  # x.__rsub__(y) is y − x: never two Values
         return pad + "return readable(self, other)"
-    if rule.python is not None:
-        value, local = rule.python
-        return pad + f"data, local = {value}, {local}"
+    if rule.python is not None:  # the row's source in a, b and c, as this method names them
+        value, local = rule.python(["a", "b"][: rule.arity], list(rule.params))
+        return pad + f"data, local = {value}, ({', '.join(local)}{',' if len(local) == 1 else ''})"
     fn = "pair_fn" if args == "a, b" else "const_fn"
     return "\n".join([pad + "try:", pad + f"    data, local = {fn}({args})",
                       pad + "except (ArithmeticError, ValueError):", pad + "    return readable(self, other)"])

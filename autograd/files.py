@@ -22,6 +22,11 @@ plots) goes through `write_atomic`, which saves the way a careful editor does:
 
 Every error is an OSError whose message names the caller and the user's path, never
 the hidden temporary file, and says what to do.
+
+Every file the project reads from a user (a saved model, a class's answers, a quiz) goes
+through `read_bounded`: at most `limit` + 1 bytes are ever read, whatever size the file
+claims (a pipe, /dev/zero or a file still growing claims none), so no file makes a
+reader allocate without bound.
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ import os
 import secrets
 import stat
 from pathlib import Path
+from typing import Callable
 
 
 def write_atomic(path: str | os.PathLike, data: str | bytes, *, who: str = "write") -> Path:
@@ -77,6 +83,61 @@ def write_atomic(path: str | os.PathLike, data: str | bytes, *, who: str = "writ
             return path
     _replace(target, data, st, who, shown)
     return path
+
+
+class TooLarge(ValueError):
+    """A file holds more bytes than its reader takes (see `read_bounded`): `size` is the size
+    the file claimed (None where it was found by reading one byte past `limit`)."""
+
+    def __init__(self, message: str, size: int | None, limit: int):
+        super().__init__(message)
+        self.size, self.limit = size, limit
+
+
+def read_bounded(path: str | os.PathLike, limit: int, *, who: str = "read", what: str = "the file",
+                 check: Callable[[bytes], None] | None = None, chunk: int = 2**20) -> bytes:
+    """The bytes of `path`, of which at most `limit` + 1 are ever read: a file holding
+    more than `limit` bytes is refused with a `TooLarge` (a ValueError) naming `who`, the
+    path, and `what` the limit is for. A file whose size is already over the limit is refused before
+    any byte is read. `check`, if given, sees each chunk as it comes (at most `chunk`
+    bytes) and may raise to refuse the file early (nn.io counts a model's brackets so).
+    A folder or a file that cannot be opened is an OSError naming `who` and the path."""
+    shown = os.fsdecode(os.fspath(path))
+    try:
+        f = open(path, "rb")
+    except OSError as err:
+        raise _named_read(err, who, shown) from None
+    with f:
+        try:
+            size = os.fstat(f.fileno()).st_size
+        except OSError as err:
+            raise _named_read(err, who, shown) from None
+        if size > limit:
+            raise TooLarge(f"{who}: {shown!r} is {size:,} bytes; the limit for {what} is {limit:,} bytes", size, limit)
+        data = bytearray()
+        while len(data) <= limit:
+            try:
+                got = f.read(min(chunk, limit + 1 - len(data)))  # never more than one byte past the limit
+            except OSError as err:
+                raise _named_read(err, who, shown) from None
+            if not got:
+                break
+            data += got
+            if check is not None:
+                check(got)
+        if len(data) > limit:  # a pipe, a device or a file that grew after it was measured
+            raise TooLarge(f"{who}: {shown!r} holds more than {limit:,} bytes; the limit for {what} is {limit:,} bytes",
+                           None, limit)
+    return bytes(data)
+
+
+def _named_read(err: OSError, who: str, shown: str) -> OSError:
+    """The same kind of OSError, its message naming the caller and the user's path."""
+    reason = "it is a folder; give a file inside it" if isinstance(err, IsADirectoryError) else \
+        (err.strerror or str(err)).lower()
+    new = type(err)(f"{who}: cannot read {shown!r}: {reason}")
+    new.errno = err.errno
+    return new
 
 
 _ANY_WRITE = stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH

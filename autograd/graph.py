@@ -12,21 +12,26 @@ so both sweeps only multiply and add stored numbers, one multiply-add per edge:
 `sweep_reverse` is the same sweep into a dict, leaving `.grad` alone (the steps, `grad`,
 `jacobian`, `pull_deltas`). Both add the terms in the same order, so their numbers agree
 bit for bit, and both raise the same OverflowError naming the node whose δ is not finite.
+`sweep_reverse` runs over other numbers too (an `Arithmetic`): Values, for derivatives of
+derivatives (`autograd.modes.higher`), and lines of program text, for the backward half of
+a compiled program (`autograd.modes.compile`) — one sweep, three kinds of number.
 
 This module reads nodes only through `.parents`, `.local_grads` and `.grad`.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
+from functools import reduce
 from itertools import chain
 from math import isfinite
-from operator import attrgetter
-from typing import Mapping, Sequence
+from operator import add, attrgetter, mul
+from typing import Callable, Mapping, NamedTuple, Sequence
 
 from autograd.explain import raise_overflow
 
-__all__ = ["topological_order", "interior_order", "backward", "sweep_reverse", "sweep_forward",
-           "upstream", "downstream", "pull_deltas"]
+__all__ = ["topological_order", "interior_order", "backward", "Arithmetic", "FLOATS", "sweep_reverse",
+           "sweep_forward", "upstream", "downstream", "pull_deltas"]
 
 
 def topological_order(root) -> list:
@@ -111,17 +116,39 @@ def backward(root, seed: float) -> None:
         raise_overflow("backward", order, {node: node.grad for node in order})
 
 
-def sweep_reverse(order: Sequence, root, seed: float = 1.0, who: str = "backward") -> dict:
+class Arithmetic(NamedTuple):
+    """What the reverse sweep multiplies and adds: the sweep is the same whatever the numbers are."""
+
+    local: Callable  # node k -> ∂k/∂j for each j ∈ ↑k, in parent order
+    times: Callable  # (∂k/∂j, δ_k) -> the term δ_k·∂k/∂j
+    total: Callable  # (j, the terms of δ_j in the order they came, the start of the sum) -> δ_j
+    zero: object = 0.0  # the start of a δ that is not seeded
+    finite: Callable | None = None  # all δs -> whether every one is finite (None: not checked here)
+
+
+# Floats: the stored local derivatives, added left to right from the start — the order in
+# which `backward` adds them into .grad, so the numbers are bit for bit the same.
+FLOATS = Arithmetic(attrgetter("local_grads"), mul, lambda j, terms, start: reduce(add, terms, start),
+                    finite=lambda deltas: isfinite(sum(deltas)))
+
+
+def sweep_reverse(order: Sequence, root, seed=1.0, who: str = "backward", numbers: Arithmetic = FLOATS,
+                  seeds: Mapping | None = None) -> dict:
     """δ_j = Σ_{k∈↓j} δ_k ∂k/∂j for every node of `order` (a topological order holding
-    root's graph), root seeded, into a dict: `.grad` is left alone. The terms are added
-    in the order `backward` adds them, so the numbers are bit for bit the same."""
-    delta = dict.fromkeys(order, 0.0)
-    delta[root] = seed
+    root's graph), root seeded, into a dict: `.grad` is left alone. `seeds` {root: seed}
+    seeds several roots at once (then `root` is None); a root's seed starts its sum.
+
+    Nodes are visited root first, so when j is reached every k ∈ ↓j has been visited and
+    has handed j its term δ_k·∂k/∂j; `numbers.total` adds them (see `Arithmetic`)."""
+    seeds = {root: seed} if seeds is None else seeds
+    terms: defaultdict = defaultdict(list)  # j -> [δ_k·∂k/∂j for each k ∈ ↓j visited so far]
+    delta = dict.fromkeys(order, numbers.zero)  # keyed in topological order, as `order`
     for k in reversed(order):
-        d = delta[k]
-        for j, dk_dj in zip(k.parents, k.local_grads):
-            delta[j] += dk_dj * d  # δ_j += δ_k · ∂k/∂j
-    if not isfinite(sum(delta.values())):
+        d = delta[k] = numbers.total(k, terms.pop(k, ()), seeds.get(k, numbers.zero))
+        if k.parents:
+            for j, dk_dj in zip(k.parents, numbers.local(k)):
+                terms[j].append(numbers.times(dk_dj, d))
+    if numbers.finite is not None and not numbers.finite(delta.values()):
         raise_overflow(who, order, delta)
     return delta
 

@@ -14,7 +14,7 @@ and error messages:
 - `delta_name`, `latex_delta`: δ of a node, as text and LaTeX: the lectures' δ[1]_2 for the
   pre-activation a[1]_2, δ[name] for any other node.
 - `describe(v)`: a node (or any argument) in an error message.
-- `visible(text)`: text with every character drawable.
+- `visible(text)`: text with every character drawable (its home is `autograd.escape`).
 - `groups(collapse, ids)`: the groups of a `collapse=` argument, read and checked once.
 """
 
@@ -22,15 +22,15 @@ from __future__ import annotations
 
 import math
 import re
-import unicodedata
 from collections import Counter
 from typing import Mapping
 
-from autograd import ops, rules
+from autograd import escape, ops, rules
+from autograd.escape import visible  # noqa: F401 - also read as autograd.names.visible
 from autograd.graph import topological_order
 from autograd.value import Value
 
-__all__ = ["fmt", "fmt_fixed", "visible", "node_names", "node_expression", "latex_name", "latex_number",
+__all__ = ["fmt", "fmt_fixed", "node_names", "node_expression", "latex_name", "latex_number",
            "delta_name", "latex_delta", "describe", "groups"]
 
 
@@ -67,26 +67,10 @@ def latex_number(x: float) -> str:
 # ---------------------------------------------------------------------------
 # Text
 # ---------------------------------------------------------------------------
-def visible(text) -> str:
-    """`text` as a string whose every character can be drawn: anything not a str is
-    shown as str(); a newline becomes a space; other control characters, lone
-    surrogates and unassigned code points are written as their escape, \\x00 or \\ud800."""
-    text = text if isinstance(text, str) else str(text)
-    out = []
-    for ch in text:
-        if ch == "\n":
-            out.append(" ")
-        elif unicodedata.category(ch) in ("Cc", "Cs", "Cn"):
-            out.append(ascii(ch)[1:-1])  # "\x00", "\ud800"
-        else:
-            out.append(ch)
-    return "".join(out)
-
-
 def describe(v) -> str:
     """A node, or any other argument, as an error message names it."""
     if isinstance(v, Value):
-        return f"Value {v.label!r}" if v.label else f"{v!r}"
+        return f"Value {v.label!r}" if v.label else f"an unlabelled Value (data {v.data:.6g})"
     return f"{type(v).__name__} {v!r}"
 
 
@@ -159,16 +143,15 @@ _INDEXED = re.compile(r"^([A-Za-z])(\d+)$")  # x1, w2, n7
 def latex_name(name: str) -> str:
     """A node name as LaTeX, the same name the text shows: the engine's network labels
     as math, the layer as the lectures' superscript (a[1]_2 → a^{(1)}_{2}, w[2]_{1,3} →
-    w^{(2)}_{1,3}, x1 → x_{1}); any other name as \\text{...} with the special characters escaped."""
-    m = _SCRIPTED.match(name)
+    w^{(2)}_{1,3}, x1 → x_{1}); any other name as \\text{...}, escaped by `autograd.escape.tex`
+    (so a name such as jane_doe or \\input{x} is printed as written, never read as TeX)."""
+    m = _SCRIPTED.fullmatch(name)
     if m:
         return rf"{m[1]}^{{({m[2]})}}_{{{m[3] or m[4]}}}"
-    m = _INDEXED.match(name)
+    m = _INDEXED.fullmatch(name)
     if m:
         return rf"{m[1]}_{{{m[2]}}}"
-    special = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "_": r"\_", "#": r"\#",
-               "$": r"\$", "%": r"\%", "&": r"\&", "^": r"\^{}", "~": r"\~{}"}
-    return r"\text{" + "".join(special.get(ch, ch) for ch in name) + "}"
+    return r"\text{" + escape.tex(name) + "}"
 
 
 _PRE_ACTIVATION = re.compile(r"^a\[(\d+)\]_(\d+)$")  # a[l]_j, as nn labels it

@@ -293,6 +293,17 @@ def wsum_fn(*parents: float):
     return (total + bias[0] if bias else total), (*z, *w, *(1.0,) * len(bias))
 
 
+# sum_fn and wsum_fn as Python source (their rows' `python` column), given the parents'
+# source: the same additions in the same order, from sum's start 0.0 (0.0 + (−0.0) is +0.0)
+def sum_python(parents: list[str], constants=()) -> tuple[str, list[str]]:
+    return " + ".join(["0.0", *parents]), ["1.0"] * len(parents)
+
+
+def wsum_python(parents: list[str], constants=()) -> tuple[str, list[str]]:
+    w, z, bias = split_wsum(parents)
+    return " + ".join(["0.0", *[f"{wk} * {zk}" for wk, zk in zip(w, z)], *bias]), [*z, *w, *["1.0"] * len(bias)]
+
+
 def split_wsum(parents: tuple) -> tuple[tuple, tuple, tuple]:
     """The parents of a "wsum" node as (weights w_1..w_n, inputs z_1..z_n, (b,) or ()):
     the one place that knows their order (a = Σ_k w_k z_k + b)."""

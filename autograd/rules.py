@@ -22,6 +22,7 @@ op string ("*2", "clamp(-1,1)"); `autograd.define` adds rows.
 from __future__ import annotations
 
 import math
+import re
 from typing import Callable, NamedTuple
 
 from autograd.arrays import ARRAY
@@ -31,8 +32,8 @@ from autograd.numerics import (  # the float rules, the functions `d` is written
     const_power, cos, cosh, div, div_const, DomainError, elu_fn, exp, exp2_fn, exp_fn, hypot,
     hypot_d, hypot_fn, LN10, LN2, log, log10_fn, log1p_fn, log2_fn, log_fn, mod_fn, number,
     ONE_ONE, power, power_const, power_slope_d, sigmoid, sigmoid_fn, sign, sign_value, sin,
-    sinh, softplus_fn, split_wsum, sqrt, sqrt_fn, sum_fn, tan_fn, tanh_d, tanh_fn, wsum_d,
-    wsum_fn,
+    sinh, softplus_fn, split_wsum, sqrt, sqrt_fn, sum_fn, sum_python, tan_fn, tanh_d, tanh_fn,
+    wsum_d, wsum_fn, wsum_python,
 )
 
 
@@ -48,9 +49,26 @@ class Rule(NamedTuple):
     params: tuple[str, ...] = ()  # names of the constants, after the parents
     defaults: tuple[float, ...] = ()  # defaults of the last len(defaults) constants
     array: Callable = None  # array(np, *parent_arrays, *constants): fn over a batch (autograd.arrays)
-    # the value and the local derivatives as Python source in a, b (and c), for the rows
-    # simple enough to be written out where they are used (autograd/fast.py); same numbers as fn
-    python: tuple[str, str] | None = None
+    # the value and the local derivatives as Python source, for the rows simple enough to be
+    # written out where they are used (a compiled program, autograd/modes/compile.py; the hot
+    # methods, autograd/fast.py): python(parents, constants) -> (value, [∂/∂parent, ...]) from
+    # their source text; the same numbers as fn, bit for bit (tests/test_core_fast.py checks)
+    python: Callable | None = None
+
+
+_NAME = re.compile(r"\b[abc]\b")  # a parent a, b or a constant c in a row's source text
+
+
+def written(value: str, local: tuple[str, ...]) -> Callable:
+    """The `python` column of a row with named parents: its source in a, b and c, such as
+    written("a * c", ("c",)); given the parents' and constants' source, it puts them in."""
+
+    def python(parents, constants):
+        names = {**dict(zip("ab", parents)), **dict(zip("c", constants))}
+        put = lambda text: _NAME.sub(lambda name: names[name.group()], text)  # noqa: E731
+        return put(value), [put(x) for x in local]
+
+    return python
 
 
 # The table. Parents are called a, b (in argument order); a plain number folded into
@@ -58,27 +76,28 @@ class Rule(NamedTuple):
 _TABLE = [
     # -- arithmetic between two Values
     Rule("+", "a + b", ("∂(a + b)/∂a = 1", "∂(a + b)/∂b = 1"), lambda a, b: (a + b, ONE_ONE),
-         lambda a, b, out: (1.0, 1.0), 2, python=("a + b", "(1.0, 1.0)")),
+         lambda a, b, out: (1.0, 1.0), 2, python=written("a + b", ("1.0", "1.0"))),
     Rule("-", "a − b", ("∂(a − b)/∂a = 1", "∂(a − b)/∂b = −1"), lambda a, b: (a - b, (1.0, -1.0)),
-         lambda a, b, out: (1.0, -1.0), 2, python=("a - b", "(1.0, -1.0)")),
+         lambda a, b, out: (1.0, -1.0), 2, python=written("a - b", ("1.0", "-1.0"))),
     Rule("*", "a·b", ("∂(a·b)/∂a = b", "∂(a·b)/∂b = a"), lambda a, b: (a * b, (b, a)),
-         lambda a, b, out: (b, a), 2, python=("a * b", "(b, a)")),
+         lambda a, b, out: (b, a), 2, python=written("a * b", ("b", "a"))),
     Rule("/", "a / b", ("∂(a/b)/∂a = 1/b", "∂(a/b)/∂b = −a/b² = −(a/b)/b"), div,
          lambda a, b, out: (1.0 / b, -out / b), 2),
     Rule("**", "a^b", ("∂(a^b)/∂a = b·a^(b−1)", "∂(a^b)/∂b = a^b·ln a"), power,
          lambda a, b, out: (power_slope_d(a, b), out * log(a) if a != 0.0 else 0.0), 2),
     Rule("%", "a mod b = a − b·⌊a/b⌋", ("∂(a mod b)/∂a = 1", "∂(a mod b)/∂b = −⌊a/b⌋"), mod_fn,
          lambda a, b, out: (1.0, -(number(a) // number(b))), 2),
-    Rule("neg", "−a", ("∂(−a)/∂a = −1",), lambda a: (-a, (-1.0,)), lambda a, out: (-1.0,)),
+    Rule("neg", "−a", ("∂(−a)/∂a = −1",), lambda a: (-a, (-1.0,)), lambda a, out: (-1.0,),
+         python=written("-a", ("-1.0",))),
     # -- arithmetic with a plain number c folded into the node
     Rule("+c", "a + c", ("∂(a + c)/∂a = 1",), lambda a, c: (a + c, (1.0,)), lambda a, c, out: (1.0,), 1, ("c",),
-         python=("a + c", "(1.0,)")),
+         python=written("a + c", ("1.0",))),
     Rule("-c", "a − c", ("∂(a − c)/∂a = 1",), lambda a, c: (a - c, (1.0,)), lambda a, c, out: (1.0,), 1, ("c",),
-         python=("a - c", "(1.0,)")),
+         python=written("a - c", ("1.0",))),
     Rule("c-", "c − a", ("∂(c − a)/∂a = −1",), lambda a, c: (c - a, (-1.0,)), lambda a, c, out: (-1.0,), 1, ("c",),
-         python=("c - a", "(-1.0,)")),
+         python=written("c - a", ("-1.0",))),
     Rule("*c", "c·a", ("∂(c·a)/∂a = c",), lambda a, c: (a * c, (c,)), lambda a, c, out: (c,), 1, ("c",),
-         python=("a * c", "(c,)")),
+         python=written("a * c", ("c",))),
     Rule("/c", "a / c", ("∂(a/c)/∂a = 1/c",), div_const, lambda a, c, out: (1.0 / c,), 1, ("c",)),
     Rule("c/", "c / a", ("∂(c/a)/∂a = −c/a² = −(c/a)/a",), const_div,
          lambda a, c, out: (-out / a,), 1, ("c",)),
@@ -160,9 +179,9 @@ _TABLE = [
          (-math.inf, math.inf)),
     # -- n-ary (parents as one flat list, see the module doc)
     Rule("sum", "Σ_k a_k", ("∂(Σ_k a_k)/∂a_k = 1",), sum_fn,
-         lambda *args: (1.0,) * (len(args) - 1), None),
+         lambda *args: (1.0,) * (len(args) - 1), None, python=sum_python),
     Rule("wsum", "Σ_k w_k z_k + b", ("∂a/∂w_k = z_k", "∂a/∂z_k = w_k", "∂a/∂b = 1"), wsum_fn,
-         wsum_d, None),
+         wsum_d, None, python=wsum_python),
 ]
 RULES: dict[str, Rule] = {r.name: r for r in _TABLE}
 

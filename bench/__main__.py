@@ -16,9 +16,10 @@ import platform
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
+
+from autograd.files import write_atomic
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_OUT = ROOT / "bench" / "results" / "latest.json"
@@ -80,6 +81,18 @@ def _spread(rows: list[dict], key: str, scale: float = 1.0) -> dict | None:
     return spread([row[key] * scale for row in rows if key in row])
 
 
+def installed(engines: dict) -> tuple[list[str], dict[str, str]]:
+    """The engines {name: (module, make)} whose module can be imported, and why each other is skipped."""
+    found, skipped = [], {}
+    for name, (module, _) in engines.items():
+        reason = available(module)
+        if reason:
+            skipped[name] = reason
+        else:
+            found.append(name)
+    return found, skipped
+
+
 def _errors(rows: list[dict]) -> str | None:
     errs = {row["error"] for row in rows if "error" in row}
     return "; ".join(sorted(errs)) if errs else None
@@ -89,13 +102,7 @@ def _errors(rows: list[dict]) -> str | None:
 def bench_w1(quick: bool) -> dict:
     from bench import w1
 
-    engines, skipped = [], {}
-    for name, (module, _) in w1.ENGINES.items():
-        reason = available(module)
-        if reason:
-            skipped[name] = reason
-        else:
-            engines.append(name)
+    engines, skipped = installed(w1.ENGINES)
     check = w1.check_agreement(engines)  # raises if any engine disagrees
     steps = 1 if quick else 3
     cases = {
@@ -224,13 +231,7 @@ def bench_w56(task: str, quick: bool) -> dict:
     """W5 or W6: one epoch per engine, the ratio to vectorised PyTorch taken within each round."""
     from bench import w56
 
-    engines, skipped = [], {}
-    for name, (module, _) in w56.ENGINES.items():
-        reason = available(module)
-        if reason:
-            skipped[name] = reason
-        else:
-            engines.append(name)
+    engines, skipped = installed(w56.ENGINES)
     if "deltagrad-fit" not in engines:
         return {"skipped": skipped.get("deltagrad-fit", "no engine available")}
     check = w56.check_agreement(task, engines)  # raises if an engine ends the epoch elsewhere
@@ -258,16 +259,9 @@ def print_table(res: dict) -> None:
 
 
 def write_json(path: Path, data: dict) -> None:
-    """Atomic: a half-written file never replaces the last good one."""
+    """Atomic (autograd.files.write_atomic): a half-written file never replaces the last good one."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w") as f:
-            json.dump(data, f, indent=1)
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
+    write_atomic(path, json.dumps(data, indent=1), who="bench")
 
 
 def _commit() -> str | None:

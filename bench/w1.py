@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import math
 import random
+import time
 from typing import Callable
 
 SIZES = (2, 16, 16, 1)
@@ -356,6 +357,24 @@ class HandWritten:
 # ---------------------------------------------------------------------------
 # nn.fit: the same step as a user trains: full batch, "hinge", l2 = ALPHA, plain SGD.
 # ---------------------------------------------------------------------------
+def stamped_sgd(nn, parameters, lr: float, stamps: list):
+    """An nn.SGD that notes the time in `stamps` after every step, in either form (over
+    the Values, or over the arrays of a compiled batch): handed to `nn.fit`, it times
+    every training step from the outside."""
+
+    class Stamped(nn.SGD):
+        def step(self):
+            super().step()
+            stamps.append(time.perf_counter())
+
+        def step_arrays(self, np, w, g):
+            w = super().step_arrays(np, w, g)
+            stamps.append(time.perf_counter())
+            return w
+
+    return Stamped(parameters, lr=lr)
+
+
 class FitEngine:
     """`nn.fit(model, X, y, "hinge", nn.SGD(lr=LR), batch_size=None, l2=ALPHA)`: one
     epoch is one step. With compile=True (the default) fit replays the network compiled
@@ -389,18 +408,9 @@ class FitEngine:
     def timed_steps(self, steps: int) -> tuple[list[float], float]:
         """Seconds of each step (between successive optimiser steps) and of the
         first call's extra work (compiling), from one `fit` of `steps` + 1 epochs."""
-        import time
-
-        sgd = self.nn.SGD(self.model.parameters(), lr=LR)
-        stamps = []
-
-        class Timed:
-            def step(self):
-                sgd.step()
-                stamps.append(time.perf_counter())
-
+        stamps: list[float] = []
         t0 = time.perf_counter()
-        self._fit(Timed(), steps + 1)
+        self._fit(stamped_sgd(self.nn, self.model.parameters(), LR, stamps), steps + 1)
         times = [b - a for a, b in zip(stamps, stamps[1:])]
         first = stamps[0] - t0
         return times, first - sorted(times)[len(times) // 2]

@@ -19,7 +19,7 @@ import random
 import statistics
 import time
 
-from bench.w1 import moons
+from bench.w1 import moons, stamped_sgd
 
 ALPHA = 1e-4
 TASKS = {
@@ -72,16 +72,10 @@ class Fit:
 
     def epochs(self, epochs: int) -> tuple[list[float], float]:
         """Seconds of each epoch after the first, and the first's extra (compiling)."""
-        sgd = self.nn.SGD(self.model.parameters(), lr=self.t["lr"])
-        stamps = []
-
-        class Timed:
-            def step(self):
-                sgd.step()
-                stamps.append(time.perf_counter())
-
+        stamps: list[float] = []
         t0 = time.perf_counter()
-        self.nn.fit(self.model, self.X, self.y, self.t["loss"], Timed(), epochs=epochs, batch_size=self.t["batch"],
+        sgd = stamped_sgd(self.nn, self.model.parameters(), self.t["lr"], stamps)
+        self.nn.fit(self.model, self.X, self.y, self.t["loss"], sgd, epochs=epochs, batch_size=self.t["batch"],
                     l2=self.t["l2"], shuffle=False, progress=False, compile=self.compile)
         ends = [t0] + stamps[self.steps_per_epoch - 1 :: self.steps_per_epoch]
         times = [b - a for a, b in zip(ends, ends[1:])]

@@ -9,7 +9,9 @@
     training_view.png           nn.TrainingView of a 2-8-8-1 network on moons, epoch 40, one
                                 example picked and its backward pass on the drawing
     training_view_classes.png   the same view of a 3-class softmax network: argmax regions
-                                (both need Playwright and Debian's chromium; skipped otherwise)
+    check_engine.png            a student's engine with = for += checked by check_engine: its
+                                failure's stepper page at the node where it parts from deltagrad
+                                (these need Playwright and Debian's chromium; skipped otherwise)
     handout_221_student.png     page 1 of a 2-2-1 student's handout and page 2 of its key (the
     handout_221_key.png         solutions and the solved network), A4, compiled by pdflatex
     handout_231_student.png     the same for a 2-3-1 network (need pdflatex and poppler's
@@ -34,6 +36,7 @@ sys.path.insert(0, str(ROOT / "tests"))  # the browser launcher shared with the 
 import nn  # noqa: E402
 from autograd import Stepper, Value  # noqa: E402
 from autograd.drawing.draw import GraphvizNotFound, draw, render  # noqa: E402
+from autograd.files import write_atomic  # noqa: E402
 from nn.draw import draw_network  # noqa: E402
 
 OUT = ROOT / "docs" / "images"
@@ -96,6 +99,10 @@ def main() -> int:
                         address="#step=40&point=12&mode=backward"),
              screenshot("training_view_classes.png", classes_page, presses=0, size=(1100, 640),
                         address="#step=25&point=40")]
+    failure = slipped_engine_failure()
+    parting = next(s.index for s in failure.stepper().steps if s.parts)
+    shots.append(screenshot("check_engine.png", lambda folder: failure.stepper().to_html(folder / "where.html"),
+                            presses=0, size=(1100, 860), address=f"#step={parting + 1}"))
     shots.append(handouts())
     return 1 if failed or not all(shots) else 0
 
@@ -117,10 +124,12 @@ def handouts() -> bool:
             for kind, solutions, page in (("student", False, 1), ("key", True, 2)):
                 pdf = latex_pdf(handout_latex(ex, solutions=solutions, title="Backpropagation by hand (student s01)"),
                                 Path(tmp) / f"{tag}_{kind}.pdf")
-                out = OUT / f"handout_{tag}_{kind}"
+                out = OUT / f"handout_{tag}_{kind}.png"
+                png = Path(tmp) / f"{tag}_{kind}"  # pdftoppm writes <name>.png itself: beside the PDF first
                 subprocess.run(["pdftoppm", "-png", "-r", "60", "-f", str(page), "-l", str(page), "-singlefile",
-                                pdf, str(out)], check=True)
-                print(f"wrote {out.relative_to(ROOT)}.png")
+                                pdf, str(png)], check=True)
+                write_atomic(out, png.with_suffix(".png").read_bytes(), who="make_images")
+                print(f"wrote {out.relative_to(ROOT)}")
     return True
 
 
@@ -159,6 +168,53 @@ def classes_page(folder: Path) -> str:
     return nn.TrainingView(model, data, labels, history).to_html(folder / "classes.html")
 
 
+class Scalar:
+    """A student's engine with the commonest slip: a grad set (=) where it must be added to (+=)."""
+
+    def __init__(self, data, _prev=()):
+        self.data, self.grad, self._prev, self._backward = data, 0.0, _prev, lambda: None
+
+    def __add__(self, other):
+        other = other if isinstance(other, Scalar) else Scalar(other)
+        out = Scalar(self.data + other.data, (self, other))
+
+        def _backward():
+            self.grad = out.grad  # = where += belongs
+            other.grad = out.grad
+        out._backward = _backward
+        return out
+
+    def __mul__(self, other):
+        other = other if isinstance(other, Scalar) else Scalar(other)
+        out = Scalar(self.data * other.data, (self, other))
+
+        def _backward():
+            self.grad = other.data * out.grad  # = where += belongs
+            other.grad = self.data * out.grad
+        out._backward = _backward
+        return out
+
+    def backward(self):
+        order, seen, stack = [], set(), [(self, False)]
+        while stack:
+            node, done = stack.pop()
+            if done:
+                order.append(node)
+            elif node not in seen:
+                seen.add(node)
+                stack += [(node, True)] + [(p, False) for p in node._prev]
+        self.grad = 1.0
+        for node in reversed(order):
+            node._backward()
+
+
+def slipped_engine_failure():
+    """check_engine's finding on Scalar: overwrites_instead_of_accumulating, shrunk to 2 nodes."""
+    from autograd import check_engine
+
+    return check_engine(Scalar, ops=["add", "mul"], depth=None).failures[0]
+
+
 def screenshot(name: str, build, presses: int, size: tuple[int, int], address: str = "") -> bool:
     """Open the page `build(folder)` writes in headless Chromium (at `address`, e.g.
     "#step=40"), press → `presses` times and save what it shows as docs/images/`name`.
@@ -186,7 +242,7 @@ def screenshot(name: str, build, presses: int, size: tuple[int, int], address: s
                 page.screenshot(path=str(shot), full_page=False)
             finally:
                 browser.close()
-        os.replace(shot, OUT / name)
+        write_atomic(OUT / name, shot.read_bytes(), who="make_images")
     print(f"wrote docs/images/{name}")
     return True
 

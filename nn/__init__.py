@@ -20,7 +20,7 @@ from nn.module import (
     Perceptron,
     softmax,
 )
-from nn.io import ModelFileError, load
+from nn.io import ModelFileError, load, save
 from nn.notation import NOTATIONS, Notation
 from nn.optim import SGD, Adam
 from nn.torch_bridge import from_torch, to_torch
@@ -32,7 +32,7 @@ from nn.training_view import TrainingView
 __all__ = [
     "Module", "Neuron", "Layer", "MLP", "LayerTrace", "Perceptron", "softmax", "ACTIVATIONS",
     "SGD", "Adam", "fit", "predict", "accuracy", "History", "TrainingView",
-    "load", "ModelFileError", "to_torch", "from_torch",
+    "save", "load", "ModelFileError", "to_torch", "from_torch",
     "data", "losses", "optim", "teach", "draw", "textbook_backprop", "backprop_steps",
     "exercise", "Exercise", "assignment", "Assignment",
     "op_graph", "op_groups", "op_stepper",

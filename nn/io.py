@@ -23,7 +23,7 @@ import numbers
 import os
 import re
 
-from autograd.files import write_atomic
+from autograd.files import TooLarge, read_bounded, write_atomic
 from nn.module import MLP
 
 FORMAT = "deltagrad-mlp"
@@ -123,6 +123,13 @@ def save(model: MLP, path) -> None:
     except (TypeError, ValueError) as err:  # a weight JSON cannot hold (nan, inf, not a number)
         raise ModelFileError(f"{path}: could not write the model ({err}); the previous file, if any, is unchanged") from err
     write_atomic(path, text, who="save")
+
+
+# `model.save(path)` is `save` as a method of MLP. It is attached here, beside `load` and
+# the format, rather than written in nn/module.py: what a network is need not know about
+# files, and the two modules do not import each other (nn/__init__.py imports this module,
+# so every MLP has the method).
+MLP.save = save
 
 
 def _float(v):
@@ -332,26 +339,29 @@ def _find_repeated(doc) -> tuple[str, str]:
 
 
 def _read_bounded(path: str) -> str:
-    """The file's text, read in chunks that are counted as they come: more than MAX_FILE_BYTES,
-    MAX_CONTAINERS brackets or MAX_COMMAS commas is refused at once, before any parsing."""
-    with open(path, "rb") as f:
-        size = os.fstat(f.fileno()).st_size
-        if size > MAX_FILE_BYTES:
-            raise _fail(path, f"is {size:,} bytes, more than a model file of at most {MAX_PARAMETERS:,} "
-                              f"parameters takes ({MAX_FILE_BYTES:,} bytes); it is not a deltagrad model")
-        data = bytearray()
-        containers = commas = 0
-        while chunk := f.read(2**20):  # a pipe or device has no size: the bounds hold all the same
-            data += chunk
-            containers += chunk.count(b"[") + chunk.count(b"{")
-            commas += chunk.count(b",")
-            if len(data) > MAX_FILE_BYTES:
-                raise _fail(path, f"holds more than {MAX_FILE_BYTES:,} bytes; it is not a deltagrad model")
-            if containers > MAX_CONTAINERS or commas > MAX_COMMAS:
-                what = (f"more than {MAX_CONTAINERS:,} lists and objects" if containers > MAX_CONTAINERS
-                        else f"more than {MAX_COMMAS:,} values")
-                raise _fail(path, f"holds {what} in its first {len(data):,} bytes, more than a model of "
-                                  f"{MAX_PARAMETERS:,} parameters has; it is corrupted or not a deltagrad model")
+    """The file's text, read in chunks that are counted as they come (autograd.files.read_bounded:
+    never more than MAX_FILE_BYTES + 1 bytes): more than MAX_FILE_BYTES, MAX_CONTAINERS brackets
+    or MAX_COMMAS commas is refused at once, before any parsing."""
+    counted = {"bytes": 0, "containers": 0, "commas": 0}
+
+    def count(chunk: bytes) -> None:
+        counted["bytes"] += len(chunk)
+        counted["containers"] += chunk.count(b"[") + chunk.count(b"{")
+        counted["commas"] += chunk.count(b",")
+        if counted["containers"] > MAX_CONTAINERS or counted["commas"] > MAX_COMMAS:
+            what = (f"more than {MAX_CONTAINERS:,} lists and objects" if counted["containers"] > MAX_CONTAINERS
+                    else f"more than {MAX_COMMAS:,} values")
+            raise _fail(path, f"holds {what} in its first {counted['bytes']:,} bytes, more than a model of "
+                              f"{MAX_PARAMETERS:,} parameters has; it is corrupted or not a deltagrad model")
+
+    try:
+        data = read_bounded(path, MAX_FILE_BYTES, who="load", check=count,
+                            what=f"a model file of at most {MAX_PARAMETERS:,} parameters")
+    except TooLarge as err:
+        if err.size is not None:
+            raise _fail(path, f"is {err.size:,} bytes, more than a model file of at most {MAX_PARAMETERS:,} "
+                              f"parameters takes ({MAX_FILE_BYTES:,} bytes); it is not a deltagrad model") from None
+        raise _fail(path, f"holds more than {MAX_FILE_BYTES:,} bytes; it is not a deltagrad model") from None
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as err:

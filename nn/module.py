@@ -201,7 +201,8 @@ class MLP(Module):
 
     Hidden layers use `activation`, the last layer `output` (identity for
     regression, sigmoid for binary, softmax for multi-class: Bishop, "Network training").
-    Initial weights come from `random.Random(seed)`, so a seed fixes the network."""
+    Initial weights come from `random.Random(seed)`, so a seed fixes the network.
+    `model.save(path)` and `nn.load(path)` live in nn/io.py, beside the file format."""
 
     def __init__(
         self,
@@ -261,12 +262,6 @@ class MLP(Module):
         for layer in self.layers:  # as trace(x), keeping only the last layer's z
             z = layer._forward(z)[1]
         return z
-
-    def save(self, path) -> None:
-        """Write the architecture and all weights to a JSON file (see nn.io)."""
-        from nn.io import save
-
-        save(self, path)
 
     def __repr__(self) -> str:
         lines = [f"MLP(nin={self.nin}, sizes={self.sizes}, activation={self.activation!r}, output={self.output!r})"]

@@ -35,6 +35,7 @@ from autograd.modes.compile import compile as compile_graph, compile_batch
 from autograd.inputs import as_float
 from nn import losses as _losses
 from nn import module as _module
+from nn import optim as _optim
 
 
 # Losses whose graph depends on the target only, never on the outputs' values.
@@ -217,22 +218,29 @@ class BatchedLoss:
         self.K = len(outputs)
         graph = Graph(outputs, [*params, *xs])
         shared = [True] * len(params) + [False] * len(xs)
-        self.function, self.source = batch_program(graph, shared, np, wanted=shared)  # ∂E/∂w only, no ∂E/∂x
-        self.X = _matrix(np, X, model.nin)  # None: a row is not numbers
+        # ∂E/∂w only, no ∂E/∂x; the weights come in as one vector and the inputs as one matrix
+        self.function, self.source = batch_program(graph, shared, np, wanted=shared, packed=True)
+        M = _matrix(np, X, model.nin)  # None: a row is not numbers
+        self.XT = None if M is None else np.ascontiguousarray(M.T)  # one column per example
         self.T = _target_matrix(np, self.loss, y, self.K)  # None: a target the loss refuses
+        self.V = np.zeros(len(graph.inputs))  # the program's V: the weights first (the inputs' entries unread)
+        # The weights stay in one array from batch to batch while the optimiser can step them
+        # there (`step`); `store()` writes them (and the last ∂E/∂w) back into the Values.
+        self.W = None  # None: read them from the Values at the next batch
+        self.G = None  # the last batch's ∂E/∂w, in the order of params
+        self._steppers: dict[int, tuple] = {}
 
     def batch(self, batch: Sequence[int], kind: str | None) -> tuple[float, int] | None:
-        """(E, number classified right) for these examples, ∂E/∂w in the `.grad`s; None: use the scalar path."""
-        if self.X is None or self.T is None:
+        """(E, number classified right) for these examples, ∂E/∂w in `self.G`; None: use the scalar path."""
+        if self.XT is None or self.T is None:
             return None
         np = self.np
         index = np.asarray(batch)
         n = len(index)
-        X, T = self.X[index], self.T[:, index]
+        X, T = self.XT[:, index], self.T[:, index]
         done = {}
 
-        def output_deltas(*ys):
-            Y = np.array(ys)  # K × n
+        def output_deltas(Y):  # Y: K × n, one row per output
             out = Y
             if self.softmax_layer is not None:
                 shifted = np.exp(Y - Y.max(axis=0))
@@ -244,28 +252,83 @@ class BatchedLoss:
                 # ∂z_k/∂a_j = z_k(1[k=j] − z_j) (Webster): δ_a_j = z_j (δ_z_j − Σ_k z_k δ_z_k)
                 dout = out * (dout - (out * dout).sum(axis=0))
             done["E"], done["out"] = E, out
-            return list(dout / n)  # E_B = (1/n) Σ_n E_n: each example's δ times 1/n
+            return dout / n  # E_B = (1/n) Σ_n E_n: each example's δ times 1/n
 
-        P = [p.data for p in self.params]
+        if self.W is None:
+            self.W = np.array([p.data for p in self.params], dtype=float)
+        W = self.W
+        self.V[: len(W)] = W
         try:
             with np.errstate(all="ignore"):
-                result = self.function(*P, *X.T, n, output_deltas)
+                result = self.function(self.V, X, n, output_deltas)
         except (ArithmeticError, ValueError):
             return None
         if result is None:
             return None
-        grads = result[1][: len(P)]  # G: the parameters' δ first (the inputs' and constants' after)
+        grads = result[1][: len(W)]  # G: the parameters' δ first (the inputs' and constants' after)
         E = float(np.sum(done["E"])) / n
         if self.l2:
-            E = E + math.fsum(w * w for w in P) * self.l2
+            E = E + float(np.dot(W, W)) * self.l2  # λ Σ w² (to rounding: the sum in another order)
         if not math.isfinite(E):
             return None
         if self.l2:
-            grads = grads + (2.0 * self.l2) * np.array(P)  # ∂(λ Σ w²)/∂w = 2λw
-        for p, g in zip(self.params, grads.tolist()):
-            p.grad = g
+            grads = grads + (2.0 * self.l2) * W  # ∂(λ Σ w²)/∂w = 2λw
+        self.G = grads
         right = _right(np, kind, done["out"], T) if kind is not None else 0
         return E, right
+
+    def step(self, optimizer) -> None:
+        """The optimiser's step from the last batch's ∂E/∂w: on the weight array itself when it
+        has an array form (`nn.optim.Optimizer.step_arrays`) for these parameters, else
+        through the Values (written back, stepped, read again at the next batch)."""
+        which = self._stepper(optimizer)
+        if which is None:
+            self.store()
+            optimizer.step()
+        elif which is Ellipsis:  # its parameters are the model's, in order
+            self.W = optimizer.step_arrays(self.np, self.W, self.G)
+        else:
+            self.W[which] = optimizer.step_arrays(self.np, self.W[which], self.G[which])
+
+    def _stepper(self, optimizer):
+        """How `step` reaches the optimiser's parameters in W: Ellipsis (all, in order), an index
+        array (a subset), or None (no array form, or a parameter that is not the model's)."""
+        key = id(optimizer)
+        if key not in self._steppers:
+            how = None
+            if array_form(optimizer):
+                position = {id(p): i for i, p in enumerate(self.params)}
+                where = [position.get(id(p)) for p in optimizer.params]
+                if where == list(range(len(self.params))):
+                    how = Ellipsis
+                elif None not in where and len(set(where)) == len(where):  # each once: one update each
+                    how = self.np.array(where, dtype=int)
+            self._steppers[key] = (optimizer, how)  # (the optimiser kept: its id stays its own)
+        return self._steppers[key][1]
+
+    def store(self) -> None:
+        """Write the weights kept in the array (and the last ∂E/∂w) back into the Values."""
+        if self.W is None:
+            return
+        for p, w in zip(self.params, self.W.tolist()):
+            p.data = w
+        if self.G is not None:
+            for p, g in zip(self.params, self.G.tolist()):
+                p.grad = g
+        self.W = None
+
+
+def array_form(optimizer) -> bool:
+    """Does `optimizer` step its parameters as arrays the same way as one by one? A built-in
+    optimiser does; a subclass that overrides `step` must override `step_arrays` too."""
+    if not isinstance(optimizer, _optim.Optimizer):
+        return False
+    cls = type(optimizer)
+
+    def owner(name):
+        return next(c for c in cls.__mro__ if name in c.__dict__)
+
+    return issubclass(owner("step_arrays"), owner("step"))
 
 
 def _matrix(np, X, nin: int):

@@ -23,6 +23,7 @@ import autograd
 from autograd import Value
 from nn import losses as _losses
 from nn import replay as _replay
+from nn.optim import Optimizer
 
 
 @dataclass
@@ -237,17 +238,24 @@ def fit(
             for start in range(0, n, size):
                 batch = order[start : start + size]
                 done = whole.batch(batch, kind) if whole is not None else None
-                if done is None and whole is not None and fast is None:  # compiled only when needed
-                    fast = _replay.CompiledLoss(model, loss_fn, X, params, l2)
-                if done is None and fast is not None:
-                    done = fast.batch(batch, y, kind, correct)
-                if done is None:  # the engine builds the batch's graph (and raises its errors)
-                    done = _engine_batch(model, X, y, batch, loss_fn, kind, params, l2, epoch)
+                if done is not None:  # the weights may stay in the batched path's array
+                    whole.step(optimizer)
+                else:
+                    if whole is not None:
+                        whole.store()  # the paths below read and write the Values
+                        if fast is None:  # compiled only when needed
+                            fast = _replay.CompiledLoss(model, loss_fn, X, params, l2)
+                    if fast is not None:
+                        done = fast.batch(batch, y, kind, correct)
+                    if done is None:  # the engine builds the batch's graph (and raises its errors)
+                        done = _engine_batch(model, X, y, batch, loss_fn, kind, params, l2, epoch)
+                    optimizer.step()
                 E_data, batch_right = done
                 right += batch_right
-                optimizer.step()
                 history.steps += 1
                 total += E_data * len(batch)
+            if whole is not None:
+                whole.store()  # the epoch's weights in the Values (for record, and for the caller)
             history.loss.append(total / n)
             if kind is not None:
                 history.accuracy.append(right / n)
@@ -257,6 +265,10 @@ def fit(
                     post["acc"] = f"{history.accuracy[-1]:.3f}"
                 bar.set_postfix(post, refresh=False)  # redrawn at tqdm's own pace, not every epoch
     finally:
+        if whole is not None:
+            whole.store()
+        if isinstance(optimizer, Optimizer):
+            optimizer.sync()  # its state back in its lists, should the batched path have kept arrays
         if bar is not None:
             bar.close()
     return history

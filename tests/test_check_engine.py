@@ -4,6 +4,7 @@ Each engine is a micrograd-style Value (data, grad, _backward closures, backward
 `engine(bug)` writes the right one with one bug planted, so each test shows exactly
 what one slip does: the kind check_engine names, and the smallest program it finds."""
 import math
+import random
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,8 @@ from hypothesis import strategies as st
 
 from autograd import EngineReport, check_engine
 from autograd.names import fmt
-from autograd.teaching.check_engine import KINDS, Program, run_deltagrad
+from autograd.teaching.check_engine import (CHAIN_STEPS, KINDS, BlockStep, EngineFailure, Line, Program,
+                                            run_deltagrad, run_student)
 from support import needs_dot
 
 
@@ -129,7 +131,7 @@ def engine(bug: str | None = None, *, reset: bool | str = True):
             return Value.wrap(other) * self ** -1
 
         def topological_order(self):
-            if bug == "recursive_topo":  # micrograd's: right, but one Python call per node of depth
+            if bug in ("recursive_topo", "swallow"):  # micrograd's: right, but one Python call per node of depth
                 topo, seen = [], set()
 
                 def build(v):
@@ -138,7 +140,12 @@ def engine(bug: str | None = None, *, reset: bool | str = True):
                         for child in v._prev:
                             build(child)
                         topo.append(v)
-                build(self)
+                try:
+                    build(self)
+                except RecursionError:
+                    if bug == "recursive_topo":
+                        raise
+                    # the slip: the error is silenced, and the nodes never reached keep grad 0
                 return topo
             topo, seen, stack = [], set(), [(self, False)]
             while stack:
@@ -311,6 +318,122 @@ def test_the_stepper_shows_both_deltas_and_marks_where_they_part():
     assert "your engine" in marked[0].text() and "parts" in marked[0].text()
 
 
+# -- the stepper at the size of a real network, and on the chain 10⁴ deep ----------------------
+def network_program(sizes=(2, 8, 8, 1), seed=0) -> Program:
+    """A 2-8-8-1 tanh network's forward pass and its squared output, written as a program:
+    a_j = b_j + Σ_k w_jk z_k one product and one sum at a time, z_j = tanh(a_j)."""
+    rng = random.Random(seed)
+    leaves, lines = [], []
+
+    def leaf(x):
+        leaves.append(round(x, 2))
+        return ("leaf", len(leaves) - 1)
+
+    layer = [leaf(rng.uniform(-1, 1)) for _ in range(sizes[0])]
+    for depth, nout in enumerate(sizes[1:], start=1):
+        out = []
+        for _ in range(nout):
+            a = leaf(rng.uniform(-0.5, 0.5))  # b_j
+            for z in layer:
+                lines.append(("mul", leaf(rng.uniform(-1, 1)), z))
+                lines.append(("add", a, ("line", len(lines) - 1)))
+                a = ("line", len(lines) - 1)
+            if depth < len(sizes) - 1:
+                lines.append(("tanh", a))
+                a = ("line", len(lines) - 1)
+            out.append(a)
+        layer = out
+    n = len(leaves)
+    node = lambda ref: ref[1] if ref[0] == "leaf" else n + ref[1]  # noqa: E731
+    written = [Line(op, tuple(node(r) for r in refs)) for op, *refs in lines]
+    return Program(tuple(leaves), tuple(written) + (Line("pow", (n + len(lines) - 1, 2.0)),))
+
+
+def failure_on(cls, program: Program, kind: str) -> EngineFailure:
+    """The failure of `cls` on this one program, as check_engine reports one (not shrunk):
+    the first node where the two part is the first, from the output back, whose δ differs."""
+    mine, ref = run_student(cls, {}, program), run_deltagrad(program)
+    names = program.names()
+    first = next(names[i] for i in range(program.size - 1, -1, -1) if mine["grads"][i] != pytest.approx(ref["grads"][i]))
+    return EngineFailure(kind=kind, program=program.text(), nodes=program.size, message="", error="",
+                         student=dict(zip(names, mine["grads"])), deltagrad=dict(zip(names, ref["grads"])),
+                         first=first, source=program)
+
+
+def test_a_counterexample_as_big_as_a_2_8_8_1_network_is_stepped_node_by_node(tmp_path):
+    program = network_program()
+    assert program.size == 300  # 107 weights, biases and inputs; 193 products, sums, tanh and the square
+    f = failure_on(engine("assign"), program, "overwrites_instead_of_accumulating")
+    stepper = f.stepper()
+    assert len(stepper) == program.size
+    [marked] = [s for s in stepper.steps if s.parts]
+    assert marked.name == f.first and marked.delta == pytest.approx(f.deltagrad[f.first])
+    assert marked.student == pytest.approx(f.student[f.first]) != pytest.approx(marked.delta)
+    before = stepper.steps[: marked.index]  # every δ from the output to there agrees: it is the first
+    assert all(s.student == pytest.approx(s.delta) for s in before)
+    assert f'href="#step={marked.index + 1}"' in stepper.intro_html
+
+
+@needs_dot
+def test_the_page_of_a_2_8_8_1_sized_counterexample_stays_small(tmp_path):
+    f = failure_on(engine("assign"), network_program(), "overwrites_instead_of_accumulating")
+    page = Path(f.stepper().to_html(tmp_path / "where.html")).read_text(encoding="utf-8")
+    assert page.count('<section class="frame"') == 300
+    assert len(page.encode()) < 1_000_000, len(page.encode())  # measured: 0.63 MB, written in 0.3 s
+    assert "Your engine beside deltagrad" in page and "the first node where your engine parts" in page
+
+
+@needs_dot
+def test_in_chromium_the_link_opens_the_step_where_the_engines_part(tmp_path):
+    from browser import launch, sync_playwright_or_skip
+
+    f = failure_on(engine("assign"), network_program(), "overwrites_instead_of_accumulating")
+    stepper = f.stepper()
+    [marked] = [s for s in stepper.steps if s.parts]
+    path = Path(stepper.to_html(tmp_path / "where.html"))
+    with sync_playwright_or_skip()() as p:
+        browser = launch(p)
+        page = browser.new_page()
+        errors = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(path.as_uri())
+        page.wait_for_selector("body[data-zoom-ready='1']")
+        page.click("#parts")
+        page.wait_for_function(f"document.body.dataset.step === '{marked.index}'")
+        shown = page.text_content("section.frame:not([hidden]) pre.equation")
+        assert shown == marked.text() and "your engine: " + fmt(f.student[f.first]) in shown
+        assert page.text_content("#counter") == f"step {marked.index + 1} of 300" and errors == []
+        browser.close()
+
+
+def test_a_failure_on_the_deep_chain_is_stepped_in_blocks():
+    """An engine that catches its own RecursionError reaches none of the chain's nodes below
+    the recursion limit: found on the chain 10⁴ deep, and stepped in CHAIN_STEPS blocks."""
+    report = check_engine(engine("swallow"), examples=30)
+    f = only(report, "no_topological_order")
+    assert f.nodes == 10_001 and "range(10000)" in f.program and f.first == "b9999"
+    assert "never reached" in f.message
+    stepper = f.stepper()
+    assert len(stepper) <= CHAIN_STEPS
+    blocks = [s for s in stepper.steps if isinstance(s, BlockStep)]
+    assert sum(len(s.members) for s in stepper.steps if isinstance(s, BlockStep)) + len(stepper) - len(blocks) == 10_001
+    [marked] = [s for s in stepper.steps if any(m.parts for m in s.members)]
+    assert marked.index == 0 and "b9999" in marked.text() and "parts from deltagrad" in marked.text()
+    block = stepper.steps[1].text()  # 101 nodes alike: the first two and the last are written
+    assert "(98 more nodes of the same form)" in block and len(block.splitlines()) == 5, block
+    deltas = {stepper.names[node]: d for node, d in stepper.deltas(-1).items()}  # every node's δ, as before
+    assert len(deltas) == 10_001 and deltas == pytest.approx(f.deltagrad)
+
+
+@needs_dot
+def test_the_page_of_the_deep_chain_is_written_and_small(tmp_path):
+    f = only(check_engine(engine("recursive_topo"), examples=20), "crash")
+    page = Path(f.stepper().to_html(tmp_path / "chain.html")).read_text(encoding="utf-8")
+    assert page.count('<section class="frame"') <= CHAIN_STEPS
+    assert len(page.encode()) < 500_000, len(page.encode())  # measured: 0.24 MB
+    assert "RecursionError" in page and "has no δ" in page
+
+
 # -- adapt=, ops= and bad arguments ------------------------------------------------------------
 def test_adapt_maps_other_spellings():
     Value = engine()  # its nodes are all made by Value, so the spellings go on that class
@@ -371,6 +494,24 @@ def test_the_stepper_page_shows_the_students_delta(tmp_path):
 
 
 # -- in an autograder --------------------------------------------------------------------------
+def test_the_readme_shows_what_the_test_cell_prints_and_no_reference_code():
+    """The README's instructor section: a student's engine, the test cell, and the feedback
+    it prints, which is the kind and the smallest program in the student's class."""
+    import contextlib
+    import io
+    import re
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    block, shown = re.search(r"```python\n(from autograd import check_engine\n.*?)```\n\nprints\n\n```\n(.*?)```",
+                             readme, re.S).groups()
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        exec(compile(block, "README.md", "exec"), {})  # noqa: S102 - the README's own example
+    assert out.getvalue() == shown
+    assert "overwrites_instead_of_accumulating" in shown and "b = a + a" in shown
+    assert ".grad +=" not in shown and "_backward" not in shown  # what to fix is named; no code given
+
+
 STUDENT_ENGINE = '''
 class Value:
     def __init__(self, data, _prev=()):

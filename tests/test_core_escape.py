@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import re
 import shutil
 import subprocess
@@ -15,7 +16,7 @@ import pytest
 from hypothesis import example, given, strategies as st
 
 from autograd import escape
-from autograd.names import visible
+from autograd.escape import visible
 
 # Text a writer may be handed: every code point (lone surrogates and controls included),
 # weighted towards the characters each language treats specially.
@@ -219,3 +220,61 @@ def test_script_json_never_ends_its_script_and_reads_back(value):
     data = escape.script_json(value, ensure_ascii=False)
     assert "<" not in data  # so neither </script> nor <!-- can appear, whatever the strings hold
     assert json.loads(data) == value
+
+
+# latex_name: a node's name as LaTeX (steps, forward steps, handouts, variants) escapes through
+# escape.tex, the one home of TeX escaping; only the lectures' network names are typeset as math.
+NAMES = ["jane_doe", "a&b", "100%", "#1", "$x$", "{a}", "}{", "~x", "x^2", "a\\b", r"\input{/etc/hostname}",
+         "_ & % # $ { } ~ ^ \\", "x1\n", "a[1]_2 ", "<b>|</b>", "line\nbreak\tand\x00nul"]
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_latex_name_of_a_hostile_name_is_text_escaped_by_tex(name):
+    from autograd.names import latex_name
+
+    source = latex_name(name)
+    assert source.startswith(r"\text{") and source.endswith("}")
+    inner = source[len(r"\text{"):-1]
+    assert inner == escape.tex(name)  # one home: the same escaping as every TeX writer
+    expected = re.sub("[\x00-\x1f\x7f]", "?", re.sub("[\n\r\t]", " ", name))
+    assert read_tex(inner) == expected
+
+
+@given(hostile)
+def test_latex_name_is_math_for_network_names_and_escaped_text_otherwise(name):
+    from autograd.names import latex_name
+
+    source = latex_name(name)
+    if re.fullmatch(r"[A-Za-z]+\[\d+\]_(\{\d+(,\d+)*\}|\d+)|[A-Za-z]\d+", name):
+        assert not source.startswith(r"\text{")  # a[1]_2, w[2]_{1,3}, x1: the lectures' math
+    else:
+        assert read_tex(source[len(r"\text{"):-1]) == re.sub(
+            "[\x00-\x1f\x7f\ud800-\udfff]", "?", re.sub("[\n\r\t]", " ", name))
+
+
+@pytest.mark.skipif(shutil.which("pdflatex") is None or shutil.which("pdftotext") is None,
+                    reason="pdflatex and pdftotext (TeX Live, poppler-utils) not installed: the names are "
+                           "compiled to a PDF and read back")
+def test_hostile_names_compile_and_print_as_written(tmp_path):
+    """Every name of NAMES inside the formulas the steps write ($\\partial E/\\partial name$)
+    compiles with pdflatex and prints its characters, reading no file."""
+    from autograd.names import latex_delta, latex_name
+
+    printable = [n for n in NAMES if "\x00" not in n and "\n" not in n and "\t" not in n]
+    body = "\n".join(rf"\noindent[{i}] $\partial E/\partial {latex_name(n)} \quad {latex_delta(n)}$\par"
+                     for i, n in enumerate(printable))
+    source = ("\\documentclass{article}\n\\usepackage[utf8]{inputenc}\n\\usepackage{amsmath}\n"
+              f"\\begin{{document}}\n{body}\n\\end{{document}}\n")
+    (tmp_path / "names.tex").write_text(source, encoding="utf-8")
+    run = subprocess.run(["pdflatex", "-no-shell-escape", "-interaction=nonstopmode", "-halt-on-error", "names.tex"],
+                         cwd=tmp_path, capture_output=True, timeout=120, env={**os.environ, "openin_any": "p"})
+    assert run.returncode == 0, run.stdout.decode("utf-8", "replace")[-800:]
+    text = subprocess.run(["pdftotext", "-layout", "names.pdf", "-"], cwd=tmp_path, capture_output=True,
+                          timeout=60).stdout.decode("utf-8", "replace")
+    assert "hostname}" in text and "/etc/hostname" in text  # \input was printed, not run
+    def shown(s: str) -> str:  # the glyphs as pdftotext reads them back: OT1 draws \_ as a rule, no text
+        return re.sub(r"[\s_]", "", s.replace("ˆ", "^").replace("˜", "~"))
+
+    for i, n in enumerate(printable):
+        line = next(l for l in text.splitlines() if f"[{i}]" in l)
+        assert shown(n) in shown(line), (n, line)

@@ -324,3 +324,164 @@ def test_a_plain_stem_names_a_file_in_the_folder(tmp_path, stem):
 
     path = in_folder(tmp_path, stem, ".tex")
     assert path.parent == tmp_path and path.name == stem + ".tex"
+
+
+# ---------------------------------------------------------------------------
+# The one bounded reader, read_bounded: at most limit + 1 bytes, whatever the file claims
+# ---------------------------------------------------------------------------
+def test_read_bounded_reads_a_file_up_to_its_limit(tmp_path):
+    from autograd.files import read_bounded
+
+    path = tmp_path / "f"
+    path.write_bytes(b"x" * 1000)
+    assert read_bounded(path, 1000) == b"x" * 1000  # the limit itself is allowed
+    with pytest.raises(ValueError, match=r"who: '.*f' is 1,000 bytes; the limit for notes is 999 bytes"):
+        read_bounded(path, 999, who="who", what="notes")
+
+
+@posix_only
+def test_read_bounded_stops_one_byte_past_the_limit_of_an_endless_file():
+    """/dev/zero claims no size and never ends: the reader takes limit + 1 bytes and refuses."""
+    from autograd.files import read_bounded
+
+    seen = []
+    with pytest.raises(ValueError, match=r"'/dev/zero' holds more than 5,000 bytes"):
+        read_bounded("/dev/zero", 5000, chunk=1024, check=lambda chunk: seen.append(len(chunk)))
+    assert sum(seen) == 5001
+
+
+@posix_only
+def test_read_bounded_from_a_fifo_whose_writer_never_stops(tmp_path):
+    from autograd.files import read_bounded
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    stop = threading.Event()
+
+    def flood():
+        with open(fifo, "wb") as f:
+            try:
+                while not stop.is_set():
+                    f.write(b"[" * 65536)
+            except BrokenPipeError:
+                pass  # the reader had enough
+
+    writer = threading.Thread(target=flood, daemon=True)
+    writer.start()
+    try:
+        with pytest.raises(ValueError, match="holds more than 100,000 bytes"):
+            read_bounded(fifo, 100_000, who="load")
+    finally:
+        stop.set()
+        writer.join(10)
+
+
+def test_read_bounded_names_a_folder_and_a_missing_file(tmp_path):
+    from autograd.files import read_bounded
+
+    with pytest.raises(IsADirectoryError, match=r"read_quiz: cannot read '.*': it is a folder"):
+        read_bounded(tmp_path, 10, who="read_quiz")
+    with pytest.raises(FileNotFoundError, match=r"read_quiz: cannot read '.*typo.xml'"):
+        read_bounded(tmp_path / "typo.xml", 10, who="read_quiz")
+
+
+@posix_only
+@pytest.mark.parametrize("reader", ["nn.load", "read_answers", "read_quiz moodle", "read_quiz gift", "read_quiz qti"])
+def test_every_reader_of_a_users_file_is_bounded_by_the_bytes_it_reads(reader, monkeypatch):
+    """Each reader of a user's file, given an endless file (its bound made small here), refuses
+    it after at most bound + 1 bytes with an error naming the file: nothing allocates without bound."""
+    import autograd.files as files
+    import autograd.teaching.exports as exports
+    import autograd.teaching.grade as grading
+    import nn.io as model_io
+
+    read = []
+    real = files.read_bounded
+
+    def counting(path, limit, **options):
+        check = options.pop("check", None)
+        return real(path, limit, check=lambda c: (read.append(len(c)), check and check(c)), **options)
+
+    for module in (model_io, grading, exports):
+        monkeypatch.setattr(module, "read_bounded", counting)
+    monkeypatch.setattr(model_io, "MAX_FILE_BYTES", 4096)
+    monkeypatch.setattr(grading, "MAX_FILE", 4096)
+    monkeypatch.setattr(exports, "MAX_QUIZ_FILE", 4096)
+    name, _, fmt = reader.partition(" ")
+    call = {"nn.load": lambda: nn.load("/dev/zero"), "read_answers": lambda: grading.read_answers("/dev/zero"),
+            "read_quiz": lambda: exports.read_quiz("/dev/zero", fmt)}[name]
+    with pytest.raises(ValueError, match="/dev/zero.*more than 4,096 bytes"):
+        call()
+    assert sum(read) == 4097
+
+
+# ---------------------------------------------------------------------------
+# A drawing's own graphviz methods (save, render, view) write through write_atomic too
+# ---------------------------------------------------------------------------
+def _drawn(cls, **options):
+    g = cls(**options)
+    g.node("a", "A")
+    g.edge("a", "b")
+    return g
+
+
+def _calls(cls, folder):
+    """graphviz's ways of naming the files of `render` and `save`, run in `folder`."""
+    here = os.getcwd()
+    os.chdir(folder)
+    try:
+        out = [_drawn(cls, name="spam").render(outfile="out/x.svg"), _drawn(cls).render("f", format="svg"),
+               _drawn(cls).render("f2", directory="d", format="svg"), _drawn(cls, directory="dd").render(outfile="y.svg"),
+               _drawn(cls).render(outfile="z.svg", directory="e"), _drawn(cls, name="c").render(format="svg", cleanup=True),
+               _drawn(cls, name="s").save()]
+    finally:
+        os.chdir(here)
+    files = sorted(os.path.relpath(os.path.join(r, f), folder) for r, _, fs in os.walk(folder) for f in fs)
+    return [os.fspath(p) for p in out], files
+
+
+def test_a_drawings_render_and_save_name_their_files_as_graphviz_does(tmp_path):
+    graphviz = pytest.importorskip("graphviz")
+    from autograd.drawing.draw import Drawing
+
+    if not __import__("shutil").which("dot"):
+        pytest.skip("Graphviz's dot is not installed: graphviz's own render needs it to compare with")
+    (tmp_path / "graphviz").mkdir()
+    (tmp_path / "ours").mkdir()
+    assert _calls(Drawing, tmp_path / "ours") == _calls(graphviz.Digraph, tmp_path / "graphviz")
+
+
+@posix_only
+def test_a_drawings_render_and_save_follow_a_symlink_and_refuse_a_folder(tmp_path, monkeypatch):
+    pytest.importorskip("graphviz")
+    import autograd.drawing.draw as drawing
+
+    monkeypatch.setattr(drawing, "pipe", lambda graph, fmt, timeout=None: b"<svg/>")  # no dot needed
+    real = tmp_path / "real.svg"
+    real.write_text("old")
+    os.symlink(real, tmp_path / "link.svg")
+    assert _drawn(drawing.Drawing).render(outfile=tmp_path / "link.svg") == os.fspath(tmp_path / "link.svg")
+    assert os.path.islink(tmp_path / "link.svg") and real.read_bytes() == b"<svg/>"
+    source = tmp_path / "real.gv"
+    source.write_text("old")
+    os.symlink(source, tmp_path / "g.gv")
+    _drawn(drawing.Drawing).save(tmp_path / "g.gv")
+    assert os.path.islink(tmp_path / "g.gv") and "->" in source.read_text()
+    (tmp_path / "folder.svg").mkdir()
+    with pytest.raises(IsADirectoryError, match="render: .*folder.svg' is a folder"):
+        _drawn(drawing.Drawing).render(outfile=tmp_path / "folder.svg")
+
+
+def test_a_failed_layout_leaves_the_old_picture(tmp_path, monkeypatch):
+    pytest.importorskip("graphviz")
+    import autograd.drawing.draw as drawing
+
+    def too_slow(graph, fmt, timeout=None):
+        raise drawing.LayoutTimeout("the layout took too long")
+
+    monkeypatch.setattr(drawing, "pipe", too_slow)
+    picture = tmp_path / "net.svg"
+    picture.write_text("<svg>old</svg>")
+    with pytest.raises(drawing.LayoutTimeout):
+        _drawn(drawing.Drawing).render(outfile=picture)
+    assert picture.read_text() == "<svg>old</svg>"

@@ -21,12 +21,9 @@ import os
 import re
 import shlex
 import shutil
-import socket
-import subprocess
 import sys
 import time
 import urllib.parse
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -34,7 +31,7 @@ import pytest
 from autograd.teaching.expr import trace
 from nn.cli import main as cli_main
 
-from browser import CHROMIUM, launch
+from browser import CHROMIUM, launch, serve
 
 ROOT = Path(__file__).resolve().parent.parent
 PLAYGROUND = ROOT / "playground"
@@ -277,32 +274,11 @@ def site(tmp_path_factory) -> Path:
     return out
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(site):
     """`python -m http.server`, exactly as the README tells a reader to serve the site."""
-    port = _free_port()
-    process = subprocess.Popen([sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1",
-                                "--directory", str(site)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    origin = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(origin + "/wheels.json", timeout=1).close()
-                break
-            except OSError:
-                time.sleep(0.1)
-        else:
-            pytest.fail("python -m http.server did not start")
+    with serve(site, "/wheels.json") as origin:
         yield origin
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 def readme_example() -> tuple[list[str], str]:

@@ -21,15 +21,13 @@ import json
 import os
 import re
 import shutil
-import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
-from browser import CHROMIUM, launch
+from browser import CHROMIUM, launch, serve
 
 ROOT = Path(__file__).resolve().parent.parent
 PLAYGROUND = ROOT / "playground"
@@ -127,7 +125,7 @@ def test_the_page_keeps_the_solution_out_of_its_source(tmp_path):
         code = solution_code(nb)
         for line in code.splitlines():
             if line.strip() and not line.strip().startswith("#"):
-                assert course.escape(line.strip()) not in visible, (path.name, line)
+                assert course.escape.html(line.strip()) not in visible, (path.name, line)
         namespace: dict = {}
         exec(ex["setup"] + "\n" + code, namespace)  # noqa: S102 - the notebook's own cells
         name = ex["answer"].split("=")[0].strip()
@@ -138,7 +136,7 @@ def test_the_page_keeps_the_solution_out_of_its_source(tmp_path):
                 assert text not in page, (path.name, text)
         bundle = re.search(r"data-bundle>([^<]*)<", page).group(1)
         decoded = json.loads(base64.b64decode(bundle))
-        assert course.escape(code.splitlines()[0]) in decoded["solution"]
+        assert course.escape.html(code.splitlines()[0]) in decoded["solution"]
 
 
 def test_outputs_are_drawn_inline_and_markdown_is_text():
@@ -189,25 +187,8 @@ def site(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def server(site):
-    with __import__("socket").socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    process = subprocess.Popen([sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1",
-                                "--directory", str(site)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    origin = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(origin + "/course/index.html", timeout=1).close()
-                break
-            except OSError:
-                time.sleep(0.1)
-        else:
-            pytest.fail("python -m http.server did not start")
+    with serve(site, "/course/index.html") as origin:
         yield origin
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 @pytest.fixture(scope="module")

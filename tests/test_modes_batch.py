@@ -76,6 +76,19 @@ def test_batched_scalar_and_engine_agree_on_random_dags_over_every_op(program, s
     assert len(outs) == size and close(float(np.sum(outs)), out)
     for g, p in zip(grads, per):
         assert len(p) == size and close(float(np.sum(p)), g)
+    # packed (nn.fit's form): the shared inputs in one vector V, the others the rows of X
+    shared = [isinstance(c, float) for c in columns]
+    fn, _ = batch_mode.batch_program(Graph([root], xs), shared, np, packed=True)
+    V = np.array([c if s else 0.0 for c, s in zip(columns, shared)])
+    X = np.array([c for c, s in zip(columns, shared) if not s]).reshape(-1, size)
+    with np.errstate(all="ignore"):
+        done = fn(V, X, size, lambda Y: np.ones_like(Y))
+    if done is not None:  # (None: a value not finite, which the batch above replayed one by one)
+        Y, G, per = done
+        per = iter(per)
+        assert Y.shape == (1, size) and close(float(Y.sum()), out)
+        for i, (g, s) in enumerate(zip(grads, shared)):
+            assert close(float(G[i]) if s else float(np.sum(next(per))), g)
 
 
 def test_without_numpy_the_batch_is_the_scalar_program_example_by_example(monkeypatch):

@@ -23,7 +23,7 @@ import autograd
 import nn
 from autograd import Value, rules, weighted_sum
 from autograd import defining
-from autograd.modes.compile import INLINE, compile_batch
+from autograd.modes.compile import compile_batch
 
 # ---------------------------------------------------------------------------
 # One way to make a node with every op of the table, from Values and a constant c.
@@ -150,7 +150,10 @@ def test_compiled_program_is_the_engine_on_random_dags(dag, first, second):
             assert all(close(g, e) for g, e in zip(grads, expected[1])), (grads, expected[1])
 
 
-@given(st.sampled_from(sorted(INLINE)), st.lists(st.floats(-1e6, 1e6, allow_nan=False), min_size=7, max_size=7))
+INLINE = sorted(name for name, rule in rules.RULES.items() if rule.python is not None)
+
+
+@given(st.sampled_from(INLINE), st.lists(st.floats(-1e6, 1e6, allow_nan=False), min_size=7, max_size=7))
 def test_inline_forms_give_exactly_the_rules_numbers(name, xs):
     """Sums and products are written out inline; they must be the table's rule, bit for bit."""
     arity, make = MAKE[name]

@@ -148,3 +148,90 @@ def test_compile_takes_three_values():
     m = nn.MLP(3, [2, 1], seed=0)
     with pytest.raises(ValueError, match="compile must be"):
         nn.fit(m, X, y, "mse", optim.SGD(m.parameters(), lr=0.1), epochs=1, progress=False, compile="fast")
+
+
+SCHEDULED = [lambda p: optim.Adam(p, lr=lambda t: 0.02 / (1 + t), betas=(0.8, 0.99)),
+             lambda p: optim.SGD(p, lr=lambda t: 0.1 * 0.9**t, momentum=0.5)]
+
+
+def run_full(mode, make_opt, batch_size, l2, loss="softmax_cross_entropy", targets="class", output="identity"):
+    """fit with record=True; everything fit leaves behind: history, weights, grads, optimiser state."""
+    X, y = data(23, 3, targets, 3)
+    model = nn.MLP(3, [5, 3], activation="tanh", output=output, seed=4)
+    opt = make_opt(model.parameters())
+    h = nn.fit(model, X, y, loss, opt, epochs=4, batch_size=batch_size, l2=l2, progress=False,
+               compile=mode, record=True)
+    return h, model, opt
+
+
+@pytest.mark.parametrize("opt", range(len(SCHEDULED)))
+@pytest.mark.parametrize("batch_size", [None, 1, 5, 22])  # 23 examples: the last batch of 5 and of 22 is partial
+@pytest.mark.parametrize("l2", [0.0, 1e-2])
+def test_scheduled_optimisers_with_weight_decay_agree_on_every_path(opt, batch_size, l2):
+    """Adam and momentum with an lr schedule and weight decay, whole and partial mini-batches:
+    the batched path steps the weights as arrays, the others Value by Value. The snapshots,
+    the last gradients and the optimiser's own state agree too."""
+    runs = [run_full(mode, SCHEDULED[opt], batch_size, l2) for mode in (False, "scalar", True)]
+    (he, me, oe) = runs[0]
+    for h, m, o in runs[1:]:
+        agree((h, [p.data for p in m.parameters()]), (he, [p.data for p in me.parameters()]))
+        assert o.steps == oe.steps == h.steps
+        assert [e for e, _ in h.snapshots] == [e for e, _ in he.snapshots]
+        for (_, a), (_, b) in zip(h.snapshots, he.snapshots):
+            assert max(abs(x - z) for x, z in zip(a, b)) <= TOL
+        assert max(abs(p.grad - q.grad) for p, q in zip(m.parameters(), me.parameters())) <= TOL
+        for slot in o.slots:
+            assert isinstance(getattr(o, slot), list)  # arrays back into lists when fit returns
+            assert max(abs(x - z) for x, z in zip(getattr(o, slot), getattr(oe, slot))) <= TOL
+
+
+class _Halving(optim.SGD):
+    """A student's optimiser: overrides step() only, so fit must call it, never the array form."""
+
+    def step(self):
+        for p in self.params:
+            p.grad = p.grad / 2.0
+        super().step()
+
+
+class _Plain:
+    """Not an nn optimiser at all: anything with step()."""
+
+    def __init__(self, params):
+        self.params = list(params)
+
+    def step(self):
+        for p in self.params:
+            p.data -= 0.1 * p.grad
+
+
+@pytest.mark.parametrize("make_opt", [
+    lambda p: _Halving(p, lr=0.2),
+    lambda p: _Plain(p),
+    lambda p: optim.SGD(p[len(p) // 2:], lr=0.1, momentum=0.5),  # a subset: the rest stay frozen
+    lambda p: optim.Adam(list(reversed(p)), lr=0.01),  # the model's parameters in another order
+], ids=["subclass-overriding-step", "duck-typed", "subset", "reordered"])
+def test_any_optimiser_steps_the_same_on_every_path(make_opt):
+    runs = [run_full(mode, make_opt, 5, 1e-3) for mode in (False, "scalar", True)]
+    (he, me, _) = runs[0]
+    for h, m, _ in runs[1:]:
+        agree((h, [p.data for p in m.parameters()]), (he, [p.data for p in me.parameters()]))
+    start = [p.data for p in nn.MLP(3, [5, 3], activation="tanh", seed=4).parameters()]
+    for _, m, o in runs:  # a weight the optimiser does not hold never moves
+        held = {id(p) for p in o.params}
+        assert all(p.data == w for p, w in zip(m.parameters(), start) if id(p) not in held)
+
+
+def test_the_batched_path_steps_arrays_only_for_an_optimiser_of_its_own_form():
+    X, y = data(10, 3, "class", 3)
+    model = nn.MLP(3, [4, 3], seed=0)
+    whole = replay.batched(model, "softmax_cross_entropy", X, y, model.parameters(), 0.0)
+    assert replay.array_form(optim.SGD(model.parameters(), lr=0.1))
+    assert replay.array_form(optim.Adam(model.parameters()))
+    assert not replay.array_form(_Halving(model.parameters(), lr=0.1))
+    assert not replay.array_form(_Plain(model.parameters()))
+    params = model.parameters()
+    assert whole._stepper(optim.SGD(params, lr=0.1)) is Ellipsis
+    assert whole._stepper(optim.SGD(params + params[:1], lr=0.1)) is None  # a weight twice: stepped twice, one by one
+    assert whole._stepper(optim.SGD([nn.MLP(1, [1]).parameters()[0]], lr=0.1)) is None  # not the model's
+    assert list(whole._stepper(optim.SGD(params[3:5], lr=0.1))) == [3, 4]

@@ -67,3 +67,46 @@ def test_zero_grad_and_bad_arguments():
         SGD([w], lr=0.1, momentum=1.5)
     with pytest.raises(TypeError, match="params\\[0\\]"):
         Adam([1.0])
+
+
+def _make(kind, params):
+    if kind == "sgd":
+        return SGD(params, lr=lambda t: 0.1 / (1 + t))
+    if kind == "momentum":
+        return SGD(params, lr=0.05, momentum=0.9)
+    return Adam(params, lr=lambda t: 0.01 * 0.9**t, betas=(0.8, 0.99))
+
+
+@pytest.mark.parametrize("kind", ["sgd", "momentum", "adam"])
+def test_one_formula_steps_values_and_arrays_bit_for_bit(kind):
+    """`update` is written once: step() over the Values and step_arrays() over one array
+    give the same weights and state, exactly, also when the two forms take turns."""
+    np = pytest.importorskip("numpy")
+    rng = np.random.default_rng(0)
+    w0 = rng.standard_normal(7)
+    grads = rng.standard_normal((6, 7))
+    values = [Value(float(w)) for w in w0]
+    one_by_one = _make(kind, values)
+    at_once = _make(kind, [Value(0.0) for _ in w0])  # its params are not read by step_arrays
+    mixed_values = [Value(float(w)) for w in w0]
+    mixed = _make(kind, mixed_values)
+    w = w0.copy()
+    for t, g in enumerate(grads):
+        for p, gi in zip(values, g.tolist()):
+            p.grad = gi
+        one_by_one.step()
+        w = at_once.step_arrays(np, w, g)
+        if t % 2:  # the Values' form, after arrays: sync() first brings the state back
+            for p, gi in zip(mixed_values, g.tolist()):
+                p.grad = gi
+            mixed.step()
+        else:
+            new = mixed.step_arrays(np, np.array([p.data for p in mixed_values]), g)
+            for p, x in zip(mixed_values, new.tolist()):
+                p.data = x
+    assert [p.data for p in values] == w.tolist() == [p.data for p in mixed_values]
+    at_once.sync()
+    mixed.sync()
+    for slot in one_by_one.slots:
+        assert getattr(one_by_one, slot) == getattr(at_once, slot) == getattr(mixed, slot)
+    assert one_by_one.steps == at_once.steps == mixed.steps == len(grads)

@@ -196,3 +196,95 @@ def test_slip_texts_name_nodes_as_the_lectures_do_never_an_internal_name():
     for n in ex.names:
         s = book.slip("ana", n)
         assert s is not None and not any(tok.startswith("n") and tok[1:].isdigit() for tok in s.text.split())
+
+
+# -- the csv module's bound is the caller's: read_answers measures cells itself -------------------
+def test_reading_answers_never_changes_the_csv_modules_field_limit(tmp_path, monkeypatch):
+    """csv.field_size_limit is one setting for the whole process: read_answers never sets it
+    (a read that fails on an oversized cell included)."""
+    calls = []
+    real = csv.field_size_limit
+    monkeypatch.setattr(csv, "field_size_limit", lambda *new: calls.append(new) or real(*new))
+    good, big = tmp_path / "good.csv", tmp_path / "big.csv"
+    good.write_text("id,w\ns01,0.5\n", encoding="utf-8")
+    big.write_text("id,w\ns01," + "9" * (MAX_CELL + 1) + "\n", encoding="utf-8")
+    assert read_answers(good) == {"s01": {"w": "0.5"}}
+    with pytest.raises(ValueError, match="big.csv' line 2"):
+        read_answers(big)
+    assert [c for c in calls if c] == []  # never called with a new limit
+
+
+def test_an_oversized_cell_is_refused_even_where_the_caller_raised_the_csv_limit(tmp_path):
+    before = csv.field_size_limit(2**30)  # the caller reads huge cells of its own
+    try:
+        big = tmp_path / "big.csv"
+        big.write_text("id,w\ns01,0.5\ns02,\"" + "9" * (MAX_CELL + 1) + "\"\n", encoding="utf-8")
+        with pytest.raises(ValueError, match=r"big.csv' line 3: .*128 KiB"):
+            read_answers(big)
+        assert csv.field_size_limit() == 2**30  # still the caller's
+        exactly = tmp_path / "exactly.csv"
+        exactly.write_text("id,w\ns01," + "9" * MAX_CELL + "\n", encoding="utf-8")
+        assert len(read_answers(exactly)["s01"]["w"]) == MAX_CELL  # the bound itself is allowed
+    finally:
+        csv.field_size_limit(before)
+
+
+def test_threads_reading_answers_leave_the_callers_csv_reading_alone(tmp_path):
+    """While 8 threads read a class's answers (some files with an oversized cell), the caller's
+    own csv reading, under the limit it set, sees its limit the whole time."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    rows = "".join(f"s{i:03},{i * 0.001:.3f}\n" for i in range(2000))
+    good, big = tmp_path / "good.csv", tmp_path / "big.csv"
+    good.write_text("id,w\n" + rows, encoding="utf-8")
+    big.write_text("id,w\n" + rows + "s9999," + "9" * (MAX_CELL + 1) + "\n", encoding="utf-8")
+    wide = "a," + "x" * (MAX_CELL * 2) + "\n"  # a cell of the caller's, over the default limit
+    before = csv.field_size_limit(2**30)
+    stop = threading.Event()
+    try:
+        def read(i):
+            if i % 2:
+                with pytest.raises(ValueError, match="line 2002"):
+                    read_answers(big)
+                return None
+            return len(read_answers(good))
+
+        def callers_own():
+            seen = 0
+            while not stop.is_set():
+                assert len(next(csv.reader([wide]))[1]) == MAX_CELL * 2  # csv.Error if the limit moved
+                assert csv.field_size_limit() == 2**30
+                seen += 1
+            return seen
+
+        with ThreadPoolExecutor(9) as pool:
+            own = pool.submit(callers_own)
+            counts = list(pool.map(read, range(24)))
+            stop.set()
+            assert own.result() > 0
+        assert [c for c in counts if c is not None] == [2000] * 12
+        assert csv.field_size_limit() == 2**30
+    finally:
+        stop.set()
+        csv.field_size_limit(before)
+
+
+def test_an_answers_file_is_bounded_by_the_bytes_read_not_its_claimed_size(monkeypatch):
+    """A file whose size is not known before reading (a pipe, a device, a file still growing:
+    /dev/zero claims 0 bytes and never ends) is read to at most MAX_FILE + 1 bytes and refused."""
+    import os
+
+    import autograd.teaching.grade as grading
+
+    if not os.path.exists("/dev/zero"):
+        pytest.skip("no /dev/zero on this system (the endless file the bound is tried on)")
+    monkeypatch.setattr(grading, "MAX_FILE", 1000)
+    with pytest.raises(ValueError, match="read_answers: '/dev/zero' holds more than 1,000 bytes"):
+        read_answers("/dev/zero")
+
+
+def test_a_folder_given_as_the_answers_is_named(tmp_path):
+    (tmp_path / "answers").mkdir()
+    with pytest.raises(OSError, match="read_answers: cannot read .*answers"):
+        read_answers(tmp_path / "answers")

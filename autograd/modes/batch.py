@@ -44,7 +44,8 @@ import math
 from typing import Callable, Sequence
 
 from autograd import ops
-from autograd.modes.program import INLINE, Graph, Names, build_program, comment, function_name, graph_summary, literal
+from autograd.modes.program import (Graph, Names, build_program, comment, function_name, graph_summary, inline,
+                                     literal, unit_term)
 from autograd.rules import split_wsum
 from autograd.names import node_expression
 
@@ -124,8 +125,11 @@ class _Layer:
 class _BatchWriter:
     """The batched program of one graph, for one choice of shared inputs."""
 
-    def __init__(self, graph: Graph, shared: tuple[bool, ...], np, wanted: tuple[bool, ...] | None = None):
-        self.g, self.shared, self.np = graph, shared, np
+    def __init__(self, graph: Graph, shared: tuple[bool, ...], np, wanted: tuple[bool, ...] | None = None,
+                 packed: bool = False):
+        self.g, self.shared, self.np, self.packed = graph, shared, np, packed
+        self.read: set[str] = set()  # inputs read by name (packed: unpacked from V or X first)
+        self.matrices: dict[tuple[str, ...], str] = {}  # a layer's rows (its a_j or z_j) -> their matrix
         # which nodes need a δ: the inputs whose gradient is asked for, and nodes computed from them
         wanted = wanted if wanted is not None else (True,) * len(graph.inputs)
         self.need = {id(x) for x, w in zip(graph.inputs, wanted) if w}
@@ -191,7 +195,7 @@ class _BatchWriter:
             act = [consumers.get(id(m), [None])[0] if self.uses.get(id(m)) == 1 and len(consumers.get(id(m), [])) == 1 else None
                    for m in members]
             if all(a is not None and len(a.parents) == 1 and a.op == act[0].op for a in act) \
-                    and g.name(act[0]).startswith("v") and ops.parse_op(act[0].op)[0].name not in INLINE:
+                    and g.name(act[0]).startswith("v") and ops.parse_op(act[0].op)[0].python is None:
                 layer.act = act
                 self.in_act |= {id(a) for a in act}
         # a layer reading exactly the activation matrix of another: X is that matrix
@@ -207,17 +211,28 @@ class _BatchWriter:
     def source(self) -> tuple[str, dict]:
         g, ind = self.g, "    "
         args = [f"v{i}" for i in range(self.m)]
-        head = [f"def batch({', '.join(args + ['size', 'output_deltas'])}):",
-                ind + f"# {graph_summary(g)}; every variable an array over the batch of `size` examples",
-                ind + "# shared by every example (one number each, δ summed over the batch into G): "
-                + (", ".join(a for a, s in zip(args, self.shared) if s) or "none")]
+        if self.packed:
+            head = [f"def batch(V, X, size, output_deltas):",
+                    ind + f"# {graph_summary(g)}; every variable an array over the batch of `size` examples",
+                    ind + "# V: the shared inputs as one vector (V[i] is v_i; the other entries are not read),",
+                    ind + "# X: the other inputs as the rows of one matrix, one column per example"]
+        else:
+            head = [f"def batch({', '.join(args + ['size', 'output_deltas'])}):",
+                    ind + f"# {graph_summary(g)}; every variable an array over the batch of `size` examples",
+                    ind + "# shared by every example (one number each, δ summed over the batch into G): "
+                    + (", ".join(a for a, s in zip(args, self.shared) if s) or "none")]
         body = []
         for name, node in g.constants:
             body.append(ind + f"{name} = {literal(node.data)}")
         slots = self.m + len(g.constants)
-        if self.layers:
+        if self.packed:
+            ks = [k for k, _ in g.constants]
+            body.append(ind + _pad(f"S = np.concatenate((V, [{', '.join(ks)}]))" if ks else "S = V",
+                                   "the shared numbers as one vector: the layers' W and b are read from it"))
+        elif self.layers:
             values = [a if s else "0.0" for a, s in zip(args, self.shared)] + [k for k, _ in g.constants]
             body += _chunks(ind, "S = np.array([", values, "])", "the shared numbers as one vector: the layers' W and b are read from it")
+        unpack_at = len(body)  # packed: the inputs read by name are taken out of V and X here
         if any(self.shared):
             body.append(ind + _pad(f"G = np.zeros({slots})", "δ of every shared number, summed over the batch"))
         body.append(ind + "# forward: one array operation per node (one matrix product per layer), parents first")
@@ -236,10 +251,12 @@ class _BatchWriter:
                         values.append(f"Z{layer.number}")
                 continue
             p = [g.name(q) for q in node.parents]
+            self.read.update(p)
             note = comment(f"{called[node]} = {node_expression(node, called)}")
             values.append(name)
-            if rule_name in INLINE:
-                value, local = INLINE[rule_name](p, constants)
+            written = inline(rule_name, p, constants)
+            if written is not None:
+                value, local = written
                 for i, expr in enumerate(local):
                     locals_[(id(node), i)] = expr
                 body.append(ind + _pad(f"{name} = {value}", note))
@@ -256,8 +273,17 @@ class _BatchWriter:
                         "every value finite? (if not, each example is replayed alone for the engine's error)")
         roots = [g.name(r) for r in g.roots]
         deltas = ["d" + r[1:] if r.startswith("v") else "_" for r in roots]
-        body.append(ind + _pad(f"{', '.join(deltas)}{',' if len(deltas) == 1 else ''} = output_deltas({', '.join(roots)})",
-                               "δ of each output (the seeds, or the loss's ∂E/∂y)"))
+        if self.packed:
+            matrix = self.matrices.get(tuple(roots))
+            if matrix is None:
+                self.read.update(roots)
+                matrix = "Y"
+                body.append(ind + _pad(f"Y = rows(np, size, {', '.join(roots)})", "the outputs, one row each"))
+            body.append(ind + _pad(f"DY = output_deltas({matrix})", "δ of each output, one row each (the loss's ∂E/∂y)"))
+            body += _chunks(ind, "(", deltas, ") = DY", None, tuple_=True)
+        else:
+            body.append(ind + _pad(f"{', '.join(deltas)}{',' if len(deltas) == 1 else ''} = output_deltas({', '.join(roots)})",
+                                   "δ of each output (the seeds, or the loss's ∂E/∂y)"))
         started = {d for d in deltas if d != "_"}
         for r in roots:  # an output that is a shared input: its seed, summed
             if r.startswith("v") and self.is_shared(r):
@@ -279,22 +305,34 @@ class _BatchWriter:
                 if pj.startswith("k") or id(parent) not in self.need:
                     continue
                 local = locals_[(id(node), i)]
-                term = dk if local == "1" else f"-{dk}" if local == "-1" else f"{dk} * {local}"
+                term = unit_term(dk, local)
                 body.append(ind + self._add(pj, term, started, ops.formula(node.op, i, len(node.parents))))
         per_example = []
         for i in range(self.m):
             d = f"d{i}"
-            if self.shared[i]:
-                continue
+            if self.shared[i] or (self.packed and id(self.g.inputs[i]) not in self.need):
+                continue  # (packed: only the δ asked for are returned)
             if d not in started:
                 body.append(ind + _pad(f"{d} = 0.0", f"input {i} does not reach the outputs"))
             per_example.append(d)
         checked = (["G"] if any(self.shared) else []) + per_example
         body += _chunks(ind, "if not finite(np, ", checked, "): return None", "every δ finite?")
-        body += _chunks(ind, f"return [{', '.join(roots)}], {'G' if any(self.shared) else 'None'}, [",
+        outputs = matrix if self.packed else f"[{', '.join(roots)}]"
+        body += _chunks(ind, f"return {outputs}, {'G' if any(self.shared) else 'None'}, [",
                         per_example, "]", None) if per_example else \
-            [ind + f"return [{', '.join(roots)}], {'G' if any(self.shared) else 'None'}, []"]
+            [ind + f"return {outputs}, {'G' if any(self.shared) else 'None'}, []"]
+        if self.packed:
+            body[unpack_at:unpack_at] = self._unpack(ind)
         return "\n".join(head + body) + "\n", self.namespace
+
+    def _unpack(self, ind: str) -> list[str]:
+        """Packed: the inputs the program reads by name, out of V (shared) and X (the others)."""
+        lines = [ind + _pad(f"v{i} = S[{i}]", "a shared input read by name")
+                 for i in range(self.m) if self.shared[i] and f"v{i}" in self.read]
+        rows_ = [f"v{i}" for i in range(self.m) if not self.shared[i]]
+        if any(v in self.read for v in rows_):
+            lines += _chunks(ind, "(", rows_, ") = X", "the per-example inputs, one row of X each", tuple_=True)
+        return lines
 
     def _function(self, node, fn, n_parents: int) -> str:
         rule = ops.parse_op(node.op)[0]
@@ -328,12 +366,16 @@ class _BatchWriter:
         lines.append(ind + _pad(f"W{k} = S[{self._index(k, 'I', layer.weights)}]", f"{len(names)} × {len(layer.zs)}: row j holds node j's weights"))
         if layer.x_from is not None:
             lines.append(ind + _pad(f"X{k} = Z{layer.x_from.number}", f"its inputs are layer {layer.x_from.number}'s activations"))
+        elif self.packed and layer.zs == [f"v{i}" for i in range(self.m) if not self.shared[i]]:
+            lines.append(ind + _pad(f"X{k} = X", "its inputs are the inputs x, one row each"))
         else:
+            self.read.update(layer.zs)
             lines.append(ind + _pad(f"X{k} = rows(np, size, {', '.join(layer.zs)})", "the inputs z: one row each, one column per example"))
         if layer.biases:
             if all(self.is_shared(b) for b in layer.biases):
                 lines.append(ind + f"b{k} = S[{self._index(k, 'J', layer.biases)}][:, None]")
             else:
+                self.read.update(layer.biases)
                 lines.append(ind + f"b{k} = rows(np, size, {', '.join(layer.biases)})")
             lines.append(ind + _pad(f"A{k} = W{k} @ X{k} + b{k}", "a_j = Σ_i w_ji z_i + b_j, every j and example"))
         else:
@@ -345,8 +387,10 @@ class _BatchWriter:
             args_text = ", ".join(["np", f"A{k}", *[literal(c) for c in constants]])
             lines.append(ind + _pad(f"Z{k}, (H{k},) = {f}({args_text})", comment(f"z_j = {a.op}(a_j) and h'(a_j), the whole layer")))
             acts = [self.g.name(n) for n in layer.act]
+            self.matrices[tuple(acts)] = f"Z{k}"
             lines += _chunks(ind, "(", acts, ") = Z" + str(k), None, tuple_=True)
         else:
+            self.matrices[tuple(names)] = f"A{k}"
             lines += _chunks(ind, "(", names, ") = A" + str(k), None, tuple_=True)
         return lines
 
@@ -413,15 +457,24 @@ def _chunks(ind: str, start: str, names: list[str], end: str, why: str | None, t
     return lines + [ind + end]
 
 
-def batch_program(graph: Graph, shared: Sequence[bool], np, wanted: Sequence[bool] | None = None) -> tuple[Callable, str]:
+def batch_program(graph: Graph, shared: Sequence[bool], np, wanted: Sequence[bool] | None = None,
+                  packed: bool = False) -> tuple[Callable, str]:
     """(function, source) of the batched program of a numbered graph, `shared[i]` saying
     input i is one number for every example, `wanted[i]` that its δ is asked for (default:
     every input's; an unwanted one's is 0.0, and nothing is computed only for it). The function takes the inputs, the batch
     size and `output_deltas(*outputs) -> δ of each output`, and returns ([outputs], G,
     [δ of each per-example input]) with G[i] the summed δ of shared input i — or None
-    when a value or δ is not finite (replay the examples alone for the engine's error)."""
+    when a value or δ is not finite (replay the examples alone for the engine's error).
+
+    `packed=True` passes the inputs as two arrays, for a caller that keeps them so (nn.fit):
+    `batch(V, X, size, output_deltas)` with V the shared inputs (V[i] for input i, length
+    the number of inputs) and X the others as the rows of one matrix; `output_deltas(Y)`
+    gets the outputs as the rows of one matrix and returns their δ the same way; the
+    result is (Y, G, [δ of each wanted per-example input]). On the 64-32-10 digits network
+    (2,474 inputs) this saves building S from 2,474 arguments at every batch, which took
+    longer than the two layers' matrix products."""
     wanted = None if wanted is None else tuple(bool(x) for x in wanted)
-    source, namespace = _BatchWriter(graph, tuple(bool(x) for x in shared), np, wanted).source()
+    source, namespace = _BatchWriter(graph, tuple(bool(x) for x in shared), np, wanted, packed).source()
     return build_program(source, namespace, "batch")["batch"], source
 
 

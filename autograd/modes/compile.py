@@ -10,13 +10,15 @@ from constants only). The program has one line per node in topological order,
 
     v5 = v1 * v0                      # forward: the node's value from its parents'
 
-then the reverse sweep of the lectures, one line per edge j → k,
+then the reverse sweep of the lectures (the one of autograd/graph.py, run over program
+text), one line per edge j → k,
 
     d0 += d5 * v1                     # δ_j += δ_k · ∂k/∂j
 
-visiting the nodes root first, so every δ_k is complete before it is used: the same
-sum δ_j = Σ_{k∈↓j} δ_k ∂k/∂j that `Value.backward()` computes, unrolled. The first
-term into a δ is written `=` rather than `+=` (it starts the sum).
+visiting the nodes root first, so every δ_k is complete before it is used, and writing
+each δ_j's terms together: the same sum δ_j = Σ_{k∈↓j} δ_k ∂k/∂j that `Value.backward()`
+computes, in the same order, unrolled. The first term of a δ is written `=` rather than
+`+=` (it starts the sum).
 
 Everything in the program comes from the derivative table (`autograd.rules`):
 
@@ -25,9 +27,10 @@ Everything in the program comes from the derivative table (`autograd.rules`):
   value and the local derivatives ∂k/∂j from the new floats: relu takes the branch
   of the new number, and log of a negative number is refused by the same code.
 - Sums and products (+, −, ·, Σ, Σ w z + b and their forms with a constant) are
-  written out inline, `v9 = v0 * v4 + v1 * v5 + v8`, with their local derivatives
-  (a parent's value, or ±1 or the constant); tests/test_modes_compile.py checks that each
-  inline form gives exactly the rule's numbers.
+  written out inline, `v9 = 0.0 + v0 * v4 + v1 * v5 + v8`, with their local derivatives
+  (a parent's value, or ±1 or the constant), from their row's `python` column (the row's
+  fn as source text); tests/test_modes_compile.py checks that each gives exactly the
+  rule's numbers. An op of your own (`autograd.define`) has no such column: it is called.
 
 Errors: a replay that meets a domain error or a value or δ that is not finite runs
 the same computation again through the engine (`Value`s and `backward()`), so the
@@ -50,14 +53,15 @@ in a few tens of milliseconds. Use it for networks, not for 10⁶-node graphs.
 
 from __future__ import annotations
 
-from typing import Callable, Sequence
+from typing import Callable, Mapping, Sequence
 
 from autograd import ops
+from autograd.graph import Arithmetic, sweep_reverse
 from autograd import value as engine
 from autograd.modes.batch import Batched
-from autograd.modes.program import (  # noqa: F401 - INLINE and replay_in_engine are read here by the tests
-    CHUNK, INLINE, Graph, Names, build_program, check_inputs, comment, function_name, graph_summary,
-    literal, replay_in_engine,
+from autograd.modes.program import (  # noqa: F401 - replay_in_engine is read here by the tests
+    CHUNK, Graph, Names, build_program, check_inputs, comment, function_name, graph_summary, inline,
+    literal, replay_in_engine, unit_term,
 )
 from autograd.names import node_expression
 from autograd.value import Value
@@ -95,8 +99,9 @@ class _Writer:
         for name, node, rule_name, fn, constants in self.g.nodes:
             p = [self.g.name(q) for q in node.parents]
             note = comment(f"{self.names[node]} = {node_expression(node, self.names)}")
-            if rule_name in INLINE:
-                value, local = INLINE[rule_name](p, constants)
+            written = inline(rule_name, p, constants)
+            if written is not None:
+                value, local = written
                 for i, expr in enumerate(local):
                     self.locals[(id(node), i)] = expr
                 lines += self._long_assign(indent, name, value, note)
@@ -137,27 +142,39 @@ class _Writer:
         lines.append(indent + f"if s - s: {action}")
         return lines
 
-    def backward_lines(self, indent: str, started: set[str]) -> list[str]:
-        """One line per edge j → k into a node that needs a δ, root first.
+    def backward_lines(self, indent: str, started: set[str], seeds: Mapping[Value, tuple] | None = None) -> list[str]:
+        """The reverse sweep of autograd/graph.py run over program text: the term
+        δ_k·∂k/∂j of each edge is a piece of source, and the total of δ_j is written as
+        lines, one per edge — `dj = term` for the first, `dj += term` for the rest.
 
-        `started` holds the δ variables already holding a value (seeds, accumulators):
-        they get `+=`; any other δ starts with `=` on its first term."""
+        `started` holds the δ variables already holding a value (the outputs' δ from the
+        loss, accumulators): their terms all get `+=`. `seeds` {root: ((text, note), …)}:
+        the lines that start a root's δ (its seed). Only nodes that need a δ get lines."""
         lines = []
-        for name, node, rule_name, _, _ in reversed(self.g.nodes):
-            if id(node) not in self.need:
-                continue
-            dk = "d" + name[1:]
-            for i, parent in enumerate(node.parents):
-                if id(parent) not in self.need:
-                    continue
-                dj = "d" + self.g.name(parent)[1:]
-                local = self.locals[(id(node), i)]
-                term = dk if local == "1" else f"-{dk}" if local == "-1" else f"{dk} * {local}"
-                op = "+=" if dj in started else "="
+
+        def edges(k):  # the "local derivatives" of k: its edges, read by `term`
+            return [(k, i) for i in range(len(k.parents))]
+
+        def term(edge, dk):
+            k, i = edge
+            j = k.parents[i]
+            if dk is None or id(j) not in self.need:
+                return None
+            local = self.locals[(id(k), i)]
+            text = unit_term(dk, local)
+            return text, f"{ops.formula(k.op, i, len(k.parents))}   ({self.names[k]} → {self.names[j]})"
+
+        def total(j, terms, start):
+            if id(j) not in self.need:
+                return None
+            dj = "d" + self.g.name(j)[1:]
+            for text, note in [*start, *filter(None, terms)]:
+                lines.append(indent + self._pad(f"{dj} {'+=' if dj in started else '='} {text}", comment(note)))
                 started.add(dj)
-                text = ops.formula(node.op, i, len(node.parents))
-                note = f"{text}   ({self.names[node]} → {self.names[parent]})"
-                lines.append(indent + self._pad(f"{dj} {op} {term}", comment(note)))
+            return dj if dj in started else None  # None: no δ reaches j
+
+        order = [*self.g.inputs, *(node for _, node, *_ in self.g.nodes)]
+        sweep_reverse(order, None, numbers=Arithmetic(edges, term, total, zero=()), seeds=seeds or {})
         return lines
 
 
@@ -191,13 +208,11 @@ class Compiled:
         body.append(ind + "# backward: δ_j = Σ_{k∈↓j} δ_k ∂k/∂j, one line per edge, root first")
         started: set[str] = set()
         root_names = [graph.name(r) for r in roots]
-        for k, r in enumerate(root_names):
-            if r.startswith("v"):
-                d = "d" + r[1:]
-                op = "+=" if d in started else "="
-                body.append(ind + w._pad(f"{d} {op} seeds[{k}]", f"δ of output {k}: its seed (∂out/∂out = 1)"))
-                started.add(d)
-        body += w.backward_lines(ind, started)
+        seeds: dict[Value, tuple] = {}
+        for k, r in enumerate(roots):
+            if root_names[k].startswith("v"):
+                seeds[r] = (*seeds.get(r, ()), (f"seeds[{k}]", f"δ of output {k}: its seed (∂out/∂out = 1)"))
+        body += w.backward_lines(ind, started, seeds)
         grads = []
         for i in range(m):
             if f"d{i}" not in started:

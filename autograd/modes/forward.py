@@ -27,12 +27,12 @@ import numbers
 from dataclasses import dataclass, field
 from typing import Mapping, Sequence
 
-from autograd.names import fmt, latex_name, latex_number, node_expression, node_names
+from autograd.names import describe, fmt, latex_name, latex_number, node_expression, node_names
 from autograd.teaching.steps import Stepper, View, formula
 from autograd.graph import sweep_forward, sweep_reverse, topological_order
 from autograd.value import Value
 
-__all__ = ["forward_tangents", "forward_steps", "ForwardStep", "ForwardTerm", "ForwardStepper",
+__all__ = ["as_values", "forward_tangents", "forward_steps", "ForwardStep", "ForwardTerm", "ForwardStepper",
            "jacobian", "count_edges"]
 
 MODES = ("reverse", "forward")
@@ -41,14 +41,6 @@ MODES = ("reverse", "forward")
 # ---------------------------------------------------------------------------
 # Checking arguments
 # ---------------------------------------------------------------------------
-def describe(v) -> str:
-    if isinstance(v, Value):
-        if v.label:
-            return f"Value {v.label!r}"
-        return f"an unlabelled Value (data {v.data:.6g})"
-    return f"{type(v).__name__} {v!r}"
-
-
 def _number(x, what: str) -> float:
     if isinstance(x, bool) or not isinstance(x, numbers.Real) or not math.isfinite(float(x)):
         raise ValueError(f"{what} must be a finite number, got {x!r}")
@@ -270,13 +262,13 @@ class ForwardStepper:
 # ---------------------------------------------------------------------------
 # Jacobians, both ways, with their cost
 # ---------------------------------------------------------------------------
-def _as_values(who: str, what: str, xs) -> list[Value]:
+def as_values(who: str, what: str, xs, empty_ok: bool = False) -> list[Value]:
+    """The argument `what` of `who` as a list of Values: one Value, or a list of them."""
     items = [xs] if isinstance(xs, Value) else xs
-    try:
-        items = list(items)
-    except TypeError:
-        raise TypeError(f"{who}: {what} must be a Value or a list of Values, got {describe(xs)}") from None
-    if not items:
+    if isinstance(items, (str, bytes, Mapping)) or not hasattr(items, "__iter__"):
+        raise TypeError(f"{who}: {what} must be a Value or a list of Values, got {describe(xs)}")
+    items = list(items)
+    if not items and not empty_ok:
         raise ValueError(f"{who}: {what} is empty; give at least one Value")
     for i, v in enumerate(items):
         if not isinstance(v, Value):
@@ -300,8 +292,8 @@ def jacobian(outputs, inputs, mode: str = "reverse") -> tuple[list[list[float]],
     if mode not in MODES:
         raise ValueError(f"{who}: mode={mode!r}; use 'reverse' (one sweep per output) or "
                          "'forward' (one sweep per input)")
-    outs = _as_values(who, "outputs", outputs)
-    ins = _as_values(who, "inputs", inputs)
+    outs = as_values(who, "outputs", outputs)
+    ins = as_values(who, "inputs", inputs)
     for i, x in enumerate(ins):
         if x.parents:
             raise ValueError(

@@ -26,8 +26,9 @@ import numbers
 from typing import Callable, Mapping, Sequence
 
 from autograd import ops
-from autograd.graph import sweep_forward, sweep_reverse, topological_order
-from autograd.modes.forward import describe
+from autograd.graph import Arithmetic, sweep_forward, sweep_reverse, topological_order
+from autograd.modes.forward import as_values
+from autograd.names import describe
 from autograd.value import Value
 
 __all__ = ["grad", "hessian", "hvp", "MissingDerivative"]
@@ -92,7 +93,7 @@ def _times(local, delta):
 
 
 def _total(terms: list):
-    """Σ of the terms δ_k·∂k/∂j: one sum node for the Values, the numbers added first."""
+    """Σ of the terms δ_k·∂k/∂j: one sum node for the Values, the numbers added apart."""
     values = [t for t in terms if isinstance(t, Value)]
     constant = math.fsum(t for t in terms if not isinstance(t, Value))
     if not values:
@@ -101,20 +102,9 @@ def _total(terms: list):
     return total + constant if constant != 0.0 else total
 
 
-def _graph_deltas(root: Value) -> dict:
-    """δ_j = Σ_{k∈↓j} δ_k ∂k/∂j for every node, as Values (or numbers when constant).
-
-    The pull form: nodes root first, each collecting one term from each consumer, all
-    of which are visited before it (they come after it in topological order)."""
-    terms: dict[Value, list] = {root: [1.0]}
-    delta: dict[Value, object] = {}
-    for k in reversed(topological_order(root)):
-        d_k = _total(terms.pop(k))
-        delta[k] = d_k
-        if k.parents:
-            for j, local in zip(k.parents, local_derivatives(k)):
-                terms.setdefault(j, []).append(_times(local, d_k))
-    return delta
+# The reverse sweep of autograd/graph.py over Values: each δ_j is a graph over root's nodes.
+# (No finiteness check of its own: the engine checks every node it makes.)
+VALUES = Arithmetic(local_derivatives, _times, lambda j, terms, start: _total([start, *terms]))
 
 
 # ---------------------------------------------------------------------------
@@ -135,11 +125,11 @@ def grad(root: Value, wrt, create_graph: bool = False):
     if not isinstance(root, Value):
         raise TypeError(f"grad: root must be the Value to differentiate, got {describe(root)}")
     single = isinstance(wrt, Value)
-    xs = [wrt] if single else _value_list("grad", "wrt", wrt)
+    xs = [wrt] if single else as_values("grad", "wrt", wrt, empty_ok=True)
     if not isinstance(create_graph, bool):
         raise TypeError(f"grad: create_graph must be True or False, got {create_graph!r}")
     if create_graph:
-        delta = _graph_deltas(root)
+        delta = sweep_reverse(topological_order(root), root, 1.0, "grad", VALUES)
         out = [_as_value(delta.get(x, 0.0)) for x in xs]
     else:
         delta = sweep_reverse(topological_order(root), root, 1.0, "grad")
@@ -149,16 +139,6 @@ def grad(root: Value, wrt, create_graph: bool = False):
 
 def _as_value(x) -> Value:
     return x if isinstance(x, Value) else Value(x)
-
-
-def _value_list(who: str, what: str, xs) -> list[Value]:
-    if isinstance(xs, (str, bytes, Mapping)) or not hasattr(xs, "__iter__"):
-        raise TypeError(f"{who}: {what} must be a Value or a list of Values, got {describe(xs)}")
-    xs = list(xs)
-    for i, x in enumerate(xs):
-        if not isinstance(x, Value):
-            raise TypeError(f"{who}: {what}[{i}] must be a Value, got {describe(x)}")
-    return xs
 
 
 # ---------------------------------------------------------------------------
@@ -175,7 +155,7 @@ def _function_and_point(who: str, f, at) -> tuple[Value, list[Value], list[str]]
                 f"{who}: f is a Value (a graph already built), so at must be the list of Values to "
                 "differentiate with respect to, not a dict; or pass a function and {name: number}"
             )
-        xs = _value_list(who, "at", at)
+        xs = as_values(who, "at", at, empty_ok=True)
         return f, xs, [x.label or f"x{i}" for i, x in enumerate(xs)]
     if not callable(f):
         raise TypeError(f"{who}: f must be a function of named Values or a Value, got {describe(f)}")

@@ -27,29 +27,19 @@ CHUNK = 64  # terms per source line in long sums (Python's parser nests a + b + 
 # ---------------------------------------------------------------------------
 # What each op becomes in the program
 # ---------------------------------------------------------------------------
-# Ops written out inline: (value expression, one local derivative per parent), from the
-# parents' expressions p and the constants c. "1" and "-1" make the edge d_j += ±d_k.
-# They must give exactly the numbers of the table's rules (tests/test_modes_compile.py):
-# Python's float + − · are the same operations the rules perform.
-def _inline_wsum(p: list[str], c: tuple) -> tuple[str, list[str]]:
-    ws, zs, rest = rules.split_wsum(p)
-    # the rule: sum(map(mul, w, z)) + b, left to right, from sum's start 0 (0 + (−0.0) is +0.0)
-    value = " + ".join(["0.0"] + [f"{w} * {z}" for w, z in zip(ws, zs)] + list(rest))
-    return value, [*zs, *ws, *(["1"] * len(rest))]
+def inline(rule_name: str, parents: list[str], constants: tuple) -> tuple[str, list[str]] | None:
+    """An op written out inline, from its row's `python` column: (its value, one local
+    derivative per parent) as source in the parents' names p and the constants, or None
+    for a row without one (its rule is called). A local derivative "1.0" or "-1.0" makes
+    the edge d_j += ±d_k. Python's float + − · are the operations the rules perform, so
+    the numbers are the rule's, bit for bit (tests/test_modes_compile.py)."""
+    python = rules.RULES[rule_name].python
+    return None if python is None else python(parents, [literal(c) for c in constants])
 
 
-INLINE: dict[str, Callable[[list[str], tuple], tuple[str, list[str]]]] = {
-    "+": lambda p, c: (f"{p[0]} + {p[1]}", ["1", "1"]),
-    "-": lambda p, c: (f"{p[0]} - {p[1]}", ["1", "-1"]),
-    "*": lambda p, c: (f"{p[0]} * {p[1]}", [p[1], p[0]]),
-    "neg": lambda p, c: (f"-{p[0]}", ["-1"]),
-    "+c": lambda p, c: (f"{p[0]} + {literal(c[0])}", ["1"]),
-    "-c": lambda p, c: (f"{p[0]} - {literal(c[0])}", ["1"]),
-    "c-": lambda p, c: (f"{literal(c[0])} - {p[0]}", ["-1"]),
-    "*c": lambda p, c: (f"{p[0]} * {literal(c[0])}", [literal(c[0])]),
-    "sum": lambda p, c: (" + ".join(["0.0", *p]), ["1"] * len(p)),  # sum() starts from 0, as the rule
-    "wsum": _inline_wsum,
-}
+def unit_term(dk: str, local: str) -> str:
+    """The term δ_k·∂k/∂j as source, with no product for a local derivative of ±1."""
+    return dk if local == "1.0" else f"-{dk}" if local == "-1.0" else f"{dk} * {local}"
 
 
 def literal(x: float) -> str:
@@ -93,14 +83,10 @@ def rule_of(node: Value) -> tuple[str, Callable | None, tuple]:
         rule, constants = ops.parse_op(node.op)
     except ValueError:
         raise ValueError(
-            f"compile: {_describe(node)} was made by op {node.op!r}, which is not in "
+            f"compile: {name_of(node)} was made by op {node.op!r}, which is not in "
             "the derivative table (autograd.rules); only table ops can be compiled"
         ) from None
     return rule.name, rule.fn, tuple(constants)
-
-
-def _describe(node: Value) -> str:
-    return name_of(node)
 
 
 # ---------------------------------------------------------------------------
@@ -158,7 +144,7 @@ def check_inputs(root_list: Sequence[Value], inputs: Sequence) -> list[Value]:
             raise TypeError(f"compile: inputs[{i}] is a {type(x).__name__}, not a Value; pass the leaf Values that become arguments")
         if x.parents:
             raise ValueError(
-                f"compile: inputs[{i}] ({_describe(x)}) is computed from other nodes; "
+                f"compile: inputs[{i}] ({name_of(x)}) is computed from other nodes; "
                 "an input must be a leaf (an input or a parameter)"
             )
     if len({id(x) for x in inputs}) != len(inputs):

@@ -61,14 +61,15 @@ from __future__ import annotations
 
 import math
 import random
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from typing import Callable, Mapping, Sequence
 
+from autograd import escape
 from autograd.names import delta_name, fmt
 from autograd.rules import DomainError
 from autograd.sandbox import run_bounded
 from autograd.teaching.judge import agrees
-from autograd.teaching.steps import Step, Stepper, backward_steps
+from autograd.teaching.steps import BACKWARD_VIEW, GroupStep, Step, Stepper, backward_steps
 from autograd.value import Value
 
 __all__ = ["check_engine", "EngineReport", "EngineFailure", "Program", "Line", "OPS", "KINDS"]
@@ -113,6 +114,11 @@ ADAPTABLE = ("data", "grad", "backward", *(op.name for op in OPS.values() if op.
 NUMBERS = (2.0, 3.0, 0.5, -1.0, 1.5)  # the numbers written beside a node (2.0 - a, a ** 3.0)
 EXPONENTS = (2.0, 3.0, -1.0, 0.5)
 ROUND = (0.5, 2.0, 1.0, -0.5)  # the numbers a shrunk program prefers
+# A failure's stepper walks a chain deeper than this (the `depth` chain, 10⁴ nodes) in at most
+# this many blocks of consecutive nodes: stepped one node at a time, its page would hold 10⁴
+# steps and a drawing of 10⁴ boxes (past `draw`'s max_nodes); in blocks of 100 it is a
+# 100-box drawing and a page of about 0.5 MB, written in about 3 s.
+CHAIN_STEPS = 100
 
 
 # ---------------------------------------------------------------------------
@@ -530,10 +536,15 @@ def _kind(program: Program, student: dict, ref: dict, failure: str, runner: _Run
             f"{names[j]} is used {len(terms)} times (by {consumers}), so {dj} = Σ_k δ_k ∂k/∂{names[j]} "
             f"has {len(terms)} terms; your {names[j]}.grad holds only part of that sum: a grad was "
             "set (=) where it must be added to (+=).")
+    unreached = ""
+    if program.loop and all(student["grads"][i] == 0 for i in range(j + 1)):
+        unreached = (f" On this chain {program.loop} nodes deep your engine's δ is 0 from {names[j]} down to "
+                     f"{names[0]}: backward() never reached those nodes (a topological order built by "
+                     "recursion that stopped at Python's recursion limit, its RecursionError caught?).")
     return "no_topological_order", j, (
         f"Every local derivative is right, yet {dj} is wrong: a node's δ was passed on to its inputs "
         "before all its consumers had added to it, or more than once. backward() must visit the nodes "
-        "in reverse topological order, each once.")
+        "in reverse topological order, each once." + unreached)
 
 
 def _follows_a_wrong_value(program: Program, student: dict, runner: _Runner, repeat) -> bool:
@@ -585,6 +596,50 @@ class ComparedStep(Step):
 
 
 @dataclass(frozen=True, eq=False)
+class BlockStep(GroupStep):
+    """Consecutive nodes of a deep chain, stepped as one box. Their δ's are alike
+    (δ[b_i] = δ[b_(i+1)]·∂b_(i+1)/∂b_i down the chain), so the text shows the first two and
+    the last, and the node where the student's engine parts from deltagrad; the rest are
+    counted, not written."""
+
+    def _lines(self, line: Callable) -> str:
+        keep = {0, 1, len(self.members) - 1} | {i for i, m in enumerate(self.members) if getattr(m, "parts", False)}
+        out, skipped = [], 0
+        for i, member in enumerate(self.members):
+            if i in keep:
+                if skipped:
+                    out.append(f"  ⋮ ({skipped} more node{'s' if skipped > 1 else ''} of the same form)")
+                    skipped = 0
+                out.append(line(member))
+            else:
+                skipped += 1
+        return "\n".join(out)
+
+    def text(self) -> str:
+        return f"{self.name}, {len(self.members)} nodes:\n" + self._lines(lambda m: m.text())
+
+    def explain(self) -> str:
+        return f"{self.name}, {len(self.members)} nodes:\n" + self._lines(lambda m: m.explain())
+
+
+def _in_blocks(stepper: Stepper, order: Sequence[Value]) -> Stepper:
+    """The stepper with the chain `order` (its nodes from the input to the output) cut into
+    at most CHAIN_STEPS blocks of consecutive nodes, each one step and one box."""
+    size = -(-len(order) // CHAIN_STEPS)  # ⌈n / CHAIN_STEPS⌉
+    blocks = {f"{order[i].label}…{order[min(i + size, len(order)) - 1].label}": order[i:i + size]
+              for i in range(0, len(order), size) if len(order[i:i + size]) > 1}
+    walked = Stepper(stepper.root, steps=stepper.node_steps, collapse=blocks)
+    walked.steps = [BlockStep(s.index, s.name, s.members) if isinstance(s, GroupStep) else s for s in walked.steps]
+    # A box shows its nodes that are read outside it (here its last one) and its labelled
+    # interior ones (a neuron's a_j): unlabelled, a block of 100 is one cell wide, not 100.
+    # The steps and the drawing keep their names (the stepper's `names`).
+    for block in blocks.values():
+        for node in block[:-1]:
+            node.label = ""
+    return walked
+
+
+@dataclass(frozen=True, eq=False)
 class EngineFailure:
     """One way the student's engine fails, on the smallest program found that shows it.
 
@@ -618,7 +673,9 @@ class EngineFailure:
 
     def stepper(self) -> Stepper:
         """deltagrad's backward pass over the program, one node at a time, each step showing the
-        student's δ of that node beside deltagrad's, the first node where they part marked."""
+        student's δ of that node beside deltagrad's, the first node where they part marked (and
+        linked from the top of its page, `to_html`). A chain deeper than CHAIN_STEPS nodes is
+        walked in blocks of consecutive nodes, one step each."""
         ref = run_deltagrad(self.source)
         root = ref["nodes"][-1]
         index = {node: i for i, node in enumerate(ref["nodes"])}
@@ -630,10 +687,28 @@ class EngineFailure:
             values = {f.name: getattr(step, f.name) for f in fields(Step)}
             steps.append(ComparedStep(**values, student=mine, parts=i is not None and names[i] == self.first))
         stepper = Stepper(root, steps=steps)
-        stepper.intro_html = (
-            "deltagrad's backward pass over the smallest program on which your engine fails "
-            f"(<code>{self.kind}</code>). Each step shows δ = ∂output/∂node as deltagrad sums it, "
-            "and in brackets your engine's <code>.grad</code> of the same node.")
+        if self.source.loop and len(steps) > CHAIN_STEPS:
+            stepper = _in_blocks(stepper, ref["nodes"])
+        kind = f"<code>{escape.html(self.kind)}</code>"
+        if self.kind == "crash":
+            intro = (f"Your engine failed on this program ({kind}: {escape.html(self.error)}), so it has no δ "
+                     "to show; this is deltagrad's backward pass over it, δ = ∂output/∂node at each node.")
+        else:
+            which = "the chain" if self.source.loop else "the smallest program"
+            intro = (f"deltagrad's backward pass over {which} on which your engine fails ({kind}). "
+                     "Each step shows δ = ∂output/∂node as deltagrad sums it, and in brackets your engine's "
+                     "<code>.grad</code> of the same node.")
+        parting = next((s.index for s in stepper.steps
+                        if any(getattr(m, "parts", False) for m in getattr(s, "members", (s,)))), None)
+        if parting is not None:
+            intro += (f' <a id="parts" href="#step={parting + 1}">Step {parting + 1} of {len(stepper)}: '
+                      f"{escape.html(delta_name(self.first))}, the first node where your engine parts from "
+                      "deltagrad.</a>")
+        # the program itself, as the student pastes it (a block inside the page's first paragraph)
+        intro += ('<code style="display:block; white-space:pre; margin:0.6em 0; padding:0.4em; '
+                  f'background:#f4f4f8">{escape.html(self.program)}</code>')
+        stepper.view = replace(BACKWARD_VIEW, title="Your engine beside deltagrad")
+        stepper.intro_html = intro
         return stepper
 
 

@@ -41,7 +41,7 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from autograd import escape
-from autograd.files import write_atomic
+from autograd.files import read_bounded, write_atomic
 from autograd.teaching.judge import half_unit
 
 __all__ = ["Question", "interval", "write_quiz", "read_quiz", "gradebook_csv", "FORMATS", "LMS"]
@@ -303,6 +303,7 @@ def _zip(members: dict[str, bytes]) -> bytes:
 
 
 MAX_PACKAGE = 256 * 2**20  # a QTI package we read back: at most 256 MiB unpacked
+MAX_QUIZ_FILE = 64 * 2**20  # a quiz file we read back: at most 64 MiB as it lies on disk
 
 
 def _read_qti(data: bytes) -> list[Question]:
@@ -357,8 +358,7 @@ def read_quiz(path: str | os.PathLike, fmt: str) -> list[Question]:
     readers = {"moodle": _read_moodle, "gift": _read_gift, "qti": _read_qti}
     if fmt not in readers:
         raise ValueError(f"read_quiz: unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
-    with open(path, "rb") as f:
-        return readers[fmt](f.read())
+    return readers[fmt](read_bounded(path, MAX_QUIZ_FILE, who="read_quiz", what="a quiz file"))
 
 
 # ---------------------------------------------------------------------------

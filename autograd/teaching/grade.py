@@ -45,7 +45,7 @@ from typing import Callable, Iterable, Mapping
 
 from autograd import escape
 from autograd.escape import spreadsheet_cell, spreadsheet_text
-from autograd.files import write_atomic
+from autograd.files import read_bounded, write_atomic
 from autograd.teaching import exports
 from autograd.names import fmt
 from autograd.teaching.handcheck import check_names, check_point, evaluate, function_name, plain_zero
@@ -329,14 +329,7 @@ def _text_of(path) -> str:
     """The file's text, or a clear error naming it: UTF-8 (with or without a
     spreadsheet's byte-order mark) only."""
     where = os.fspath(path)
-    try:
-        size = os.path.getsize(where)
-    except OSError as err:
-        raise FileNotFoundError(f"read_answers: cannot read {where!r}: {err.strerror or err}") from None
-    if size > MAX_FILE:
-        raise ValueError(f"read_answers: {where!r} is {size} bytes; a class's answers fit in {MAX_FILE} bytes")
-    with open(where, "rb") as f:
-        raw = f.read(MAX_FILE + 1)
+    raw = read_bounded(where, MAX_FILE, who="read_answers", what="a class's answers")
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise ValueError(f"read_answers: {where!r} is UTF-16 text; save it as 'CSV UTF-8 (comma delimited)' "
                          "and try again")
@@ -365,6 +358,27 @@ def _delimiter(head: str) -> str:
     return best
 
 
+def _rows(where: str, text: str, delimiter: str) -> list[list[str]]:
+    """The rows of the sheet, every cell checked against MAX_CELL as it is read.
+
+    The csv module's own bound (csv.field_size_limit) is one setting for the whole
+    process: changing it here would change it for every other thread and for the caller's
+    own CSV reading, so it is left as the caller set it. The cells are measured here
+    instead; a cell over the module's bound (128 KiB unless the caller changed it) is
+    reported the same way, with its file and line. The text is already bounded (MAX_FILE)."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    rows = []
+    try:
+        for row in reader:
+            if any(len(cell) > MAX_CELL for cell in row):
+                raise csv.Error(f"a cell of more than {MAX_CELL:,} characters")
+            rows.append(row)
+    except csv.Error as err:
+        raise ValueError(f"read_answers: {where!r} line {reader.line_num}: {err} "
+                         f"(a cell longer than {MAX_CELL // 1024} KiB is not an answer)") from None
+    return rows
+
+
 def read_answers(path: str | os.PathLike) -> dict[str, dict[str, str]]:
     """Answers from a CSV file: the first column is the student id, every other column
     one derivative (its header is the argument name, e.g. w or w[1]_{1,1}, quoted where
@@ -379,17 +393,7 @@ def read_answers(path: str | os.PathLike) -> dict[str, dict[str, str]]:
         raise ValueError(f"read_answers: {where!r} is empty; expected a header row "
                          "(student, then one column per derivative)")
     delimiter = _delimiter(text[:65536])
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    previous = csv.field_size_limit(MAX_CELL)
-    try:
-        rows = []
-        for row in reader:
-            rows.append(row)
-    except csv.Error as err:
-        raise ValueError(f"read_answers: {where!r} line {reader.line_num}: {err} "
-                         f"(a cell longer than {MAX_CELL // 1024} KiB is not an answer)") from None
-    finally:
-        csv.field_size_limit(previous)
+    rows = _rows(where, text, delimiter)
     header = [spreadsheet_text(h).strip() for h in rows[0]]
     if len(header) < 2:
         raise ValueError(f"read_answers: {where!r} needs a student column and at least one "

@@ -44,6 +44,7 @@ from autograd.files import write_atomic
 from autograd.teaching.quiz import Quiz
 from autograd.names import delta_name, fmt, groups, latex_delta, latex_name, latex_number, node_expression, node_names
 from autograd.graph import sweep_reverse, topological_order
+from autograd.explain import name_of
 from autograd.inputs import as_float
 from autograd.value import Value
 
@@ -281,13 +282,9 @@ def _check_convex(name: str, members: Sequence[Value], root: Value) -> None:
         for p in node.parents:
             if p in above:
                 raise ValueError(
-                    f"Stepper: the group {name!r} of collapse= cannot be one step: {_name_of(p)} is computed "
+                    f"Stepper: the group {name!r} of collapse= cannot be one step: the {name_of(p)} is computed "
                     f"from the group and feeds it again. Add that node to the group, or split the group."
                 )
-
-
-def _name_of(node: Value) -> str:
-    return f"node {node.label!r}" if node.label else f"the unlabelled node made by {node.op or 'a number'!r}"
 
 
 # ---------------------------------------------------------------------------
