@@ -372,6 +372,7 @@ def test_a_counterexample_as_big_as_a_2_8_8_1_network_is_stepped_node_by_node(tm
     before = stepper.steps[: marked.index]  # every δ from the output to there agrees: it is the first
     assert all(s.student == pytest.approx(s.delta) for s in before)
     assert f'href="#step={marked.index + 1}"' in stepper.intro_html
+    assert stepper.names[marked.node] == f"{f.first} (your δ: {fmt(f.student[f.first])})"  # and in the drawing
 
 
 @needs_dot
@@ -421,7 +422,9 @@ def test_a_failure_on_the_deep_chain_is_stepped_in_blocks():
     assert marked.index == 0 and "b9999" in marked.text() and "parts from deltagrad" in marked.text()
     block = stepper.steps[1].text()  # 101 nodes alike: the first two and the last are written
     assert "(98 more nodes of the same form)" in block and len(block.splitlines()) == 5, block
-    deltas = {stepper.names[node]: d for node, d in stepper.deltas(-1).items()}  # every node's δ, as before
+    names = {s.node: s.name for s in stepper.node_steps}
+    assert stepper.names[marked.members[-1].node] == "b9999 (your δ: 0)"  # the drawing marks it too
+    deltas = {names[node]: d for node, d in stepper.deltas(-1).items()}  # every node's δ, as before
     assert len(deltas) == 10_001 and deltas == pytest.approx(f.deltagrad)
 
 
