@@ -16,9 +16,10 @@ import platform
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
+
+from autograd.files import write_atomic
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_OUT = ROOT / "bench" / "results" / "latest.json"
@@ -258,16 +259,9 @@ def print_table(res: dict) -> None:
 
 
 def write_json(path: Path, data: dict) -> None:
-    """Atomic: a half-written file never replaces the last good one."""
+    """Atomic (autograd.files.write_atomic): a half-written file never replaces the last good one."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w") as f:
-            json.dump(data, f, indent=1)
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
+    write_atomic(path, json.dumps(data, indent=1), who="bench")
 
 
 def _commit() -> str | None:

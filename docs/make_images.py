@@ -36,6 +36,7 @@ sys.path.insert(0, str(ROOT / "tests"))  # the browser launcher shared with the 
 import nn  # noqa: E402
 from autograd import Stepper, Value  # noqa: E402
 from autograd.drawing.draw import GraphvizNotFound, draw, render  # noqa: E402
+from autograd.files import write_atomic  # noqa: E402
 from nn.draw import draw_network  # noqa: E402
 
 OUT = ROOT / "docs" / "images"
@@ -123,10 +124,12 @@ def handouts() -> bool:
             for kind, solutions, page in (("student", False, 1), ("key", True, 2)):
                 pdf = latex_pdf(handout_latex(ex, solutions=solutions, title="Backpropagation by hand (student s01)"),
                                 Path(tmp) / f"{tag}_{kind}.pdf")
-                out = OUT / f"handout_{tag}_{kind}"
+                out = OUT / f"handout_{tag}_{kind}.png"
+                png = Path(tmp) / f"{tag}_{kind}"  # pdftoppm writes <name>.png itself: beside the PDF first
                 subprocess.run(["pdftoppm", "-png", "-r", "60", "-f", str(page), "-l", str(page), "-singlefile",
-                                pdf, str(out)], check=True)
-                print(f"wrote {out.relative_to(ROOT)}.png")
+                                pdf, str(png)], check=True)
+                write_atomic(out, png.with_suffix(".png").read_bytes(), who="make_images")
+                print(f"wrote {out.relative_to(ROOT)}")
     return True
 
 
@@ -239,7 +242,7 @@ def screenshot(name: str, build, presses: int, size: tuple[int, int], address: s
                 page.screenshot(path=str(shot), full_page=False)
             finally:
                 browser.close()
-        os.replace(shot, OUT / name)
+        write_atomic(OUT / name, shot.read_bytes(), who="make_images")
     print(f"wrote docs/images/{name}")
     return True
 

@@ -10,12 +10,16 @@
 
 `nice=True` draws every weight as a multiple of 0.1 in [−1, 1] (never 0, so every
 path matters), every bias as a multiple of 0.1 in [−0.5, 0.5], every input as ±0.3,
-±0.7 or ±1.5 (a size of its own for each input: see `_inputs` and INPUT_SIZES), and the target as a multiple of 0.5 (a 0/1 label for bce, a class index
+±0.7 or ±1.5 (a size of its own for each input: see `_inputs` and INPUT_SIZES; a fourth
+and fifth input also ±0.4, ±1.2), and the target as a multiple of 0.5 (a 0/1 label for bce, a class index
 for the cross-entropies). It redraws until no unit saturates (|a_j| ≤ 2 for tanh and
 sigmoid: tanh'(2) = 0.07, σ'(2) = 0.10), no unit sits at the kink of relu & co.
 (|a_j| ≥ 0.1), no relu unit is dead (a_j > 0) and the output misses its target by at
 least 0.1, so every δ is worth computing, and for hand-sized networks until no two answers
-of the sheet (δ_j, ∂E/∂w) are equal up to sign within 2%. For sheets of hand size (up to 18 answers:
+of the sheet (δ_j, ∂E/∂w) are equal up to sign at the answer's precision: no number a grader
+(3 significant figures, intermediates rounded as `distinct_figures` says) would accept for one
+answer is accepted for another or its negative (`alike_answers`; on a sheet of hand size also
+not within 2%). For sheets of hand size (up to 18 answers:
 2-2-1, 2-2-2, 2-3-1) it also redraws until a grader can tell every slip apart
 (`slip_clashes`): each of the lectures' slips (autograd.teaching.slips) lands outside
 the range a right method with 3-figure intermediates can give (`rounding_intervals`),
@@ -69,6 +73,9 @@ AGREE = 1e-9  # textbook vs engine
 # sign where two inputs have one size; in the ratio 2, or with an x of 1, ½ or 2 (forgetting x_k),
 # they look like the ½ of E forgotten, or a swap. No two of these sizes are in the ratio 1, 2 or ½.
 INPUT_SIZES = (0.3, 0.7, 1.5)
+# A fourth and fifth input take these as well; still no two sizes in the ratio 1, 2 or ½.
+# (Sheets of up to three inputs draw from INPUT_SIZES alone, so their variants stay as they were.)
+MORE_INPUT_SIZES = (0.4, 1.2)
 HAND_SHEET = 18  # answers on a sheet of hand size (2-2-1: 12, 2-2-2: 16, 2-3-1: 17): every slip kept apart there
 MAX_CLASH_CHECKS = 2000  # draws tried for one such sheet (a 2-2-2 sheet needs ~6 on average)
 VISIBLE = 0.02  # a slip changes an answer by at least 2%: far beyond 3 significant figures
@@ -227,6 +234,11 @@ class Exercise:
         why = f"likely slip: {mark.slip.hint}" if mark.slip else "it is not the engine's value"
         return Verdict(WRONG, f"{what} = {mark.value:.6g}: {why}", mark.slip, mark.value)
 
+    def alike(self, sig_figs: int = 3, figures: int | None = None) -> list[tuple[str, str]]:
+        """Pairs of this sheet's answers that one number could pass for, up to sign
+        (`alike_answers`; by default at the precision `exercise` keeps them apart at)."""
+        return alike_answers(self, sig_figs, distinct_figures(self.sizes) if figures is None else figures)
+
     def draw(self, solved: bool = False, **options):
         """The network diagram with the forward values (and δ, ∂E/∂w when `solved`)."""
         from nn.draw import draw_network
@@ -242,9 +254,10 @@ class Exercise:
 
 def _inputs(rng: random.Random, nin: int) -> list[float]:
     """Hand-friendly inputs whose sizes differ: ±0.3, ±0.7 or ±1.5, a different size for
-    each of up to three inputs. Never ±1 (then ∂E/∂w_jk = δ_j x_k = ±∂E/∂b_j, one answer
+    each of up to three inputs (four or five: also ±0.4, ±1.2). Never ±1 (then ∂E/∂w_jk = δ_j x_k = ±∂E/∂b_j, one answer
     copied into another), never two inputs of one size (then ∂E/∂w_j1 = ±∂E/∂w_j2)."""
-    sizes = rng.sample(INPUT_SIZES, nin) if nin <= len(INPUT_SIZES) else rng.choices(INPUT_SIZES, k=nin)
+    pool = INPUT_SIZES if nin <= len(INPUT_SIZES) else INPUT_SIZES + MORE_INPUT_SIZES
+    sizes = rng.sample(pool, nin) if nin <= len(pool) else rng.choices(pool, k=nin)
     return [size * rng.choice((-1.0, 1.0)) for size in sizes]
 
 
@@ -264,11 +277,71 @@ def _answers_differ(book: Textbook, loss: str) -> bool:
     return all(b - a >= VISIBLE * b for a, b in zip(sizes, sizes[1:]))
 
 
-def _draw(sizes, activation, output, loss, rng: random.Random, nice: bool):
+def _unit_fits(h: str, a: float, hidden: bool, visible_slips: bool) -> bool:
+    """One unit's part of `_fine`, known as soon as its a_j is: not saturated, not at a
+    kink, not a dead relu, and (hidden, visible_slips) h'(a_j) neither ≈ 1 nor ≈ h'(z_j)."""
+    if h in SATURATING:
+        if abs(a) > MAX_A:
+            return False
+        if hidden and visible_slips:
+            z = h_value(h, a)
+            hp, hp_at_z = h_prime(h, a, z), h_prime(h, z, h_value(h, z))
+            if abs(1.0 - hp) < VISIBLE or abs(hp_at_z - hp) < VISIBLE * abs(hp):
+                return False
+    if h in KINKED and abs(a) < MIN_KINK:
+        return False
+    return not (h == "relu" and a < 0)
+
+
+def _apart(sizes: list[float]) -> bool:
+    """No two of these sizes within VISIBLE of each other."""
+    sizes = sorted(sizes)
+    return all(b - a >= VISIBLE * b for a, b in zip(sizes, sizes[1:]))
+
+
+UNIT_TRIES = 100  # draws of one unit's weights before the whole network is drawn again
+
+
+def _draw(sizes, activation, output, loss, rng: random.Random, nice: bool, unit_by_unit: bool = False,
+          visible_slips: bool = False):
+    """A model, input and target. `unit_by_unit` (for sheets above hand size): the input
+    first, then each unit's weights and bias drawn again, up to UNIT_TRIES times, until
+    that unit fits (`_unit_fits`), layer by layer — for a 2-4-4-1 relu network, where a
+    whole draw has all nine units alive about once in 500, each unit's is a coin toss.
+    `_fine` still checks the whole network afterwards."""
     nin = sizes[0]
     model = MLP(nin, list(sizes[1:]), activation=activation, output=output, seed=rng.randrange(2**31))
     K = sizes[-1]
-    if nice:
+    if nice and unit_by_unit:
+        x = _inputs(rng, nin)
+        z, back = x, []
+        for l, layer in enumerate(model.layers):
+            last = l == len(model.layers) - 1
+            h = output if last else activation
+            a_layer: list[float] = []
+            for n in layer.neurons:
+                for _ in range(UNIT_TRIES):
+                    for w in n.w:
+                        w.data = _grid(rng, 0.1, -1.0, 1.0, nonzero=True)
+                    n.b.data = _grid(rng, 0.1, -0.5, 0.5)
+                    a = math.fsum(w.data * zk for w, zk in zip(n.w, z)) + n.b.data
+                    if h != "softmax" and not _unit_fits(h, a, not last, visible_slips):
+                        continue
+                    # answers tied by the network's shape, not by chance: two units of a layer
+                    # with one |z| tie every ∂E/∂w_kj = δ_k z_j with ∂E/∂w_km; before a single
+                    # output, two units with one |h'(a_j) w_1j| tie their δ_j = h'(a_j) w_1j δ_out
+                    # (and |h'(a_j) w_1j| = 1 ties δ_j with δ_out)
+                    if not last and not _apart([abs(h_value(h, v)) for v in a_layer + [a]]):
+                        continue
+                    if last and len(layer.neurons) == 1 and back and \
+                            not _apart([1.0] + [abs(hp * w.data) for hp, w in zip(back, n.w)]):
+                        continue
+                    break
+                a_layer.append(a)
+            if h != "softmax":
+                z = [h_value(h, a) for a in a_layer]
+                back = [h_prime(h, a, zj) for a, zj in zip(a_layer, z)]
+    elif nice:
         for layer in model.layers:
             for n in layer.neurons:
                 for w in n.w:
@@ -289,8 +362,10 @@ def _draw(sizes, activation, output, loss, rng: random.Random, nice: bool):
 
 
 def _fine(book: Textbook, activation: str, output: str, target_list: list[float], visible_slips: bool,
-          loss: str = "half_sse") -> bool:
-    """No saturated unit, no unit at a kink, an output that misses its target."""
+          loss: str = "half_sse", hand: bool = True) -> bool:
+    """No saturated unit, no unit at a kink, an output that misses its target; with
+    `visible_slips`, every slip visible and (on a `hand` sheet) no two answers within
+    VISIBLE of each other up to sign (a bigger sheet's are kept apart by `alike_answers`)."""
     for l, a in enumerate(book.a):
         h = output if l == len(book.a) - 1 else activation
         if h in SATURATING and max(abs(v) for v in a) > MAX_A:
@@ -304,7 +379,9 @@ def _fine(book: Textbook, activation: str, output: str, target_list: list[float]
     y = book.z[-1]
     if max(abs(yk - tk) for yk, tk in zip(y, target_list)) < MIN_MISS:
         return False
-    return _slips_visible(book, activation) and _answers_differ(book, loss) if visible_slips else True
+    if not visible_slips:
+        return True
+    return _slips_visible(book, activation) and (not hand or _answers_differ(book, loss))
 
 
 def sheet_size(sizes: Sequence[int]) -> int:
@@ -341,7 +418,11 @@ def exercise(sizes: Sequence[int], activation: str = "tanh", loss: str = "half_s
     [2, 2, 1] is a 2-2-1 network), hidden `activation`, the `loss`'s matched output
     (OUTPUT_FOR_LOSS, or `output=`), an input and a target, drawn from `seed`.
     `visible_slips` (default: when no hidden layer is wider than 4 units, the size of
-    a hand exercise) redraws until every classic slip shows in the answers."""
+    a hand exercise) redraws until every classic slip shows in the answers and no two
+    answers are alike up to sign at the answer's precision (`alike_answers`; a sheet
+    above hand size is drawn unit by unit, so a 2-4-4-1 relu sheet takes a fraction of
+    a second). A network where that cannot be reached is refused with what to pass;
+    with visible_slips=False nothing is promised: `Exercise.alike()` lists the pairs."""
     sizes = tuple(sizes)
     if len(sizes) < 2 or any(isinstance(s, bool) or not isinstance(s, int) or s < 1 for s in sizes):
         raise ValueError(f"exercise: sizes must be the input width then each layer's width, "
@@ -358,15 +439,27 @@ def exercise(sizes: Sequence[int], activation: str = "tanh", loss: str = "half_s
         raise TypeError(f"exercise: seed must be an int, got {seed!r}")
     if visible_slips is None:
         visible_slips = max(sizes[1:-1], default=0) <= 4
-    separate = visible_slips and sheet_size(sizes) <= HAND_SHEET
+    if visible_slips and nice and sizes[0] > len(INPUT_SIZES + MORE_INPUT_SIZES):
+        raise ValueError(f"exercise: {sizes[0]} inputs, but hand-friendly inputs come in "
+                         f"{len(INPUT_SIZES + MORE_INPUT_SIZES)} sizes "
+                         f"(±{', ±'.join(map(str, INPUT_SIZES + MORE_INPUT_SIZES))}); two inputs of one size "
+                         "make two answers of every row equal up to sign. Use at most "
+                         f"{len(INPUT_SIZES + MORE_INPUT_SIZES)} inputs, or pass visible_slips=False "
+                         "(no promise that the answers differ)")
+    hand = sheet_size(sizes) <= HAND_SHEET
+    separate = visible_slips and hand
     rng = random.Random(seed)
-    clash_checks = 0
+    clash_checks = alike = 0
     for _ in range(max_tries):
-        model, x, target = _draw(sizes, activation, output, loss, rng, nice)
+        model, x, target = _draw(sizes, activation, output, loss, rng, nice,
+                                 unit_by_unit=not hand, visible_slips=visible_slips)
         book = textbook_backprop(model, x, target, loss)
-        if not _fine(book, activation, output, book.target, visible_slips, loss):
+        if not _fine(book, activation, output, book.target, visible_slips, loss, hand=hand):
             continue
         ex = Exercise(sizes, activation, output, loss, seed, nice, model, x, target, book, book.E)
+        if visible_slips and alike_answers(ex, figures=distinct_figures(sizes), first=True):
+            alike += 1
+            continue  # two answers one number could pass for, up to sign
         if not separate:
             break
         clash_checks += 1
@@ -377,9 +470,12 @@ def exercise(sizes: Sequence[int], activation: str = "tanh", loss: str = "half_s
                              "from the right answers and from the other slips; try a smaller network or "
                              "visible_slips=False")
     else:
+        why = (f"; in {alike} of them every unit was fit but two of the {sheet_size(sizes)} answers were "
+               "alike up to sign" if alike else "")
         raise ValueError(f"exercise: no draw of {max_tries} for seed {seed} kept every unit unsaturated"
-                         f"{' with every slip visible and no two answers alike' if visible_slips else ''}; "
-                         "try a smaller network, another activation or visible_slips=False")
+                         f"{' with every slip visible and no two answers alike' if visible_slips else ''}{why}; "
+                         "try a smaller network, another activation or visible_slips=False "
+                         "(the answers are then not promised to differ: Exercise.alike() lists the pairs)")
     _solve_with_engine(ex)
     return ex
 
@@ -511,6 +607,43 @@ def spreads(ex: "Exercise", figures: int | None) -> dict[str, float] | None:
         return None
     truth = {**ex.solution(), **ex.deltas()}
     return {n: max(truth[n] - lo, hi - truth[n], 0.0) for n, (lo, hi) in ranges.items() if n in truth}
+
+
+def distinct_figures(sizes: Sequence[int]) -> int:
+    """The rounding of intermediates at which `exercise` keeps a sheet's answers apart:
+    a hand sheet's at 3 figures (SEPARATION_FIGURES, as its slips); a bigger sheet's at the
+    handout's 4 (HANDOUT_FIGURES). With 3-figure intermediates a right answer of a
+    2-3-3-1 sheet can land 2–5 % from the engine's, and no draw in 2,000 keeps its 30-odd
+    answers that far apart; at 4 figures nine in ten do."""
+    return SEPARATION_FIGURES if sheet_size(sizes) <= HAND_SHEET else HANDOUT_FIGURES
+
+
+def alike_answers(ex: "Exercise", sig_figs: int = 3, figures: int = SEPARATION_FIGURES,
+                  first: bool = False) -> list[tuple[str, str]]:
+    """Pairs of the sheet's answers equal up to sign at the answer's precision: one number
+    that the judge (`sig_figs` figures, intermediates rounded to `figures`) would accept
+    for both, or for one and the other's negative — so a student could copy one answer
+    into the other, or swap two unseen. Pairs the lectures' rules tie are left out:
+    ∂E/∂b_j is δ_j (so the δ rows are not compared again), and with two classes the
+    softmax cross-entropy's δ_2 = −δ_1 ties the second output's row to the first's.
+    Empty for a sheet whose answers all differ."""
+    truth = ex.solution()
+    last = len(ex.sizes) - 1
+    if ex.loss in ("cross_entropy", "softmax_cross_entropy") and ex.sizes[-1] == 2:
+        truth = {n: v for n, v in truth.items() if not (n == name_of("b", last, 2) or n.startswith(f"w[{last}]_{{2,"))}
+    widths = spreads(ex, figures) or {}
+    tolerance = Tolerance.make(sig_figs=sig_figs)
+    reach = {n: tolerance.width(v, widths.get(n)) for n, v in truth.items()}
+    items = sorted(truth, key=lambda n: abs(truth[n]))
+    pairs = []
+    for i, n in enumerate(items):
+        for m in items[i + 1:]:
+            if abs(truth[m]) - abs(truth[n]) > reach[n] + reach[m]:
+                break  # sorted by size: every later answer is farther still
+            pairs.append((n, m))
+            if first:
+                return pairs
+    return pairs
 
 
 def slip_clashes(ex: "Exercise", figures: int = SEPARATION_FIGURES, between_slips: bool = True,

@@ -30,6 +30,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from autograd.files import write_atomic
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 PAGE = ["index.html", "playground.js", "layout-worker.js", "playground.css", "playground.py"]
@@ -58,7 +60,7 @@ def _fresh_folder(out: Path) -> None:
             raise BuildError(f"{out} exists and was not made by this script; remove it or pick another --out")
         shutil.rmtree(out)
     out.mkdir(parents=True)
-    (out / MARKER).write_text("made by playground/build.py; emptied by every build\n")
+    write_atomic(out / MARKER, "made by playground/build.py; emptied by every build\n", who="build")
 
 
 def _npm_package(name: str) -> tuple[Path, str]:
@@ -111,7 +113,7 @@ def build(out: Path, *, npm: bool = True, python: str = sys.executable, log=prin
         shutil.copy2(pyodide / name, out / "pyodide" / name)
     lock = json.loads((pyodide / "pyodide-lock.json").read_text())
     lock["packages"] = {}  # the page installs its own wheels; nothing may come from elsewhere
-    (out / "pyodide" / "pyodide-lock.json").write_text(json.dumps(lock, indent=1) + "\n")
+    write_atomic(out / "pyodide" / "pyodide-lock.json", json.dumps(lock, indent=1) + "\n", who="build")
 
     viz, viz_version = _npm_package("@viz-js/viz")
     (out / "viz").mkdir()
@@ -119,7 +121,7 @@ def build(out: Path, *, npm: bool = True, python: str = sys.executable, log=prin
 
     for name in PAGE:
         shutil.copy2(HERE / name, out / name)
-    (out / ".nojekyll").write_text("")  # GitHub Pages: serve the files as they are
+    write_atomic(out / ".nojekyll", "", who="build")  # GitHub Pages: serve the files as they are
 
     manifest = {
         "wheels": [own[0]] + [n for n in names if n not in own],
@@ -127,7 +129,7 @@ def build(out: Path, *, npm: bool = True, python: str = sys.executable, log=prin
         "python": lock.get("info", {}).get("python", ""),
         "viz": viz_version,
     }
-    (out / "wheels.json").write_text(json.dumps(manifest, indent=1) + "\n")
+    write_atomic(out / "wheels.json", json.dumps(manifest, indent=1) + "\n", who="build")
     timings["total"] = time.perf_counter() - start
     files = [p for p in out.rglob("*") if p.is_file()]
     size = sum(p.stat().st_size for p in files)

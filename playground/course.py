@@ -35,8 +35,10 @@ import re
 import shutil
 import sys
 import time
-from html import escape
 from pathlib import Path
+
+from autograd import escape
+from autograd.files import write_atomic
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -72,7 +74,7 @@ def _markdown():
     def math(tex: str, options: dict) -> str:
         # typeset in the page by KaTeX; until then (or without JavaScript) the TeX is shown
         kind = "math display" if options.get("display_mode") else "math"
-        return f'<span class="{kind}">{escape(tex.strip())}</span>'
+        return f'<span class="{kind}">{escape.html(tex.strip())}</span>'
 
     # html=False: a notebook's raw HTML in Markdown is shown as text, never as markup
     return (MarkdownIt("commonmark", {"html": False}).enable("table")
@@ -157,32 +159,38 @@ def _text(data) -> str:
 
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+# An attribute inside a tag that runs code: on…= (onload, onclick, …) or a javascript: link.
+_HANDLER = re.compile(r"""(<[^<>]*?)\s+(?:on[a-z]+\s*=\s*(?:"[^"]*"|'[^']*'|[^\s>]+)"""
+                      r"""|(?:xlink:)?href\s*=\s*(?:"\s*javascript:[^"]*"|'\s*javascript:[^']*'))""", re.I)
 
 
 def render_output(output: dict) -> str:
     kind = output.get("output_type")
     if kind == "stream":
-        return f'<pre class="output {escape(output.get("name", "stdout"))}">{escape(_text(output.get("text", "")))}</pre>'
+        return f'<pre class="output {escape.html(output.get("name", "stdout"))}">{escape.html(_text(output.get("text", "")))}</pre>'
     if kind == "error":
         trace = _ANSI.sub("", "\n".join(output.get("traceback", [])))
-        return f'<pre class="output error">{escape(trace)}</pre>'
+        return f'<pre class="output error">{escape.html(trace)}</pre>'
     data = output.get("data", {})
     if "image/svg+xml" in data:
         svg = _text(data["image/svg+xml"])
         svg = re.sub(r"^<\?xml[^>]*>\s*", "", svg)
         svg = re.sub(r"<!DOCTYPE[^>]*>\s*", "", svg)
-        svg = re.sub(r"<script\b.*?</script>", "", svg, flags=re.S | re.I)  # a drawing, never a program
+        # a drawing, never a program: no script element, no event handler, no javascript: link
+        svg = re.sub(r"<script\b.*?</script>", "", svg, flags=re.S | re.I)
+        while (cleaner := _HANDLER.sub(r"\1", svg)) != svg:
+            svg = cleaner
         return f'<div class="output figure">{svg}</div>'
     if "image/png" in data:
         png = "".join(_text(data["image/png"]).split())
-        return f'<div class="output figure"><img alt="a figure of this cell" src="data:image/png;base64,{png}"></div>'
+        return f'<div class="output figure"><img alt="a figure of this cell" src="data:image/png;base64,{escape.html(png)}"></div>'
     if "text/markdown" in data:
         return f'<div class="output markdown">{markdown(_text(data["text/markdown"]))}</div>'
     if "text/latex" in data:
         tex = _text(data["text/latex"]).strip().strip("$")
-        return f'<div class="output"><span class="math display">{escape(tex)}</span></div>'
+        return f'<div class="output"><span class="math display">{escape.html(tex)}</span></div>'
     if "text/plain" in data:
-        return f'<pre class="output">{escape(_text(data["text/plain"]))}</pre>'
+        return f'<pre class="output">{escape.html(_text(data["text/plain"]))}</pre>'
     return ""  # a widget's state: nothing to show without Jupyter
 
 
@@ -191,7 +199,7 @@ def render_cell(cell: dict) -> str:
         return f'<div class="cell markdown">{markdown(source(cell))}</div>'
     if cell["cell_type"] == "raw":
         return ""
-    code = escape(source(cell))
+    code = escape.html(source(cell))
     outputs = "".join(render_output(o) for o in cell.get("outputs", []))
     return f'<div class="cell code"><pre class="input"><code>{code}</code></pre>{outputs}</div>'
 
@@ -209,7 +217,7 @@ def exercise_element(ex: dict, solution_html: str) -> str:
         '<p class="exercise-how">Your answer, as the notebook\'s answer cell: replace the <code>...</code>, '
         'then press Check. It runs with deltagrad itself, in this page.</p>'
         f'<textarea data-answer rows="{rows}" spellcheck="false" autocomplete="off" '
-        f'aria-label="your answer (Python)">{escape(ex["answer"])}</textarea>'
+        f'aria-label="your answer (Python)">{escape.html(ex["answer"])}</textarea>'
         '<div class="exercise-buttons"><button type="button" data-check disabled>Check</button> '
         '<span data-status class="small">starting Python…</span></div>'
         '<pre data-verdict aria-live="polite"></pre>'
@@ -257,11 +265,11 @@ def notation_box(nb: dict, lec: dict, stem: str) -> str:
     names = cited(nb, lec["cites"])
     rows = [r for r in lec["notation"] if r[0] in NOTATION_ROWS]
     cols = [lec["header"].index(n) for n in names if n in lec["header"]]
-    head = "".join(f"<th>{escape(lec['header'][c])}</th>" for c in cols)
-    body = "".join("<tr><th>" + escape(r[0]) + "</th>" + "".join(f"<td>{markdown(r[c]).strip()[3:-4]}</td>"
+    head = "".join(f"<th>{escape.html(lec['header'][c])}</th>" for c in cols)
+    body = "".join("<tr><th>" + escape.html(r[0]) + "</th>" + "".join(f"<td>{markdown(r[c]).strip()[3:-4]}</td>"
                                                                  for c in cols) + "</tr>" for r in rows)
     table = f'<table class="notation"><tr><th></th>{head}</tr>{body}</table>' if cols else ""
-    cites = "".join(f"<li><b>{escape(n)}</b>: {markdown(lec['cites'][n]).strip()[3:-4]}</li>" for n in names)
+    cites = "".join(f"<li><b>{escape.html(n)}</b>: {markdown(lec['cites'][n]).strip()[3:-4]}</li>" for n in names)
     return (
         '<aside class="notation-box" id="notation"><h2>Notation and lectures</h2>'
         '<p>deltagrad writes <span class="math">a_j</span> for a unit\'s pre-activation, '
@@ -313,21 +321,21 @@ def notebook_page(nb: dict, stem: str, lec: dict, prev_next: tuple) -> str:
             parts.append(exercise_element(ex, solution))
         else:
             parts.append(render_cell(cell))
-    links = [f'<li><a href="steppers/{name}">{escape(what)}</a></li>'
+    links = [f'<li><a href="steppers/{name}">{escape.html(what)}</a></li>'
              for name, (what, where) in STEPPERS.items() if stem in where]
     steppers = (f'<aside class="steppers"><h2>Step through it</h2><ul>{"".join(links)}</ul></aside>'
                 if links else "")
     prev, nxt = prev_next
-    nav = '<nav class="pages">' + (f'<a href="{prev[0]}.html">← {escape(prev[1])}</a>' if prev else "<span></span>") + \
-          (f'<a href="{nxt[0]}.html">{escape(nxt[1])} →</a>' if nxt else "") + "</nav>"
-    return (HEAD.format(title=escape(title_of(nb, stem)), up="") + "<main>" + "".join(parts) + steppers
+    nav = '<nav class="pages">' + (f'<a href="{escape.html(prev[0])}.html">← {escape.html(prev[1])}</a>' if prev else "<span></span>") + \
+          (f'<a href="{escape.html(nxt[0])}.html">{escape.html(nxt[1])} →</a>' if nxt else "") + "</nav>"
+    return (HEAD.format(title=escape.html(title_of(nb, stem)), up="") + "<main>" + "".join(parts) + steppers
             + notation_box(nb, lec, stem) + nav + "</main>" + TAIL)
 
 
 def index_page(entries: list, lec: dict) -> str:
-    items = "".join(f'<li><a href="{stem}.html">{escape(title)}</a>{" — exercise in the page" if has else ""}</li>'
+    items = "".join(f'<li><a href="{escape.html(stem)}.html">{escape.html(title)}</a>{" — exercise in the page" if has else ""}</li>'
                     for stem, title, has in entries)
-    steppers = "".join(f'<li><a href="steppers/{n}">{escape(w)}</a></li>' for n, (w, _) in STEPPERS.items())
+    steppers = "".join(f'<li><a href="steppers/{n}">{escape.html(w)}</a></li>' for n, (w, _) in STEPPERS.items())
     return (HEAD.format(title="deltagrad: the course", up="")
             + "<main><h1>deltagrad: backpropagation, the course</h1>"
             "<p>Thirteen notebooks, read here with their outputs; each exercise can be checked in the page, "
@@ -390,7 +398,7 @@ def build_course(out: Path, *, execute_notebooks: bool = True, executed: Path | 
             nb = execute(path)
             if cached:
                 cached.parent.mkdir(parents=True, exist_ok=True)
-                cached.write_text(json.dumps(nb, ensure_ascii=False), encoding="utf-8")
+                write_atomic(cached, json.dumps(nb, ensure_ascii=False), who="course")
         else:
             nb = json.loads(path.read_text(encoding="utf-8"))
         seconds[path.stem] = time.perf_counter() - t
@@ -403,10 +411,10 @@ def build_course(out: Path, *, execute_notebooks: bool = True, executed: Path | 
             page = notebook_page(nb, stem, lec, prev_next)
         except CourseError as err:
             raise CourseError(f"{stem}.ipynb: {err}") from None
-        (course / f"{stem}.html").write_text(page, encoding="utf-8")
+        write_atomic(course / f"{stem}.html", page, who="course")
         entries.append((stem, titles[k][1], split_exercise(nb) is not None))
-    (course / "index.html").write_text(index_page(entries, lec), encoding="utf-8")
-    (course / "lectures.html").write_text(lectures_page(), encoding="utf-8")
+    write_atomic(course / "index.html", index_page(entries, lec), who="course")
+    write_atomic(course / "lectures.html", lectures_page(), who="course")
     write_steppers(course / "steppers")
     files = [p for p in course.rglob("*") if p.is_file()]
     size = sum(p.stat().st_size for p in files)

@@ -413,3 +413,75 @@ def test_every_reader_of_a_users_file_is_bounded_by_the_bytes_it_reads(reader, m
     with pytest.raises(ValueError, match="/dev/zero.*more than 4,096 bytes"):
         call()
     assert sum(read) == 4097
+
+
+# ---------------------------------------------------------------------------
+# A drawing's own graphviz methods (save, render, view) write through write_atomic too
+# ---------------------------------------------------------------------------
+def _drawn(cls, **options):
+    g = cls(**options)
+    g.node("a", "A")
+    g.edge("a", "b")
+    return g
+
+
+def _calls(cls, folder):
+    """graphviz's ways of naming the files of `render` and `save`, run in `folder`."""
+    here = os.getcwd()
+    os.chdir(folder)
+    try:
+        out = [_drawn(cls, name="spam").render(outfile="out/x.svg"), _drawn(cls).render("f", format="svg"),
+               _drawn(cls).render("f2", directory="d", format="svg"), _drawn(cls, directory="dd").render(outfile="y.svg"),
+               _drawn(cls).render(outfile="z.svg", directory="e"), _drawn(cls, name="c").render(format="svg", cleanup=True),
+               _drawn(cls, name="s").save()]
+    finally:
+        os.chdir(here)
+    files = sorted(os.path.relpath(os.path.join(r, f), folder) for r, _, fs in os.walk(folder) for f in fs)
+    return [os.fspath(p) for p in out], files
+
+
+def test_a_drawings_render_and_save_name_their_files_as_graphviz_does(tmp_path):
+    graphviz = pytest.importorskip("graphviz")
+    from autograd.drawing.draw import Drawing
+
+    if not __import__("shutil").which("dot"):
+        pytest.skip("Graphviz's dot is not installed: graphviz's own render needs it to compare with")
+    (tmp_path / "graphviz").mkdir()
+    (tmp_path / "ours").mkdir()
+    assert _calls(Drawing, tmp_path / "ours") == _calls(graphviz.Digraph, tmp_path / "graphviz")
+
+
+@posix_only
+def test_a_drawings_render_and_save_follow_a_symlink_and_refuse_a_folder(tmp_path, monkeypatch):
+    pytest.importorskip("graphviz")
+    import autograd.drawing.draw as drawing
+
+    monkeypatch.setattr(drawing, "pipe", lambda graph, fmt, timeout=None: b"<svg/>")  # no dot needed
+    real = tmp_path / "real.svg"
+    real.write_text("old")
+    os.symlink(real, tmp_path / "link.svg")
+    assert _drawn(drawing.Drawing).render(outfile=tmp_path / "link.svg") == os.fspath(tmp_path / "link.svg")
+    assert os.path.islink(tmp_path / "link.svg") and real.read_bytes() == b"<svg/>"
+    source = tmp_path / "real.gv"
+    source.write_text("old")
+    os.symlink(source, tmp_path / "g.gv")
+    _drawn(drawing.Drawing).save(tmp_path / "g.gv")
+    assert os.path.islink(tmp_path / "g.gv") and "->" in source.read_text()
+    (tmp_path / "folder.svg").mkdir()
+    with pytest.raises(IsADirectoryError, match="render: .*folder.svg' is a folder"):
+        _drawn(drawing.Drawing).render(outfile=tmp_path / "folder.svg")
+
+
+def test_a_failed_layout_leaves_the_old_picture(tmp_path, monkeypatch):
+    pytest.importorskip("graphviz")
+    import autograd.drawing.draw as drawing
+
+    def too_slow(graph, fmt, timeout=None):
+        raise drawing.LayoutTimeout("the layout took too long")
+
+    monkeypatch.setattr(drawing, "pipe", too_slow)
+    picture = tmp_path / "net.svg"
+    picture.write_text("<svg>old</svg>")
+    with pytest.raises(drawing.LayoutTimeout):
+        _drawn(drawing.Drawing).render(outfile=picture)
+    assert picture.read_text() == "<svg>old</svg>"

@@ -125,7 +125,7 @@ def test_the_page_keeps_the_solution_out_of_its_source(tmp_path):
         code = solution_code(nb)
         for line in code.splitlines():
             if line.strip() and not line.strip().startswith("#"):
-                assert course.escape(line.strip()) not in visible, (path.name, line)
+                assert course.escape.html(line.strip()) not in visible, (path.name, line)
         namespace: dict = {}
         exec(ex["setup"] + "\n" + code, namespace)  # noqa: S102 - the notebook's own cells
         name = ex["answer"].split("=")[0].strip()
@@ -136,7 +136,7 @@ def test_the_page_keeps_the_solution_out_of_its_source(tmp_path):
                 assert text not in page, (path.name, text)
         bundle = re.search(r"data-bundle>([^<]*)<", page).group(1)
         decoded = json.loads(base64.b64decode(bundle))
-        assert course.escape(code.splitlines()[0]) in decoded["solution"]
+        assert course.escape.html(code.splitlines()[0]) in decoded["solution"]
 
 
 def test_outputs_are_drawn_inline_and_markdown_is_text():

@@ -136,3 +136,45 @@ def test_compiled_programs_replay_the_engine_bit_for_bit(case):
             out, grads = program(values)
             assert same(out, want[0]), (program.source, values)
             assert all(map(same, grads, want[1])), (program.source, values, grads, want[1])
+
+
+def near(a: float, b: float) -> bool:
+    """The batched program's NumPy may differ from `math` in the last bit: 1e-12, relative."""
+    return a == b or abs(a - b) <= 1e-12 * max(1.0, abs(a), abs(b))
+
+
+@fuzz_settings()
+@given(programs())
+def test_batched_programs_replay_the_engine_example_by_example(case):
+    """The same programs over a batch of the two points (and each point shared by every
+    example of a batch of three): each example's value and gradients are the engine's, or
+    the error names the example the engine refuses."""
+    first, steps, second = case
+    with timed("batch vs engine", case):
+        leaves = [Value(v) for v in first]
+        made: dict[int, Value] = {}
+        root, kept = build(leaves, steps, made=made)
+        if root is None:
+            return
+        try:
+            root.backward()
+        except ArithmeticError:
+            return
+        program = autograd.compile(root, leaves)
+        graph = {id(n) for n in autograd.topological_order(root)}
+        kept = [i for i in kept if id(made[i]) in graph]
+        wants = []
+        for values in (first, second):
+            try:
+                wants.append(engine_result(values, steps, kept))
+            except (ArithmeticError, ValueError):
+                wants.append(None)
+        columns = [[a, b] for a, b in zip(first, second)]
+        if None in wants:
+            with pytest.raises((ArithmeticError, ValueError), match=f"example {wants.index(None)}"):
+                program.batch(columns)
+            return
+        outs, grads = program.batch(columns, per_example=True)
+        for n, (out, want_grads) in enumerate(wants):
+            assert near(float(outs[n]), out), (program.source, n, outs, out)
+            assert all(near(float(g[n]), w) for g, w in zip(grads, want_grads)), (n, grads, want_grads)

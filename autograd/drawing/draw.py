@@ -236,15 +236,57 @@ class Drawing(graphviz.Digraph):
         data = pipe(self, format or self.format)
         return data.decode(encoding) if encoding else data
 
-    def render(self, *args, **kwargs):
-        """graphviz's own `render` (and `view`), with the install help when `dot` is missing.
-        `autograd.render(graph, path)` is the simpler, atomic way to write a file."""
-        try:
-            return super().render(*args, **kwargs)
-        except GraphvizNotFound:
-            raise
-        except graphviz.ExecutableNotFound:
-            raise GraphvizNotFound() from None
+    def save(self, filename=None, directory=None, *, skip_existing=False) -> str:
+        """graphviz's `save`: the DOT source to `filepath` (`directory`/`filename`), written
+        by `write_atomic` (a symlink stays a link, a folder or a read-only file is refused)."""
+        if filename is not None:
+            self.filename = filename
+        if directory is not None:
+            self.directory = directory
+        filepath = self.filepath
+        if skip_existing and os.path.exists(filepath):
+            return filepath
+        if os.path.dirname(filepath):
+            os.makedirs(os.path.dirname(filepath), exist_ok=True)  # as graphviz does
+        write_atomic(filepath, self.source, who="save")
+        return filepath
+
+    def render(self, filename=None, directory=None, view=False, cleanup=False, format=None,  # noqa: A002
+               renderer=None, formatter=None, neato_no_op=None, quiet=False, quiet_view=False, *,
+               outfile=None, engine=None, raise_if_result_exists=False, overwrite_source=False) -> str:
+        """graphviz's `render` (and so `view`), with its file names: the DOT source saved
+        (`save`), then laid out by `pipe` above (the time limit, the install help) into
+        <source>.<format>, or `outfile` (its format from its extension); both files are
+        written by `write_atomic`. Returns the rendered file's path. Options only `dot`
+        itself understands (renderer, formatter, another engine, ...) go to graphviz's own
+        `render`. `autograd.render(graph, path)` is the simpler way to write one file."""
+        if (renderer or formatter or neato_no_op or (engine and engine != self.engine)
+                or raise_if_result_exists or overwrite_source):
+            try:
+                return super().render(filename, directory, view, cleanup, format, renderer, formatter,
+                                      neato_no_op, quiet, quiet_view, outfile=outfile, engine=engine,
+                                      raise_if_result_exists=raise_if_result_exists,
+                                      overwrite_source=overwrite_source)
+            except graphviz.ExecutableNotFound:
+                raise GraphvizNotFound() from None
+        fmt = format or self.format
+        if outfile is not None:
+            # graphviz's rules: the format from the extension, the folder only when none is given,
+            # and the source beside it as <outfile without extension>.gv
+            outfile = os.fspath(outfile)
+            fmt = format or os.path.splitext(outfile)[1][1:].lower() or self.format
+            if directory is None:
+                outfile = os.path.join(self.directory, outfile)
+            if filename is None:
+                filename = os.path.splitext(outfile)[0] + ".gv"
+        source = self.save(filename, directory)
+        rendered = outfile if outfile is not None else f"{source}.{fmt}"
+        write_atomic(rendered, pipe(self, fmt), who="render")
+        if cleanup:
+            os.remove(source)
+        if view or quiet_view:
+            graphviz.view(rendered, quiet=quiet_view)
+        return rendered
 
     def _repr_mimebundle_(self, include=None, exclude=None, **kwargs):
         # In a notebook, a missing Graphviz or a layout that took too long shows its

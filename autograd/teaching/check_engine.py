@@ -689,6 +689,9 @@ class EngineFailure:
         stepper = Stepper(root, steps=steps)
         if self.source.loop and len(steps) > CHAIN_STEPS:
             stepper = _in_blocks(stepper, ref["nodes"])
+        parts = next((s for s in steps if s.parts), None)
+        if parts is not None:  # the drawing marks that node too: its box names the student's δ
+            stepper.names[parts.node] = f"{parts.name} (your δ: {fmt(parts.student)})"
         kind = f"<code>{escape.html(self.kind)}</code>"
         if self.kind == "crash":
             intro = (f"Your engine failed on this program ({kind}: {escape.html(self.error)}), so it has no δ "
