@@ -98,7 +98,7 @@ def engine(bug: str | None = None, *, reset: bool | str = True):
             return out
 
         def log(self):
-            out = Value(math.log(self.data), (self,))
+            out = Value(math.log10(self.data) if bug == "log10" else math.log(self.data), (self,))  # the slip: log₁₀
 
             def _backward():
                 add_to(self, out.grad / self.data)
@@ -172,7 +172,8 @@ def engine(bug: str | None = None, *, reset: bool | str = True):
                 for v in topo:
                     if reset is True or v._prev:
                         v.grad = 0.0
-            self.grad = 1.0
+            if bug != "no_seed":  # the slip: backward() starts from grad 0, not ∂out/∂out = 1
+                self.grad = 1.0
             for v in reversed(topo):
                 v._backward()
 
@@ -268,6 +269,32 @@ def test_tanh_derivative_written_one_minus_t_is_a_wrong_local_derivative():
 def test_relu_derivative_one_everywhere_is_found_left_of_the_kink():
     f = only(quick(engine("relu"), depth=None), "wrong_local:relu")
     assert f.nodes == 2 and ".relu()" in f.program and f.source.leaves[0] < 0, f.program
+
+
+def test_a_forward_value_written_wrong_is_a_wrong_value():
+    report = quick(engine("log10"), depth=None)
+    f = only(report, "wrong_value:log")
+    assert f.nodes == 2 and ".log()" in f.program and f.kind == report.kinds[0], report.feedback()
+    assert "forward pass" in f.message
+
+
+def test_a_backward_that_does_not_start_from_one_is_the_seed():
+    report = quick(engine("no_seed"), depth=None)
+    assert report.kinds == ["seed"], report.feedback()
+    assert "∂" in report.failures[0].message and "= 1" in report.failures[0].message
+
+
+SLIPS = [  # not_idempotent needs a second backward(): test_grads_that_grow_on_a_second_backward_...
+    ("assign", "overwrites_instead_of_accumulating"), ("no_order", "no_topological_order"),
+    ("tanh", "wrong_local:<op>"), ("log10", "wrong_value:<op>"), ("rsub", "reflected_operator:<op>"),
+    ("no_seed", "seed"), ("crash", "crash"),
+]
+
+
+@pytest.mark.parametrize("bug, kind", SLIPS)
+def test_every_kind_listed_is_found_on_an_engine_that_has_that_slip(bug, kind):
+    report = quick(engine(bug), depth=None, repeat=None)
+    assert any(k.split(":")[0] == kind.split(":")[0] for k in report.kinds), report.feedback()
 
 
 @settings(max_examples=5, deadline=None)
@@ -484,7 +511,7 @@ def test_an_instance_instead_of_the_class_is_refused():
 
 
 def test_the_kinds_listed_are_the_kinds_reported():
-    assert "overwrites_instead_of_accumulating" in KINDS and "crash" in KINDS
+    assert set(KINDS) == {kind for _, kind in SLIPS} | {"not_idempotent"}  # each one has an engine here
     assert Program((0.5,), ()).size == 1
 
 
