@@ -47,4 +47,6 @@ def explain(op: str, parents, args, err) -> str:
     operands = ", ".join(f"{name_of(p)} = {p.data!r}" for p in parents[:5])
     more = ", ..." if len(parents) > 5 else ""
     extra = "".join(f", constant {c!r}" for c in args[len(parents):])
+    if isinstance(err, OverflowError):  # Python's own words, "math range error" or "(34, 'Numerical
+        err = "the result is too large for a float"  # result out of range')", say less than this
     return f"{op}: {err} (operand {operands}{more}{extra})"

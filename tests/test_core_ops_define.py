@@ -5,6 +5,7 @@ like a built-in."""
 from __future__ import annotations
 
 import math
+import unicodedata
 
 import pytest
 from hypothesis import given
@@ -142,6 +143,24 @@ def test_check_points_outside_the_domain_are_skipped_and_too_few_are_refused():
 def test_names_already_taken_or_not_names_are_refused(name):
     with pytest.raises(ValueError):
         defining.define(name, lambda a: a, lambda a: 1.0)
+
+
+@pytest.mark.parametrize("name, why", [
+    ("lambda", "keyword"), ("class", "keyword"), ("match", "keyword"), ("None", "keyword"),
+    ("ＳＷＩＳＨ", "reads the name"), ("ﬁx", "reads the name"),  # Python reads them as SWISH, fix
+    ("print", "built-in"), ("len", "built-in")])
+def test_a_name_no_one_could_call_as_written_is_refused(name, why):
+    """x.lambda() is a syntax error, x.ＳＷＩＳＨ() calls SWISH, autograd.print would hide print:
+    each is refused with the reason, and nothing is added to the table."""
+    with pytest.raises(ValueError, match=why):
+        defining.define(name, lambda a: a, lambda a: 1.0)
+    assert name not in rules.RULES and unicodedata.normalize("NFKC", name) not in rules.RULES
+
+
+def test_an_op_giving_a_complex_number_is_refused_at_definition_by_name():
+    with pytest.raises(TypeError, match="cplx: f gave the complex number"):
+        defining.define("cplx", lambda a: (a + 0j) ** 0.5 if isinstance(a, float) else a, lambda a: 1.0)
+    assert "cplx" not in rules.RULES
 
 
 def test_defining_again_needs_replace_and_replaces_the_op():

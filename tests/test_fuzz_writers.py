@@ -454,3 +454,95 @@ def test_course_svg_output_keeps_the_drawing_and_drops_every_handler():
     assert "script" not in got.tags and not [n for n, _ in got.attributes if n.startswith("on")]
     assert not [v for n, v in got.attributes if "javascript:" in (v or "")]
     assert "a onload=b" in "".join(got.text) and {"svg", "a", "text", "g", "rect"} <= set(got.tags)
+
+
+@FEW
+@given(st.dictionaries(HOSTILE.filter(lambda s: s.strip() == s and s), HOSTILE, min_size=1, max_size=3), HOSTILE)
+def test_lms_gradebook_imports(answers_by_id, assignment):
+    """Canvas's and Moodle's gradebook imports: student ids, the assignment's and the section's
+    names never start a formula, and each reads back as written."""
+    from autograd import escape
+
+    book = grade(E, {s: {"w": a} for s, a in answers_by_id.items()}, {"w": 0.5})
+    for lms in ("canvas", "moodle"):
+        path = os.path.join(_SCRATCH, f"{lms}.csv")
+        with timed(f"writer: Gradebook.to_csv(lms={lms!r})", (answers_by_id, assignment)):
+            book.to_csv(path, lms=lms, assignment=assignment, **({"section": assignment} if lms == "canvas" else {}))
+        with open(path, newline="", encoding="utf-8") as f:
+            rows = list(csv.reader(f))
+        cells = [c for row in rows for c in row]
+        numbers = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+        assert not [c for c in cells if c.startswith(("=", "+", "-", "@", "\t", "\r")) and not numbers.fullmatch(c)]
+        assert escape.spreadsheet_text(rows[0][-1]) == assignment
+        ids = {escape.spreadsheet_text(r[0]) for r in rows[1:]} - {"Points Possible"}
+        assert ids == set(answers_by_id)
+
+
+# Every function that writes a file or a page, and the test above that hands it hostile text
+# (or why no user's text reaches it). A new writer fails the test below until it is listed here.
+WRITERS = {
+    "autograd/drawing/draw.py::Drawing.save": "test_drawing_dot_and_svg (the DOT source it saves)",
+    "autograd/drawing/draw.py::Drawing.render": "test_drawing_dot_and_svg (the DOT source it lays out)",
+    "autograd/drawing/draw.py::render": "test_drawing_dot_and_svg",
+    "autograd/teaching/exports.py::write_quiz": "test_quiz_exports",
+    "autograd/teaching/exports.py::gradebook_csv": "test_lms_gradebook_imports",
+    "autograd/teaching/grade.py::Gradebook._repr_html_": "test_gradebook_html_and_csv",
+    "autograd/teaching/grade.py::Gradebook.to_csv": "test_gradebook_html_and_csv",
+    "autograd/teaching/handcheck.py::HandCheck._repr_html_": "test_hand_check_and_verdict_html",
+    "autograd/teaching/judge.py::Verdict._repr_html_": "test_hand_check_and_verdict_html",
+    "autograd/teaching/latex.py::latex_pdf": "test_handout_latex, test_scalar_exercise_handouts (the TeX it compiles)",
+    "autograd/teaching/steps.py::Stepper.to_html": "test_stepper_page, test_quiz_page, test_check_engine_page_shows_the_kind_only_as_text",
+    "autograd/teaching/variants.py::write_handout": "test_scalar_exercise_handouts",
+    "nn/demo.py::_save_figure": "no user text: the demo's own plots, PNG bytes",
+    "nn/handout.py::print_pdf": "test_handout_html (the page it prints)",
+    "nn/handout.py::write_handout": "test_handout_html, test_handout_latex, test_class_handouts_latex_titles",
+    "nn/io.py::save": "no user text: numbers only, each checked before it is written (the model-file tests)",
+    "nn/teach.py::BackpropSteps.to_html": "test_unit_stepper_page",
+    "nn/training_view.py::TrainingView.to_html": "test_training_view_page_and_notebook_frame",
+    "nn/training_view.py::TrainingView._repr_html_": "test_training_view_page_and_notebook_frame",
+    "nn/unit_stepper.py::to_html": "test_unit_stepper_page",
+    "playground/build.py::_fresh_folder": "no user text: a fixed marker line",
+    "playground/build.py::build": "no user text: the build's own JSON (pins, wheel names)",
+    "playground/course.py::build_course": "test_course_pages, test_course_svg_output_keeps_the_drawing_and_drops_every_handler",
+    "playground/screenshot.py::main": "no user text: PNG bytes from Chromium",
+    "bench/__main__.py::write_json": "no user text: measured numbers as JSON",
+    "bench/report.py::update_docs": "no user text: the benchmark's own table",
+    "docs/make_images.py::handouts": "no user text: PNG bytes of the docs' own handouts",
+    "docs/make_images.py::screenshot": "no user text: PNG bytes from Chromium",
+}
+
+
+def _writers() -> set[str]:
+    """Every function of the project that calls write_atomic, or is a page's to_html or _repr_html_."""
+    import ast
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    found = set()
+
+    def visit(node, prefix, path):
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, (ast.FunctionDef, ast.ClassDef)):
+                name = f"{prefix}{child.name}"
+                if isinstance(child, ast.FunctionDef):
+                    calls = {getattr(n.func, "id", getattr(n.func, "attr", "")) for n in ast.walk(child)
+                             if isinstance(n, ast.Call)}
+                    if "write_atomic" in calls or child.name in ("to_html", "_repr_html_"):
+                        found.add(f"{path}::{name}")
+                visit(child, name + ".", path)
+
+    for folder in ("autograd", "nn", "playground", "bench", "docs"):
+        for file in sorted((root / folder).rglob("*.py")):
+            if "node_modules" not in file.parts:
+                visit(ast.parse(file.read_text(encoding="utf-8")), "", file.relative_to(root).as_posix())
+    return found
+
+
+def test_every_writer_is_listed_with_the_test_that_hands_it_hostile_text():
+    found = _writers()
+    assert found - set(WRITERS) == set(), "a writer no hostile-text test covers yet: add its test and list it"
+    assert set(WRITERS) - found == set(), "listed writers that no longer exist"
+    tests = {name for name in globals() if name.startswith("test_")}
+    for writer, covered in WRITERS.items():
+        named = set(re.findall(r"test_\w+", covered))
+        assert named <= tests and (named or covered.startswith("no ")), (writer, covered)
