@@ -117,7 +117,8 @@ ROUND = (0.5, 2.0, 1.0, -0.5)  # the numbers a shrunk program prefers
 # A failure's stepper walks a chain deeper than this (the `depth` chain, 10⁴ nodes) in at most
 # this many blocks of consecutive nodes: stepped one node at a time, its page would hold 10⁴
 # steps and a drawing of 10⁴ boxes (past `draw`'s max_nodes); in blocks of 100 it is a
-# 100-box drawing and a page of about 0.5 MB, written in about 3 s.
+# 100-box drawing and a page of 0.24 MB, made and written in about 2 s (measured on a
+# shared 2-core machine; `python -m bench.pages`).
 CHAIN_STEPS = 100
 
 
