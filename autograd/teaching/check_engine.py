@@ -603,24 +603,33 @@ class BlockStep(GroupStep):
     the last, and the node where the student's engine parts from deltagrad; the rest are
     counted, not written."""
 
-    def _lines(self, line: Callable) -> str:
+    def _written(self) -> list:
+        """The members written out, and between them how many are left out: the first two,
+        the last and the one where the engines part, e.g. [member, member, 98, member]."""
         keep = {0, 1, len(self.members) - 1} | {i for i, m in enumerate(self.members) if getattr(m, "parts", False)}
         out, skipped = [], 0
         for i, member in enumerate(self.members):
-            if i in keep:
-                if skipped:
-                    out.append(f"  ⋮ ({skipped} more node{'s' if skipped > 1 else ''} of the same form)")
-                    skipped = 0
-                out.append(line(member))
-            else:
+            if i not in keep:
                 skipped += 1
-        return "\n".join(out)
+                continue
+            if skipped:
+                out.append(skipped)
+                skipped = 0
+            out.append(member)
+        return out
+
+    def _lines(self, line: Callable) -> str:
+        return "\n".join(f"  ⋮ ({x} more node{'s' if x > 1 else ''} of the same form)" if isinstance(x, int)
+                         else line(x) for x in self._written())
 
     def text(self) -> str:
         return f"{self.name}, {len(self.members)} nodes:\n" + self._lines(lambda m: m.text())
 
     def explain(self) -> str:
         return f"{self.name}, {len(self.members)} nodes:\n" + self._lines(lambda m: m.explain())
+
+    def latex(self) -> str:
+        return r"\quad ".join(r"\cdots" if isinstance(x, int) else x.latex() for x in self._written())
 
 
 def _in_blocks(stepper: Stepper, order: Sequence[Value]) -> Stepper:
