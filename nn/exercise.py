@@ -184,11 +184,17 @@ class Exercise:
         (`rounding_intervals`). `follow_through`, `points`: as for `autograd.grade`."""
         if isinstance(answers, (str, os.PathLike)):
             answers = read_answers(answers)
-        figures = intermediates or (min(sig_figs, HANDOUT_FIGURES) if sig_figs else HANDOUT_FIGURES)
+        figures = grading_figures(sig_figs, intermediates)
         return autograd.grade(self.loss_function(), answers, self.at(), sig_figs=sig_figs, rtol=rtol,
                               names=self._graded(answers) if names is None else names,
                               follow_through=follow_through, intermediates=figures, points=points,
                               spreads=spreads(self, figures))
+
+    def spreads(self, sig_figs: int | None = 3, intermediates: int | None = None) -> dict[str, float] | None:
+        """How far from the engine's value each answer can land by the lectures' method with
+        the rounding `grade` assumes for these arguments (`spreads`, `grading_figures`):
+        what the LMS exports add to their tolerance, so they accept what `grade` accepts."""
+        return spreads(self, grading_figures(sig_figs, intermediates))
 
     def feedback(self, answers, *, sig_figs: int = 3, follow_through: bool = True,
                  intermediates: int | None = None) -> Feedback:
@@ -599,6 +605,12 @@ def rounding_intervals(ex: "Exercise", figures: int | None) -> dict[str, tuple[f
     return out
 
 
+def grading_figures(sig_figs: int | None, intermediates: int | None = None) -> int:
+    """The rounding of intermediates `Exercise.grade` assumes: `intermediates`, or the
+    handout's 4 printed figures (HANDOUT_FIGURES), or sig_figs if fewer."""
+    return intermediates or (min(sig_figs, HANDOUT_FIGURES) if sig_figs else HANDOUT_FIGURES)
+
+
 def spreads(ex: "Exercise", figures: int | None) -> dict[str, float] | None:
     """How far from the engine's value each answer of the sheet can land by the
     lectures' method with `figures`-figure rounding (`rounding_intervals`)."""
@@ -754,11 +766,13 @@ class Assignment:
 
 
     def export(self, path, fmt: str, *, sig_figs: int | None = 3, rtol: float | None = None,
-               title: str = "deltagrad", diagram: bool = True) -> str:
+               title: str = "deltagrad", diagram: bool = True, image_url: str | None = None) -> str:
         """Write the assignment as quiz questions for an LMS: fmt "moodle" (Moodle XML),
         "gift" (GIFT) or "qti" (an IMS QTI 1.2 .zip that Canvas imports); one numerical
-        question per student and derivative, right within the judge's tolerance (see nn.exports)."""
-        return exports.export(self, path, fmt, sig_figs=sig_figs, rtol=rtol, title=title, diagram=diagram)
+        question per student and derivative, right within the judge's tolerance (see nn.exports).
+        GIFT cannot carry an image: `image_url` links each diagram from there (nn.exports)."""
+        return exports.export(self, path, fmt, sig_figs=sig_figs, rtol=rtol, title=title, diagram=diagram,
+                              image_url=image_url)
 
 
 def assignment(students: Iterable, sizes: Sequence[int], activation: str = "tanh", loss: str = "half_sse",

@@ -16,13 +16,17 @@ the diagram is laid out once by `nn.draw`, and each step only restyles it.
 
 from __future__ import annotations
 
+import math
 import os
 
 from autograd import escape
 from autograd.files import write_atomic
+from autograd.graph import pull_deltas
+from autograd.teaching.judge import rounding_spread
+from autograd.teaching.quiz import QUIZ_FIGURES
 from autograd.teaching.steps import Frame, Frames, clean_svg, html_page, quiz_settings, restyling_widget, tag_deltas
 
-__all__ = ["unit_frames", "to_html", "widget"]
+__all__ = ["unit_frames", "to_html", "widget", "unit_spreads"]
 
 INTRO_HTML = ("One unit per step, output units first: δ<sub>k</sub> = ∂E/∂a<sub>k</sub>, then "
               "δ<sub>j</sub> = h'(a<sub>j</sub>) Σ<sub>k</sub> w<sub>kj</sub> δ<sub>k</sub> layer by layer, "
@@ -83,9 +87,32 @@ def to_html(steps, path, title: str | None = None, *, quiz: bool = False, sig_fi
         title = "Backpropagation, unit by unit"
     if not isinstance(title, str):
         raise TypeError(f"to_html: title must be a str (or None), got {type(title).__name__} {title!r}")
-    quiz_data = quiz_settings(quiz, [s.delta for s in steps.steps] if quiz else (), sig_figs, rtol)
+    quiz_data = quiz_settings(quiz, [s.delta for s in steps.steps] if quiz else (), sig_figs, rtol,
+                              spreads=unit_spreads(steps) if quiz else ())
     page = html_page(title, INTRO_HTML, unit_frames(steps, **options), quiz_data)
     return os.fspath(write_atomic(path, page, who="backprop_steps(...).to_html"))
+
+
+def unit_spreads(steps) -> list[float | None]:
+    """Each unit's rounding spread (`judge.rounding_spread` at the page's 4 printed figures):
+    how far a right δ_j lands when the numbers are worked as printed. The engine's graph of
+    the same network, input and loss gives the nodes a_j; a unit whose engine δ is not the
+    step's (a loss with no engine form here) gets None, the judge's rule without a graph."""
+    from nn import losses  # (the network's own loss, as textbook_backprop took it)
+
+    r = steps.result
+    try:
+        traces = steps.model.trace(steps.x)
+        E = losses.get(r.loss, getattr(r, "reduction", None))(traces[-1].z, steps.target)
+    except (TypeError, ValueError):
+        return [None] * len(steps.steps)
+    spread, delta = rounding_spread(E, QUIZ_FIGURES), pull_deltas(E)
+    out = []
+    for s in steps.steps:
+        a = traces[s.layer - 1].a[s.unit - 1]
+        same = abs(delta.get(a, math.nan) - s.delta) <= 1e-9 * max(1.0, abs(s.delta))
+        out.append(spread.get(a) if same else None)
+    return out
 
 
 def widget(steps, **options):

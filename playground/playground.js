@@ -289,7 +289,7 @@ function check(event) {
   for (const input of $("claims").querySelectorAll("input")) claims[input.dataset.var] = input.value;
   const values = JSON.stringify(state.values.map(([n, v]) => n + "=" + v));
   const result = JSON.parse(glue.check_json(state.expr, values, JSON.stringify(claims)));
-  $("verdict").textContent = result.error || result.table;
+  $("verdict").textContent = result.error || result.feedback;  // the judge's words: no engine value
   $("verdict").className = result.error ? "" : result.ok ? "right" : "wrong";
 }
 

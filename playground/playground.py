@@ -148,7 +148,9 @@ def check_json(expr: str, assignments_json: str, claims_json: str) -> str:
     A claim is a number or an expression in the same language as the function
     (e.g. "x*(1 - tanh(w*x + b)**2)"); an expression is also tried at N_RANDOM random
     points near the point. Blank claims are skipped.
-    {"ok": bool, "table": str(HandCheck), "rows": [{"name", "verdict"}]} or {"error": "..."}."""
+    {"ok": bool, "feedback": HandCheck.feedback(), "rows": [{"name", "verdict"}]} or {"error": "..."}:
+    the judge's words per derivative, never the engine's value or the finite difference
+    (the table `str(HandCheck)` shows them beside the claim; a student's page does not)."""
     try:
         point = parse_assignments([str(a) for a in json.loads(assignments_json)])
         f = function(expr)
@@ -167,10 +169,10 @@ def check_json(expr: str, assignments_json: str, claims_json: str) -> str:
         table = hand_check(f, claims, at=point, n_random=N_RANDOM)
     except Exception as err:  # ExprError, hand_check's ValueError/TypeError, a domain error
         return json.dumps({"error": _error(err)})
-    text = str(table)
+    text = table.feedback()
     if root != "f":  # hand_check calls the function f; the trace calls it out when f is a variable
         text = text.replace("∂f/∂", f"∂{root}/∂")
-    return json.dumps({"ok": table.ok, "table": text,
+    return json.dumps({"ok": table.ok, "feedback": text,
                        "rows": [{"name": r.name, "verdict": r.verdict} for r in table.rows]})
 
 

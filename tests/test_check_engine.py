@@ -449,6 +449,7 @@ def test_a_failure_on_the_deep_chain_is_stepped_in_blocks():
     assert marked.index == 0 and "b9999" in marked.text() and "parts from deltagrad" in marked.text()
     block = stepper.steps[1].text()  # 101 nodes alike: the first two and the last are written
     assert "(98 more nodes of the same form)" in block and len(block.splitlines()) == 5, block
+    assert stepper.steps[1].latex().count(r"\quad ") == 3 and r"\cdots" in stepper.steps[1].latex()  # the widget's
     names = {s.node: s.name for s in stepper.node_steps}
     assert stepper.names[marked.members[-1].node] == "b9999 (your δ: 0)"  # the drawing marks it too
     deltas = {names[node]: d for node, d in stepper.deltas(-1).items()}  # every node's δ, as before

@@ -485,3 +485,19 @@ def test_a_failed_layout_leaves_the_old_picture(tmp_path, monkeypatch):
     with pytest.raises(drawing.LayoutTimeout):
         _drawn(drawing.Drawing).render(outfile=picture)
     assert picture.read_text() == "<svg>old</svg>"
+
+
+@pytest.mark.parametrize("fmt", ["moodle", "gift", "qti"])
+@pytest.mark.parametrize("data", [b"", b"\xff\xfe\x00garbage", b"<quiz><question type='numerical'></question>",
+                                  b"PK\x03\x04 not a zip", b"::a::[html]b{#x:y}"])
+def test_a_damaged_quiz_file_is_named_not_a_traceback(tmp_path, fmt, data):
+    """read_quiz reads a damaged file to its questions (none, here) or a ValueError naming
+    the file; never an XML parser's, zipfile's or a KeyError's traceback."""
+    from autograd.teaching.exports import read_quiz
+
+    path = tmp_path / f"quiz.{fmt}"
+    path.write_bytes(data)
+    try:
+        assert read_quiz(path, fmt) == []
+    except ValueError as err:
+        assert f"read_quiz: {str(path)!r} is not a {fmt} quiz file" in str(err)

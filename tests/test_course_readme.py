@@ -77,3 +77,14 @@ def test_every_relative_link_of_the_docs_leads_to_a_file(page, link):
     target = page.parent / link
     assert target.exists(), f"{page.name} links {link}, which does not exist" + (
         " (run make images)" if "images/" in link else "")
+
+
+def test_readme_feedback_output_is_current(tmp_path, monkeypatch):
+    # the instructors' example prints what the README says it prints
+    block = next(b for b in BLOCKS if ".feedback(" in b and "follow_through=True" in b)
+    shown = re.match(r"```\n\nprints\n\n```\n(.*?)```", README.split(block, 1)[1], re.S).group(1)  # what it prints
+    monkeypatch.chdir(tmp_path)
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        exec(compile(block, "README.md", "exec"), {})
+    assert out.getvalue() == shown

@@ -5,7 +5,6 @@ a model that `load` would refuse."""
 import json
 import os
 import re
-import time
 import tracemalloc
 
 import pytest
@@ -27,18 +26,16 @@ def _write(tmp_path, text, name="hostile.json"):
 
 def _refused(path, match):
     """load(path) raises a ModelFileError matching `match` and naming the file;
-    return (message, seconds, peak bytes traced)."""
+    return (message, peak bytes traced)."""
     tracemalloc.start()
-    started = time.perf_counter()
     try:
         with pytest.raises(ModelFileError, match=match) as info:
             nn.load(path)
-        seconds = time.perf_counter() - started
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
     assert str(info.value).startswith(f"{path}: ")
-    return str(info.value), seconds, peak
+    return str(info.value), peak
 
 
 # ---------------------------------------------------------------------------
@@ -49,9 +46,8 @@ def test_file_claiming_a_billion_inputs_is_refused_at_once(tmp_path):
     doc["nin"] = 10**9
     path = _write(tmp_path, json.dumps(doc))
     assert path.stat().st_size < 1000
-    message, seconds, peak = _refused(path, r"nin 1000000000 and sizes \[3, 1\] mean 3,000,000,007 parameters")
-    # a denial-of-service bound, not a speed claim: today's engine would need ~10¹¹ bytes
-    assert seconds < 2.0
+    message, peak = _refused(path, r"nin 1000000000 and sizes \[3, 1\] mean 3,000,000,007 parameters")
+    # a denial-of-service bound: today's engine would need ~10¹¹ bytes
     assert peak < 4 * 2**20  # nothing of the claimed size was allocated
 
 
@@ -59,15 +55,15 @@ def test_file_claiming_ten_million_inputs_is_refused(tmp_path):
     doc = _doc()
     doc["nin"] = 10_000_000
     path = _write(tmp_path, json.dumps(doc))
-    _, seconds, peak = _refused(path, "more than this engine loads")
-    assert seconds < 2.0 and peak < 4 * 2**20
+    _, peak = _refused(path, "more than this engine loads")
+    assert peak < 4 * 2**20
 
 
 def test_claimed_width_under_the_bound_is_checked_against_the_weights_present(tmp_path):
     doc = _doc(sizes=(1,))
     doc["nin"] = 400_000  # 400,001 parameters: under the bound, but the file holds 3 numbers
     path = _write(tmp_path, json.dumps(doc))
-    message, _, peak = _refused(path, r"layer 1 unit 1 weights should be a list of 400000 numbers, found 2 "
+    message, peak = _refused(path, r"layer 1 unit 1 weights should be a list of 400000 numbers, found 2 "
                                       r"\(at layers\[0\]\.weights\[0\]\)")
     assert peak < 4 * 2**20  # refused before 400,000 Values were made
 
@@ -76,7 +72,7 @@ def test_claimed_number_of_rows_is_checked_before_building(tmp_path):
     doc = _doc()
     doc["sizes"] = [200_000, 1]
     path = _write(tmp_path, json.dumps(doc))
-    _, _, peak = _refused(path, r"layer 1 should have 200000 rows of weights, found 3 \(at layers\[0\]\.weights\)")
+    _, peak = _refused(path, r"layer 1 should have 200000 rows of weights, found 3 \(at layers\[0\]\.weights\)")
     assert peak < 4 * 2**20
 
 
@@ -105,9 +101,7 @@ def test_bad_architecture_fields_are_named(tmp_path, field, value, match):
 # ---------------------------------------------------------------------------
 def test_hundred_thousand_nested_lists(tmp_path):
     text = json.dumps(_doc()).replace('"weights": [', '"weights": ' + "[" * 100_000, 1)
-    message, seconds, _ = _refused(_write(tmp_path, text),
-                                   r"nests lists or objects too deeply \(at line 1 inside 'weights'\)")
-    assert seconds < 2.0
+    _refused(_write(tmp_path, text), r"nests lists or objects too deeply \(at line 1 inside 'weights'\)")
 
 
 def test_nesting_under_the_parser_limit_is_a_shape_error(tmp_path):
@@ -224,7 +218,7 @@ def test_sixty_four_mebibytes_of_structure_is_refused_while_reading(tmp_path, un
     text = '{"format": "deltagrad-mlp", "version": 1, "x": [' + body.rstrip(",") + "]}"
     path = _write(tmp_path, text)
     assert path.stat().st_size <= model_io.MAX_FILE_BYTES
-    message, _, peak = _refused(path, r"more than [\d,]+ (lists and objects|values) in its first [\d,]+ bytes")
+    message, peak = _refused(path, r"more than [\d,]+ (lists and objects|values) in its first [\d,]+ bytes")
     assert peak < 16 * 2**20, peak  # a few chunks read, never the file, never what it would build
 
 

@@ -4,6 +4,7 @@ the required elements, carries the judge's numbers and tolerances, and reads bac
 (export → our reader) as the same questions."""
 
 import csv
+import shutil
 import math
 import xml.etree.ElementTree as ET
 import zipfile
@@ -198,8 +199,10 @@ def test_assignment_export_round_trip_and_the_judges_numbers(tmp_path, fmt):
         student, category = q.name.split(": ")
         name = category.removeprefix("∂E/∂")
         engine = work[student].solution()[name]
-        assert (q.answer, q.tolerance) == interval(tol, engine)  # the judge's interval, exactly
-        assert tol.agrees(q.answer, engine) and tol.agrees(q.answer + 0.99 * q.tolerance, engine)
+        spread = work[student].spreads(3)[name]  # the range Assignment.grade allows a rounded right method
+        assert (q.answer, q.tolerance) == interval(tol, engine, spread)  # the judge's interval, exactly
+        assert tol.agrees(q.answer + 0.99 * q.tolerance, engine, spread)
+        assert not tol.agrees(q.answer + 1.01 * q.tolerance, engine, spread)
         assert f"Give ∂E/∂{html_name(name)}" in q.text
         for v in work[student].at().values():
             assert f"<td>{autograd.names.fmt(v)}</td>" in q.text  # the student's own weights
@@ -208,3 +211,41 @@ def test_assignment_export_round_trip_and_the_judges_numbers(tmp_path, fmt):
         answers.setdefault(student, {})[name] = repr(q.answer)
     book = work.grade(answers, sig_figs=3)  # the exported answers are right by the judge
     assert all(book.score(s) == 1.0 for s in ("ana", "ben", "cy"))
+    # and so are the interval's edges, and nothing beyond them: the LMS accepts what grade accepts
+    for sign, inside in ((0.99, 1.0), (-0.99, 1.0), (1.01, 0.0), (-1.01, 0.0)):
+        edges = {s: {q.name.split(": ")[1].removeprefix("∂E/∂"): repr(q.answer + sign * q.tolerance)
+                     for q in back if q.name.startswith(s + ": ")} for s in ("ana", "ben", "cy")}
+        book = work.grade(edges, sig_figs=3)
+        assert all(book.score(s) == inside for s in edges), (sign, [book.score(s) for s in edges])
+
+
+def test_gift_links_the_diagram_from_an_address_or_has_none(tmp_path):
+    # GIFT is one text file with no place for an image: the diagram is a link to where the
+    # instructor puts the SVGs (written beside the .gift file), or there is none — never a
+    # link to a file Moodle was not given
+    from nn.exercise import assignment
+    from nn.exports import image_folder
+
+    work = assignment(["ana", "ben 2"], [2, 2, 1], "tanh", "half_sse", base_seed=4)
+    plain = read_quiz(work.export(tmp_path / "plain.gift", "gift"), "gift")
+    assert plain and not any("<img" in q.text for q in plain)
+    linked = read_quiz(work.export(tmp_path / "linked.gift", "gift", image_url="https://example.org/q1/"), "gift")
+    assert len(linked) == len(plain)
+    drawn = shutil.which("dot") is not None  # (without Graphviz there is no diagram to write, and no link)
+    for q in linked:
+        student = q.name.split(": ")[0]
+        assert (f'<img src="https://example.org/q1/{student.replace(" ", "%20")}.svg"' in q.text) == drawn
+    folder = image_folder(tmp_path / "linked.gift")
+    assert folder.name == "linked-images"
+    if drawn:
+        assert sorted(p.name for p in folder.iterdir()) == ["ana.svg", "ben 2.svg"]
+        assert (folder / "ana.svg").read_bytes().lstrip().startswith((b"<?xml", b"<svg"))
+    # a student id that is no file name is refused before anything is written
+    odd = assignment(["../x"], [2, 2, 1], "tanh", "half_sse", base_seed=4)
+    with pytest.raises(ValueError, match="plain file name"):
+        odd.export(tmp_path / "odd.gift", "gift", image_url="https://example.org/q1")
+    assert not (tmp_path / "odd.gift").exists() and not image_folder(tmp_path / "odd.gift").exists()
+    with pytest.raises(ValueError, match="image_url= is for GIFT"):
+        work.export(tmp_path / "q.xml", "moodle", image_url="https://example.org/q1")
+    with pytest.raises(ValueError, match="http"):
+        work.export(tmp_path / "q.gift", "gift", image_url="javascript:alert(1)")

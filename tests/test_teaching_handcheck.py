@@ -135,3 +135,43 @@ def test_errors_name_what_is_wrong():
 def test_keyword_functions_and_value_claims():
     report = hand_check(lambda **v: v["x"] * v["x"], {"x": lambda **p: Value(2 * p["x"])}, {"x": 3.0})
     assert report.ok and report.rows[0].claimed == 6.0
+
+
+def test_hand_check_judges_a_number_by_the_judges_rule_with_the_graphs_spread():
+    # a number worked by hand to 3 figures carries the rounding of every value written down:
+    # hand_check says exactly what the judge says with the spread through f's graph
+    import random
+
+    from autograd.teaching.judge import judge, rounding_spread
+
+    def E(w, b):
+        return ((w * 1.5 + b).tanh() - 0.5) ** 2 * 0.5
+
+    at = {"w": 0.4, "b": -0.3}
+    leaves = {n: Value(v, n) for n, v in at.items()}
+    out = E(**leaves)
+    out.backward()
+    spread = rounding_spread(out, 3)
+    rng = random.Random(3)
+    seen = set()
+    for _ in range(300):
+        name = rng.choice(["w", "b"])
+        truth = leaves[name].grad
+        claim = truth + rng.uniform(-3, 3) * (spread[leaves[name]] + 0.0005 * abs(truth))
+        row = hand_check(E, {name: claim}, at, sig_figs=3).rows[0]
+        assert row.ok == judge(claim, truth, sig_figs=3, spread=spread[leaves[name]]).ok
+        seen.add(row.ok)
+    assert seen == {True, False}
+    assert spread[leaves["w"]] > 0 and spread[leaves["b"]] > 0
+
+
+def test_feedback_for_a_student_shows_no_engine_value_or_finite_difference():
+    def f(x, y):
+        return (x + y) * x.exp()
+
+    check = hand_check(f, {"x": -4.1218, "y": lambda x, y: math.exp(x) * 1.01}, {"x": 0.5, "y": 1.0}, n_random=5)
+    text = check.feedback()
+    assert not text.ok and "∂f/∂x: wrong. Likely slip: the size is right but the sign is wrong" in text
+    for row in check.rows:
+        assert f"{abs(row.engine):#.4g}" not in text and f"{abs(row.numeric):#.4g}" not in text
+    assert str(row.engine)[:5] in str(check)  # (the instructor's table does show them)

@@ -359,3 +359,54 @@ def test_forward_quiz_page_at_real_size(tmp_path, capsys):
     with capsys.disabled():
         print(f"\nforward quiz page, 2-8-8-1: {len(s)} steps ({leaves} given), "
               f"{len(page.encode('utf-8')) / 1e6:.2f} MB, {seconds:.1f} s")
+
+
+@needs_dot
+@pytest.mark.parametrize("tolerance", [{"sig_figs": 3}, {"sig_figs": 2}, {"rtol": 1e-4}])
+def test_the_page_uses_the_judges_spread_and_names_the_sign_only_as_find_slip_does(tmp_path, tolerance):
+    from autograd.teaching.judge import find_slip
+    from autograd.teaching.slips import Slip
+
+    sync_playwright = sync_playwright_or_skip()
+    path = os.path.abspath(neuron_stepper().to_html(tmp_path / "quiz.html", quiz=True, **tolerance))
+    tol = Tolerance.make(**tolerance)
+    rng = random.Random(11)
+    cases = []  # (claimed, engine, spread): around the edges of the envelope, of −engine, and near 0
+    for _ in range(200):
+        engine = rng.choice([-1, 1]) * 10 ** rng.uniform(-4, 2)
+        spread = rng.choice([0.0, 1e-3, 0.02, 0.5]) * abs(engine) * rng.random()
+        width = tol.width(engine, spread)
+        for f in (0.0, 0.5, 0.99, 1.01, 1.7, -0.99, -1.01):
+            cases.append((engine + f * width, engine, spread))
+            cases.append((-engine + f * width, engine, spread))
+    cases += [(-1e-4, 1e-4, 0.0), (-0.0011, 0.001, 0.0009), (0.3, -0.3, None), (-0.3, 0.3, 0.2)]
+    with sync_playwright() as p:
+        browser = launch(p)
+        try:
+            page = browser.new_page()
+            page.goto("file://" + path)
+            agrees = page.evaluate("cs => cs.map(c => window.deltagradQuiz.agrees(c[0], c[1], c[2]))", cases)
+            signs = page.evaluate("cs => cs.map(c => window.deltagradQuiz.signSlip(c[0], c[1], c[2]))", cases)
+        finally:
+            browser.close()
+    assert agrees == [tol.agrees(c, e, s) for c, e, s in cases]
+    python = [not tol.agrees(c, e, s) and find_slip(c, e, [Slip("sign", "", -e, "δ")], tol, s) is not None
+              for c, e, s in cases]
+    assert [a is False and b for a, b in zip(agrees, signs)] == python
+    assert any(python) and not all(python)
+
+
+def test_a_quiz_page_carries_each_steps_rounding_spread(tmp_path):
+    from autograd.teaching.judge import rounding_spread
+    from autograd.teaching.quiz import QUIZ_FIGURES
+
+    s = neuron_stepper()
+    page = open(s.to_html(tmp_path / "quiz.html", quiz=True), encoding="utf-8").read()
+    shown = [float(x) for x in re.findall(r'data-spread="([^"]+)"', page)]
+    spread = rounding_spread(s.root, QUIZ_FIGURES)
+    assert shown == [spread[step.node] for step in s.steps] and any(shown)
+    # the unit-by-unit page too: one spread per unit, from the engine's graph of the network
+    ex = exercise([2, 3, 1], "tanh", "half_sse", seed=1)
+    units = nn.backprop_steps(ex.model, ex.x, ex.target, "half_sse")
+    page = open(units.to_html(tmp_path / "units.html", quiz=True), encoding="utf-8").read()
+    assert len(re.findall(r'data-spread="([^"]+)"', page)) == len(units.steps)

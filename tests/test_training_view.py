@@ -340,6 +340,28 @@ def test_slider_address_loss_and_a_picked_point_in_chromium(browser, tmp_path):
     page.close()
 
 
+def test_a_bounded_recording_steps_through_every_kth_epoch_in_chromium(browser, tmp_path, monkeypatch):
+    """Past the recording limit fit keeps epochs 1, 1 + k, 1 + 2k, ... and the last: step N of
+    the page is the N-th of those, its epoch, its loss and a picked point's ∂E_n/∂w the engine's."""
+    monkeypatch.setattr(train, "RECORD_EPOCHS", 5)
+    X, y = nn.data.moons(20, noise=0.1, seed=2)
+    model = nn.MLP(2, [4, 4, 1], activation="tanh", seed=1)
+    hist = nn.fit(model, X, y, "hinge", nn.SGD(model.parameters(), lr=0.1), epochs=23, progress=False, record=True)
+    assert [e for e, _ in hist.snapshots] == [1, 6, 11, 16, 21, 23]
+    view = nn.TrainingView(model, X, y, hist)
+    page = open_page(browser, view, tmp_path, "#step=3&point=4")
+    assert page.text_content("#counter") == "step 3 of 6" and page.text_content("#epoch") == "11"
+    assert float(page.get_attribute("#loss", "data-v")) == hist.loss[10]  # epoch 11's, exactly
+    engine = view.engine_point(3, 4)
+    assert engine["epoch"] == 11
+    shown = [float(v) for v in page.eval_on_selector_all("#params td.grad", "tds => tds.map(t => t.dataset.v)")]
+    assert len(shown) == model.num_parameters() and all(close(u, v) for u, v in zip(shown, engine["grads"]))
+    page.fill("#slider", "6")  # the last step is the last epoch, kept whatever k is
+    assert page.text_content("#epoch") == "23" and float(page.get_attribute("#loss", "data-v")) == hist.loss[22]
+    assert page.errors == []
+    page.close()
+
+
 def model_size(view) -> int:
     return view.model.num_parameters()
 

@@ -53,7 +53,6 @@ import os
 import shutil
 import subprocess
 import sys
-import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Mapping

@@ -122,6 +122,7 @@ def check_derivative(
     wrt: str,
     n_random: int = 20,
     hint: str = "",
+    digits: int = 3,
 ) -> Verdict:
     """Check a derivative formula against the engine with `hand_check`.
 
@@ -129,6 +130,8 @@ def check_derivative(
     answer  the student's ∂f/∂wrt as a function of the point (called as answer(**at)),
             or a number; `...` or None means not answered yet.
     at      the point; a formula is also tried at `n_random` random points near it.
+    digits  for a number: the significant figures it is judged to, by the judge's rule
+            (as `check_answer`; a formula is evaluated exactly and held to 1e-4).
     """
     what = f"∂f/∂{wrt}"
     if not callable(f):
@@ -145,7 +148,10 @@ def check_derivative(
                                   "is neither (a formula is a function of the point: lambda x, y: ...)")
         answer = reading.value
     try:
-        table = hand_check(f, {wrt: answer}, at, n_random=n_random if callable(answer) else 0)
+        if callable(answer):
+            table = hand_check(f, {wrt: answer}, at, n_random=n_random)
+        else:  # a number worked by hand: rounded, as check_answer's
+            table = hand_check(f, {wrt: answer}, at, n_random=0, sig_figs=digits)
     except (TypeError, ValueError) as err:
         if "the claim for" not in str(err):
             raise  # the exercise itself is wrong (f, at), not the student's answer
@@ -155,6 +161,8 @@ def check_derivative(
     point = ", ".join(f"{k} = {v:.6g}" for k, v in table.at.items())
     if not row.ok:
         why = f"at {point} your {what} is {row.claimed:.6g}, which is not the engine's value"
+        if row.slip is not None:
+            why += f"; likely slip: {row.slip.hint}"
     elif table.counterexample is not None:
         c = table.counterexample
         there = ", ".join(f"{k} = {v:.6g}" for k, v in c.point.items())

@@ -358,7 +358,14 @@ def read_quiz(path: str | os.PathLike, fmt: str) -> list[Question]:
     readers = {"moodle": _read_moodle, "gift": _read_gift, "qti": _read_qti}
     if fmt not in readers:
         raise ValueError(f"read_quiz: unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
-    return readers[fmt](read_bounded(path, MAX_QUIZ_FILE, who="read_quiz", what="a quiz file"))
+    data = read_bounded(path, MAX_QUIZ_FILE, who="read_quiz", what="a quiz file")
+    try:
+        return readers[fmt](data)
+    except ValueError as err:  # (a UnicodeDecodeError is one)
+        problem = str(err).removeprefix("read_quiz: ")
+    except (ET.ParseError, zipfile.BadZipFile, zlib.error, KeyError, AttributeError, TypeError, IndexError) as err:
+        problem = f"{type(err).__name__}: {err}"  # a damaged file: what the format's reader met
+    raise ValueError(f"read_quiz: {os.fspath(path)!r} is not a {fmt} quiz file write_quiz wrote ({problem})")
 
 
 # ---------------------------------------------------------------------------

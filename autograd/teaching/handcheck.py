@@ -10,9 +10,11 @@ central differences), in one table.
 A claim is *right* when it agrees with the engine's ∂f/∂x (`Tolerance`):
 
     default      |claimed − engine| ≤ atol + rtol·|engine|      (atol 1e-6, rtol 1e-4)
-    sig_figs=k   claimed equals the engine's value rounded to k significant figures,
-                 ± one unit in the k-th figure (for an engine value of 0.500972: any
-                 claim from 0.500 to 0.502 with k = 3, from 0.5009 to 0.5011 with k = 4)
+    sig_figs=k   the judge's rule (`autograd.teaching.judge`): a number is right within
+                 what the right method gives with every value written down rounded to k
+                 figures (`rounding_spread` through f's graph), then rounded to k figures;
+                 a formula, evaluated exactly, must be the engine's value rounded to k
+                 figures ± one unit in the k-th (for 0.500972: 0.500 to 0.502 with k = 3)
 
 The same row shows the central difference (f(x + h) − f(x − h)) / 2h, so a student
 also sees the engine confirmed independently. Next to a WRONG verdict the table names
@@ -34,7 +36,7 @@ from typing import Callable, Mapping
 
 from autograd import escape
 from autograd.check import central_difference, check_eps
-from autograd.teaching.judge import ATOL, RTOL, Tolerance, agrees, find_slip
+from autograd.teaching.judge import ATOL, RTOL, Feedback, Tolerance, agrees, feedback_line, find_slip, rounding_spread
 from autograd.teaching.slips import Slip, SlipFinder
 from autograd.value import Value
 
@@ -108,6 +110,25 @@ class HandCheck:
 
     def _d(self, name: str) -> str:
         return f"∂{self.f_name}/∂{name}"
+
+    def feedback(self) -> Feedback:
+        """What a student may be shown: each claim's verdict and likely slip in the judge's
+        words (`judge.feedback_line`), never the engine's value or the finite difference —
+        those are in the table (str(check)), which is for whoever set the exercise. A
+        formula wrong at a random point is told the point and what the formula gives
+        there. A str with `.ok` and `.score` (the share of claims right everywhere tried)."""
+        lines = [feedback_line("right" if r.ok else "wrong", self._d(r.name), r.slip) for r in self.rows]
+        c = self.counterexample
+        if c is not None:
+            point = ", ".join(f"{k} = {plain_zero(v):.6g}" for k, v in c.point.items())
+            gives = c.note or f"it gives {plain_zero(c.claimed):.6g} there"
+            lines.append(f"{self._d(c.name)}: your formula is right at the point but wrong at {point} ({gives})")
+        if self.random_points:
+            points = "point" if self.random_points == 1 else "points"
+            lines.append(f"formulas were also tried at {self.random_points} random {points} near it")
+        lines.append(self.tolerance.describe().replace("engine", "right value"))
+        right = sum(r.ok and (c is None or c.name != r.name) for r in self.rows)
+        return Feedback("\n".join(lines), self.ok, right / len(self.rows) if self.rows else 0.0)
 
     def _notes(self) -> list[str]:
         notes = [self.tolerance.describe()]
@@ -188,8 +209,11 @@ def hand_check(
     rtol, atol  the tolerance |claimed − engine| ≤ atol + rtol·|engine|
              (default 1e-4 and 1e-6);
     sig_figs a claim is right when it is the engine's value to this many significant
-             figures, ± 1 in the last one (instead of rtol; atol still lets a claim
-             within atol of the engine count, e.g. 0 for 1e-17).
+             figures, by the judge's rule (instead of rtol; atol still lets a claim
+             within atol of the engine count, e.g. 0 for 1e-17): a number may also
+             carry what rounding every value written down to sig_figs figures moves it
+             (`judge.rounding_spread` through f's graph); a formula, evaluated exactly,
+             must be the engine's value rounded, ± 1 in the last figure.
     """
     if not callable(f):
         raise TypeError(f"hand_check: f must be a function of named Values, got {type(f).__name__}")
@@ -206,16 +230,20 @@ def hand_check(
     out, leaves = evaluate(f, point)
     out.backward()  # fresh leaves: nothing accumulates
     engine = {name: v.grad for name, v in leaves.items()}
+    # a number worked by hand to sig_figs figures carries the rounding of every value written
+    # down on the way: the judge's envelope through f's graph (a formula is evaluated exactly)
+    spread = rounding_spread(out, sig_figs) if sig_figs is not None else {}
     rows, finder = [], None
     for name, claim in claimed.items():
         c = _claim_value(name, claim, point, strict=True)
         numeric = _central_difference(f, point, name, eps)
-        ok = tolerance.agrees(c, engine[name])
+        s = None if callable(claim) else spread.get(leaves[name])
+        ok = tolerance.agrees(c, engine[name], s)
         slip = None
         if not ok:
             if finder is None:
                 finder = SlipFinder(out, f_name)
-            slip = find_slip(c, engine[name], finder.candidates(leaves[name]), tolerance)
+            slip = find_slip(c, engine[name], finder.candidates(leaves[name]), tolerance, s)
         rows.append(HandRow(name, c, engine[name], numeric, ok,
                             agrees(engine[name], numeric, FD_RTOL, FD_ATOL), slip))
 

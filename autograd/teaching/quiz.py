@@ -3,9 +3,13 @@
 `Stepper(root).to_html(path, quiz=True)`, and any other page built by
 `autograd.steps.html_page` with a `Quiz`, show each step's chain-rule sum with its
 result left blank ("= ?"). The student types δ; the page reads the answer
-with the same pattern as `autograd.grade` ("-0.25", "−1/4", "0,25"; never evaluated)
-and checks it with the same tolerance (`autograd.handcheck.Tolerance`; by default 3
-significant figures, since the terms on the page are shown to 4). A right answer, or
+with the judge's own patterns ("-0.25", "−1/4", "0,25"; never evaluated) and checks it
+by the judge's rule (`autograd.teaching.judge.Tolerance`; by default 3 significant
+figures): right within the range the chain rule can land in when every number written
+down is rounded as the page prints it (4 figures; `judge.rounding_spread`, one number
+per step, put into the page). "check the sign" is said only where the judge's
+`find_slip` would name the sign slip: the answer is the negative of δ, and δ is not so
+near 0 that a rounded right answer could be taken for it. A right answer, or
 "show the answer", reveals the result, the worked explanation and the δ in the
 drawing; until then the drawing shows "?" for the current step's δ as well.
 
@@ -24,13 +28,14 @@ from dataclasses import dataclass
 from typing import Iterable, Sequence
 
 from autograd import escape
-from autograd.teaching.judge import MAX_LENGTH, READER_PATTERNS, SIGNS, SUPERSCRIPTS, Tolerance
+from autograd.teaching.judge import MAX_LENGTH, READER_PATTERNS, SIGNS, SLIP_WINDOW, SUPERSCRIPTS, Tolerance
 from autograd.names import fmt
 
-__all__ = ["Quiz", "blank_result"]
+__all__ = ["Quiz", "blank_result", "QUIZ_SIG_FIGS", "QUIZ_FIGURES"]
 
 READER = {"patterns": READER_PATTERNS, "signs": SIGNS, "superscripts": SUPERSCRIPTS, "max": MAX_LENGTH}
 QUIZ_SIG_FIGS = 3  # the page shows the terms to 4 figures: an answer from them is good to about 3
+QUIZ_FIGURES = 4  # the page prints every term to 4 figures: the rounding a student works with
 
 
 def blank_result(text: str, delta: float) -> str:
@@ -53,20 +58,28 @@ class Quiz:
     answers: tuple[float, ...]
     symbol: str = "δ"  # one character: the script finds the drawn values by it
     given: frozenset[int] = frozenset()
+    spreads: tuple[float | None, ...] = ()  # per step: how far a rounded right method lands (judge.rounding_spread)
 
     @classmethod
     def make(cls, answers: Sequence[float], sig_figs: int | None = None, rtol: float | None = None,
              atol: float | None = None, who: str = "to_html", symbol: str = "δ",
-             given: Iterable[int] = ()) -> "Quiz":
+             given: Iterable[int] = (), spreads: Sequence[float | None] = ()) -> "Quiz":
         if sig_figs is None and rtol is None:
             sig_figs = QUIZ_SIG_FIGS
         return cls(Tolerance.make(rtol, atol, sig_figs, who=who), tuple(float(d) for d in answers),
-                   symbol, frozenset(given))
+                   symbol, frozenset(given), tuple(None if s is None else float(s) for s in spreads))
+
+    def spread(self, index: int) -> float | None:
+        """Step `index`'s rounding spread (None: not measured, the judge's rule without a graph)."""
+        return self.spreads[index] if index < len(self.spreads) else None
 
     def section(self, index: int, text: str, explain: str, attributes: str = "", inner: str = "") -> str:
         """One step's <section>: the sum with a blank result, the answer form, and the
         worked explanation hidden until the step is solved; a given step, solved."""
         answer = self.answers[index]
+        spread = self.spread(index)
+        if spread is not None:
+            attributes += f' data-spread="{spread!r}"'
         if index in self.given:
             return (
                 f'<section class="frame quiz given" data-index="{index}" data-delta="{answer!r}"{attributes} '
@@ -90,7 +103,7 @@ class Quiz:
         """The page with the tolerance, the quiz's style and script added before </body>."""
         t = self.tolerance
         data = escape.script_json({"rtol": t.rtol, "atol": t.atol, "sig_figs": t.sig_figs, "rule": t.describe(),
-                                   "reader": READER}, ensure_ascii=False)
+                                   "slip_window": SLIP_WINDOW, "reader": READER}, ensure_ascii=False)
         script = _SCRIPT.replace("δ", self.symbol)  # the drawing writes ṫ where the backward pass has δ
         if self.given:
             script = script.replace(_WIRING, _WIRING + _GIVEN)
@@ -109,7 +122,8 @@ form.quiz-form input { font-size: 1.1em; padding: 0.15em 0.4em; }
 """
 
 # The answers are read with the judge's own patterns (READER, put into the page) by the steps of
-# autograd.teaching.judge.read_number, and checked by Tolerance.agrees, in JavaScript
+# autograd.teaching.judge.read_number, checked by Tolerance.agrees (with the step's spread) and
+# given the sign hint by find_slip (with the one slip a page knows, −δ), all in JavaScript
 # (tests/test_teaching_quiz.py runs both on the same strings and numbers in a browser).
 _SCRIPT = r"""
 (function () {
@@ -147,14 +161,34 @@ _SCRIPT = r"""
     var x = value(s);
     return (x === null || !isFinite(x) || figures === 0) ? null : x;
   }
-  function agrees(c, e) {
+  function halfUnit(x, k) {  // judge.half_unit
+    x = Math.abs(x);
+    return (x === 0 || !Number.isFinite(x)) ? 0 : 0.5 * Math.pow(10, Math.floor(Math.log10(x)) - k + 1);
+  }
+  function measured(s) { return typeof s === "number" && Number.isFinite(s); }
+  function agrees(c, e, spread) {  // judge.Tolerance.agrees
     if (!Number.isFinite(c) || !Number.isFinite(e)) return false;  // no coercion: null is not 0
-    if (tol.sig_figs === null) return Math.abs(c - e) <= tol.atol + tol.rtol * Math.abs(e);
+    if (tol.sig_figs === null) return Math.abs(c - e) <= tol.atol + tol.rtol * Math.abs(e) + (measured(spread) ? spread : 0);
     if (Math.abs(c - e) <= tol.atol) return true;
+    if (measured(spread)) {  // the right method lands within ±spread; the answer is then rounded
+      var width = spread + halfUnit(Math.abs(e) + spread, tol.sig_figs);
+      return Math.abs(c - e) <= width * (1 + 1e-9) + 4 * Number.EPSILON * Math.abs(e);
+    }
     var k = tol.sig_figs, r = Number(e.toExponential(k - 1));
     var ulp = Math.pow(10, Math.floor(Math.log10(Math.abs(r))) - k + 1);
     var slack = 1e-9 * ulp + 4 * Number.EPSILON * Math.max(Math.abs(c), Math.abs(r));
     return Math.abs(c - r) <= ulp + slack;
+  }
+  function width(e, spread) {  // judge.Tolerance.width
+    if (tol.sig_figs === null) return tol.atol + tol.rtol * Math.abs(e) + (measured(spread) ? spread : 0);
+    if (!measured(spread)) return Math.max(tol.atol, 3 * halfUnit(e, tol.sig_figs));
+    return Math.max(tol.atol, spread + halfUnit(Math.abs(e) + spread, tol.sig_figs));
+  }
+  function signSlip(c, e, spread) {  // judge.find_slip with the sign slip, −e, as the one candidate
+    var s = -e;
+    if (!Number.isFinite(c) || !Number.isFinite(s)) return false;
+    if (Math.abs(s - e) <= width(e, spread) + width(s, spread)) return false;  // −e is a rounded e: no evidence
+    return Math.abs(c - s) <= tol.slip_window * width(s, spread);
   }
   function step() { return Number(document.body.getAttribute("data-step") || 0); }
   function deltaTexts(el) {  // the δ's an element of the drawing shows ("δ 0.5", "δ0.5", tagged dg-delta)
@@ -193,15 +227,16 @@ _SCRIPT = r"""
   for (var n = 0; n < frames.length; n++) (function (i, f) {
     var form = f.querySelector("form.quiz-form"), input = f.querySelector("input.quiz-answer");
     var verdict = f.querySelector(".quiz-verdict"), delta = Number(f.getAttribute("data-delta"));
+    var spread = f.hasAttribute("data-spread") ? Number(f.getAttribute("data-spread")) : null;
     input.addEventListener("keydown", function (e) { e.stopPropagation(); });  // arrows move the caret
     form.addEventListener("submit", function (e) {
       e.preventDefault();
       var x = parse(input.value);
       if (x === null) { verdict.className = "quiz-verdict wrong";
         verdict.textContent = "not a number: write it as -0.25, \u22121/4 or 0,25"; return; }
-      if (agrees(x, delta)) { verdict.className = "quiz-verdict right"; verdict.textContent = "right"; reveal(i); return; }
+      if (agrees(x, delta, spread)) { verdict.className = "quiz-verdict right"; verdict.textContent = "right"; reveal(i); return; }
       verdict.className = "quiz-verdict wrong";
-      verdict.textContent = "not right yet" + (agrees(-x, delta) ? ": check the sign" : "") + " (" + tol.rule + ")";
+      verdict.textContent = "not right yet" + (signSlip(x, delta, spread) ? ": check the sign" : "") + " (" + tol.rule + ")";
     });
     f.querySelector(".quiz-reveal").addEventListener("click", function () {
       verdict.className = "quiz-verdict"; verdict.textContent = "the answer is shown"; reveal(i); });
@@ -219,7 +254,7 @@ _SCRIPT = r"""
   window.addEventListener("hashchange", fromHash);
   fromHash();
   update();
-  window.deltagradQuiz = {parse: parse, agrees: agrees, goto: goto};
+  window.deltagradQuiz = {parse: parse, agrees: agrees, width: width, signSlip: signSlip, goto: goto};
 })();
 """
 

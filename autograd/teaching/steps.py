@@ -40,7 +40,8 @@ from typing import Callable, Mapping, Sequence
 
 from autograd import escape, ops
 from autograd.files import write_atomic
-from autograd.teaching.quiz import Quiz
+from autograd.teaching.judge import rounding_spread
+from autograd.teaching.quiz import QUIZ_FIGURES, Quiz
 from autograd.names import delta_name, fmt, groups, latex_delta, latex_name, latex_number, node_expression, node_names
 from autograd.graph import sweep_reverse, topological_order
 from autograd.explain import name_of
@@ -481,8 +482,15 @@ class Stepper:
         """The page's `autograd.teaching.quiz.Quiz` (or None): it asks for every step's δ (or ṫ),
         the root's too; the view may give some (forward mode gives the leaves' ṫ, the seed)."""
         answers = [getattr(s, self.view.attribute, None) for s in self.steps] if quiz else ()
+        spreads = ()
+        if quiz and self.view.attribute == "delta":
+            # how far a right δ lands when the numbers are worked as the page prints them
+            # (rounding_spread is for δ_root = 1: the seed scales every δ)
+            seed = next((s.delta for s in self.node_steps if s.node is self.root), 1.0)
+            spread = rounding_spread(self.root, QUIZ_FIGURES)
+            spreads = [abs(seed) * spread[s.node] if getattr(s, "node", None) in spread else None for s in self.steps]
         return quiz_settings(quiz, answers, sig_figs, rtol, symbol=self.view.symbol,
-                             given=self.view.given(self.steps) if quiz else ())
+                             given=self.view.given(self.steps) if quiz else (), spreads=spreads)
 
 
 @dataclass(frozen=True)
@@ -661,16 +669,17 @@ def restyling_widget(widgets, n: int, show, start: int = 0):
     return widgets.VBox([widgets.HBox([back, slider, forward]), widgets.HBox([zoom, legend]), equation, picture])
 
 
-def quiz_settings(quiz: bool, answers, sig_figs, rtol, symbol: str = "δ", given=()):
+def quiz_settings(quiz: bool, answers, sig_figs, rtol, symbol: str = "δ", given=(), spreads=()):
     """The `autograd.teaching.quiz.Quiz` of a page, or None without quiz mode: `answers` holds
-    each step's δ (or ṫ, with symbol="ṫ"); the steps in `given` are shown solved."""
+    each step's δ (or ṫ, with symbol="ṫ"); the steps in `given` are shown solved; `spreads`,
+    each step's rounding spread (`judge.rounding_spread`; none: the judge's rule without a graph)."""
     if not quiz:
         if sig_figs is not None or rtol is not None:
             raise ValueError("to_html: sig_figs= and rtol= set the quiz's tolerance; give them with quiz=True")
         return None
     if any(d is None for d in answers):
         raise ValueError(f"to_html: quiz mode asks for each step's {symbol}, and these steps have none")
-    return Quiz.make(answers, sig_figs=sig_figs, rtol=rtol, symbol=symbol, given=given)
+    return Quiz.make(answers, sig_figs=sig_figs, rtol=rtol, symbol=symbol, given=given, spreads=spreads)
 
 
 def html_page(title: str, intro_html: str, frames: Frames, quiz=None) -> str:
