@@ -205,6 +205,35 @@ def test_quiz_exports(text):
         assert (back.answer, back.tolerance) == (q.answer, q.tolerance)
 
 
+@needs_dot
+@FEW
+@example("<img src=x onerror=alert(1)>")
+@example('a" onload="x')
+@example("../up")
+@given(st.one_of(HOSTILE, st.text(max_size=12)))
+def test_gift_export_with_linked_diagrams(text):
+    # a student id goes into a file name (the diagram beside the .gift file) and into the
+    # link of each question: a plain file name is written and linked, anything else refused
+    from urllib.parse import quote
+
+    from autograd.teaching.exports import read_quiz
+    from nn.exercise import Assignment
+    from nn.exports import image_folder
+
+    ex = exercise([2, 2, 1], "tanh", "half_sse", seed=1)
+    path = os.path.join(_SCRATCH, "linked.gift")
+    with timed("writer: Assignment.export gift with image_url", text):
+        try:
+            Assignment({text: ex}).export(path, "gift", image_url="https://example.org/q")
+        except ValueError as err:  # not a file name: said so, naming the id
+            assert "file name" in str(err)
+            return
+    back = read_quiz(path, "gift")
+    link = f'<img src="https://example.org/q/{quote(text, safe="")}.svg"'
+    assert back and all(link in q.text for q in back)  # one attribute, quoted: nothing of the id outside it
+    assert (image_folder(path) / f"{text}.svg").read_bytes().lstrip().startswith((b"<?xml", b"<svg"))
+
+
 # ---------------------------------------------------------------------------
 # Every other writer of a page or a document: the unit-by-unit stepper, the training view,
 # the hand check, the judge's verdict, check_engine's page, the scalar handouts, the class
@@ -485,6 +514,7 @@ WRITERS = {
     "autograd/drawing/draw.py::Drawing.render": "test_drawing_dot_and_svg (the DOT source it lays out)",
     "autograd/drawing/draw.py::render": "test_drawing_dot_and_svg",
     "autograd/teaching/exports.py::write_quiz": "test_quiz_exports",
+    "nn/exports.py::export": "test_gift_export_with_linked_diagrams",
     "autograd/teaching/exports.py::gradebook_csv": "test_lms_gradebook_imports",
     "autograd/teaching/grade.py::Gradebook._repr_html_": "test_gradebook_html_and_csv",
     "autograd/teaching/grade.py::Gradebook.to_csv": "test_gradebook_html_and_csv",
