@@ -43,7 +43,7 @@ class Optimizer:
         if not callable(lr) and not (_is_number(lr) and lr > 0 and math.isfinite(lr)):
             raise ValueError(f"{type(self).__name__}: lr must be a positive number or a function of the step, got {lr!r}")
         self.lr = lr
-        self.steps = 0  # number of step() calls so far
+        self.steps = 0  # number of steps taken so far (step() or step_arrays())
         self._arrays: list | None = None  # the state as arrays while step_arrays is in use
 
     def current_lr(self) -> float:

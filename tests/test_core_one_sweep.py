@@ -8,7 +8,7 @@ import warnings
 
 import pytest
 
-from autograd import (Stepper, Value, backward_steps, forward_steps, forward_tangents, grad, jacobian,
+from autograd import (Stepper, Value, backward_steps, downstream, forward_steps, forward_tangents, grad, jacobian,
                       pull_deltas, split_wsum, topological_order, weighted_sum)
 from autograd.graph import sweep_reverse
 
@@ -88,3 +88,30 @@ def test_split_wsum_is_the_one_place_that_knows_the_parent_order():
     assert split_wsum(a.parents) == ((w1, w2), (z1, z2), (b,))
     assert split_wsum(weighted_sum([w1], [z1]).parents) == ((w1,), (z1,), ())
     assert a.data == 1 * 3 + 2 * 4 + 5
+
+
+def test_the_one_reverse_sweep_hands_each_node_the_terms_of_its_downstream_edges():
+    """sweep_reverse over an Arithmetic whose "numbers" are the edges themselves: the terms
+    that reach j are exactly ↓j (one per edge k → j, x*x giving two), consumers nearest
+    the root first, and every node is totalled once, after all of its consumers."""
+    from autograd.graph import Arithmetic
+
+    x, w = Value(0.5, "x"), Value(-2.0, "w")
+    a = weighted_sum([w], [x], x)
+    y = (a * a).tanh() + x * w
+    order = topological_order(y)
+    visited = []
+
+    def total(j, terms, start):
+        visited.append(j)
+        return list(terms)
+
+    edges = Arithmetic(local=lambda k: [(k, i) for i in range(len(k.parents))], times=lambda edge, d: edge,
+                       total=total, zero=None)
+    got = sweep_reverse(order, y, numbers=edges)
+    assert visited == order[::-1] and list(got) == order
+    below = downstream(y)
+    for j in order:
+        assert [k for k, _ in got[j]] == [k for k, _ in below[j]][::-1]
+        assert all(k.parents[i] is j for k, i in got[j])
+    assert len(got[a]) == 2 and len(got[x]) == 3  # a·a uses a twice; x is an input of a (twice) and of x·w

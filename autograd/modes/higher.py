@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import math
 import numbers
-from typing import Callable, Mapping, Sequence
+from typing import Mapping
 
 from autograd import ops
 from autograd.graph import Arithmetic, sweep_forward, sweep_reverse, topological_order

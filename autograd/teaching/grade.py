@@ -50,7 +50,7 @@ from autograd.teaching import exports
 from autograd.names import fmt
 from autograd.teaching.handcheck import check_names, check_point, evaluate, function_name, plain_zero
 from autograd.teaching.judge import Feedback, Tolerance, feedback_line, find_slip, read_number, rounding_spread
-from autograd.teaching.slips import HINTS, Slip, SlipFinder, delta_name, lecture_name
+from autograd.teaching.slips import HINTS, Slip, SlipFinder, lecture_delta, lecture_name
 from autograd.graph import topological_order
 from autograd.value import Value
 
@@ -568,10 +568,6 @@ def grade(
     return Gradebook(marks, names, tolerance, f_name)
 
 
-def _what(name: str, f_name: str) -> str:
-    return lecture_name(name) if name.startswith("δ") else f"∂{f_name}/∂{lecture_name(name)}"
-
-
 def sheet_slips(finder: SlipFinder, nodes: Mapping[str, Value], truth: Mapping[str, float], name: str) -> list[Slip]:
     """The slips an answer for `name` may show, in preference order: the graph's single
     slips (`SlipFinder.candidates`), then "swapped": the right value of another item of
@@ -584,7 +580,7 @@ def sheet_slips(finder: SlipFinder, nodes: Mapping[str, Value], truth: Mapping[s
     for m, t in truth.items():
         if m == name or nodes[m] is nodes[name] or table_of(m) != table_of(name) or any(same_number(t, g) for g in given):
             continue
-        found.append(Slip("swapped", f"this is the value of {_what(m, finder.root_name)}, another item of the sheet",
+        found.append(Slip("swapped", f"this is the value of {lecture_delta(m, finder.root_name)}, another item of the sheet",
                           t, m, hint=HINTS["swapped"]))
         given.append(t)
     return found

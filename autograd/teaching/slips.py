@@ -56,7 +56,7 @@ from autograd.rules import split_wsum
 from autograd.teaching.judge import agrees
 from autograd.value import Value
 
-__all__ = ["Slip", "SlipFinder", "name_slip", "KINDS", "HINTS", "lecture_name", "delta_name", "kind_slip"]
+__all__ = ["Slip", "SlipFinder", "name_slip", "KINDS", "HINTS", "lecture_name", "lecture_delta", "kind_slip"]
 
 # preference order: when two slips give the same number, the first is named
 KINDS = ("sign", "loss_factor", "wrong_variable", "local_at_output", "extra_local", "missing_local",
@@ -130,8 +130,11 @@ def lecture_name(label: str) -> str:
     return label
 
 
-def delta_name(label: str, root_name: str = "E") -> str:
-    """δ of a node, as the lectures write it: a[1]_2 → δ^{(1)}_2; another node → ∂E/∂node."""
+def lecture_delta(label: str, root_name: str = "E") -> str:
+    """∂E/∂node as the lectures write it: a[1]_2 (or δ[1]_2 itself) → δ^{(1)}_2; another
+    node → ∂E/∂node. (autograd.names.delta_name is the same δ in the engine's text, δ[1]_2.)"""
+    if label.startswith("δ"):
+        return lecture_name(label)
     if label.startswith("a[") and _SCRIPTED.match(label):
         return lecture_name("δ" + label[1:])
     return f"∂{root_name}/∂{_bracket(lecture_name(label))}"
@@ -230,7 +233,7 @@ class SlipFinder:
     def d_name(self, node: Value) -> str:
         """How the texts call ∂root/∂node: δ^{(1)}_2 for a pre-activation, else ∂E/∂node."""
         if node.label:
-            return delta_name(self.names[node], self.root_name)
+            return lecture_delta(self.names[node], self.root_name)
         return f"∂{self.root_name}/∂{_bracket(self.shown[node])}"
 
     def candidates(self, leaf: Value | str) -> list[Slip]:

@@ -35,7 +35,6 @@ import html
 import os
 import re
 import warnings
-from collections import Counter
 from dataclasses import dataclass, field, replace
 from typing import Callable, Mapping, Sequence
 
