@@ -205,33 +205,37 @@ def test_quiz_exports(text):
         assert (back.answer, back.tolerance) == (q.answer, q.tolerance)
 
 
-@needs_dot
 @FEW
-@example("<img src=x onerror=alert(1)>")
-@example('a" onload="x')
-@example("../up")
-@given(st.one_of(HOSTILE, st.text(max_size=12)))
-def test_gift_export_with_linked_diagrams(text):
-    # a student id goes into a file name (the diagram beside the .gift file) and into the
-    # link of each question: a plain file name is written and linked, anything else refused
+@example("=1+41")
+@example("<script>alert(1)</script>")
+@given(HOSTILE)
+def test_network_quiz_export_with_hostile_student_ids(student):
+    """A class's GIFT export with diagrams as links: each student's id names an SVG file and
+    goes into a link and a question name. An id that is no plain file name is refused before
+    anything is written; any other is read back as given, its diagram in the images folder
+    and linked by its percent-encoded name."""
     from urllib.parse import quote
 
     from autograd.teaching.exports import read_quiz
-    from nn.exercise import Assignment
+    from nn.exercise import assignment
     from nn.exports import image_folder
 
-    ex = exercise([2, 2, 1], "tanh", "half_sse", seed=1)
-    path = os.path.join(_SCRATCH, "linked.gift")
-    with timed("writer: Assignment.export gift with image_url", text):
-        try:
-            Assignment({text: ex}).export(path, "gift", image_url="https://example.org/q")
-        except ValueError as err:  # not a file name: said so, naming the id
-            assert "file name" in str(err)
-            return
-    back = read_quiz(path, "gift")
-    link = f'<img src="https://example.org/q/{quote(text, safe="")}.svg"'
-    assert back and all(link in q.text for q in back)  # one attribute, quoted: nothing of the id outside it
-    assert (image_folder(path) / f"{text}.svg").read_bytes().lstrip().startswith((b"<?xml", b"<svg"))
+    work = assignment([student, "Zq9Ben"], [2, 2, 1], "tanh", "half_sse", base_seed=5)
+    folder = tempfile.mkdtemp(dir=_SCRATCH)
+    path = os.path.join(folder, "quiz.gift")
+    try:
+        with timed("writer: Assignment.export gift (student ids)", student):
+            work.export(path, "gift", image_url="https://example.org/backprop")
+    except ValueError as e:
+        assert str(e).startswith("Assignment.export: the file name ") and repr(student) in str(e)
+        assert os.listdir(folder) == []  # refused before a file was written
+        return
+    questions = read_quiz(path, "gift")
+    assert {q.name.split(": ", 1)[0] for q in questions} == {student, "Zq9Ben"}
+    images = sorted(os.listdir(image_folder(path)))
+    if any(images):  # Graphviz drew them
+        assert images == sorted([student + ".svg", "Zq9Ben.svg"])
+        assert any(f"https://example.org/backprop/{quote(student, safe='')}.svg" in q.text for q in questions)
 
 
 # ---------------------------------------------------------------------------
@@ -514,7 +518,6 @@ WRITERS = {
     "autograd/drawing/draw.py::Drawing.render": "test_drawing_dot_and_svg (the DOT source it lays out)",
     "autograd/drawing/draw.py::render": "test_drawing_dot_and_svg",
     "autograd/teaching/exports.py::write_quiz": "test_quiz_exports",
-    "nn/exports.py::export": "test_gift_export_with_linked_diagrams",
     "autograd/teaching/exports.py::gradebook_csv": "test_lms_gradebook_imports",
     "autograd/teaching/grade.py::Gradebook._repr_html_": "test_gradebook_html_and_csv",
     "autograd/teaching/grade.py::Gradebook.to_csv": "test_gradebook_html_and_csv",
@@ -524,6 +527,7 @@ WRITERS = {
     "autograd/teaching/steps.py::Stepper.to_html": "test_stepper_page, test_quiz_page, test_check_engine_page_shows_the_kind_only_as_text",
     "autograd/teaching/variants.py::write_handout": "test_scalar_exercise_handouts",
     "nn/demo.py::_save_figure": "no user text: the demo's own plots, PNG bytes",
+    "nn/exports.py::export": "test_network_quiz_export_with_hostile_student_ids",
     "nn/handout.py::print_pdf": "test_handout_html (the page it prints)",
     "nn/handout.py::write_handout": "test_handout_html, test_handout_latex, test_class_handouts_latex_titles",
     "nn/io.py::save": "no user text: numbers only, each checked before it is written (the model-file tests)",
