@@ -31,7 +31,7 @@ import pytest
 from autograd.teaching.expr import trace
 from nn.cli import main as cli_main
 
-from browser import CHROMIUM, launch, serve
+from browser import launch, serve, sync_playwright_or_skip
 
 ROOT = Path(__file__).resolve().parent.parent
 PLAYGROUND = ROOT / "playground"
@@ -296,12 +296,9 @@ def readme_example() -> tuple[list[str], str]:
 
 @pytest.fixture(scope="module")
 def page(server):
-    sync_api = pytest.importorskip("playwright.sync_api",
-                                   reason="playwright not installed (pip install 'deltagrad[browser]')")
-    if not os.path.exists(CHROMIUM):
-        pytest.skip(f"no Chromium at {CHROMIUM} (the test never downloads a browser)")
+    sync_playwright = sync_playwright_or_skip()
     _, link = readme_example()
-    with sync_api.sync_playwright() as p:
+    with sync_playwright() as p:
         browser = launch(p)
         try:
             context = browser.new_context()

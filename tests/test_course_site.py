@@ -27,7 +27,7 @@ from pathlib import Path
 
 import pytest
 
-from browser import CHROMIUM, launch, serve
+from browser import launch, serve, sync_playwright_or_skip
 
 ROOT = Path(__file__).resolve().parent.parent
 PLAYGROUND = ROOT / "playground"
@@ -193,11 +193,8 @@ def server(site):
 
 @pytest.fixture(scope="module")
 def browser_context(server):
-    sync_api = pytest.importorskip("playwright.sync_api",
-                                   reason="playwright not installed (pip install 'deltagrad[browser]')")
-    if not os.path.exists(CHROMIUM):
-        pytest.skip(f"no Chromium at {CHROMIUM} (the test never downloads a browser)")
-    with sync_api.sync_playwright() as p:
+    sync_playwright = sync_playwright_or_skip()
+    with sync_playwright() as p:
         browser = launch(p)
         try:
             context = browser.new_context()

@@ -243,3 +243,25 @@ def test_the_batched_path_steps_arrays_only_for_an_optimiser_of_its_own_form():
     assert whole._stepper(optim.SGD(params + params[:1], lr=0.1)) is None  # a weight twice: stepped twice, one by one
     assert whole._stepper(optim.SGD([nn.MLP(1, [1]).parameters()[0]], lr=0.1)) is None  # not the model's
     assert list(whole._stepper(optim.SGD(params[3:5], lr=0.1))) == [3, 4]
+
+
+@pytest.mark.parametrize("opt", range(len(SCHEDULED)))
+def test_batches_that_leave_the_arrays_hand_over_weights_and_state(opt, monkeypatch):
+    """Every third batch refused by the batched path (as an output out of a loss's range would
+    be): the weights go back to the Values and the optimiser's state back to its lists for the
+    scalar path, and return to the arrays after; the run still ends where the engine's does."""
+    engine = run_full(False, SCHEDULED[opt], 4, 1e-3)
+    calls = {"n": 0}
+    batch = replay.BatchedLoss.batch
+
+    def sometimes(self, *args):
+        calls["n"] += 1
+        return None if calls["n"] % 3 == 0 else batch(self, *args)
+
+    monkeypatch.setattr(replay.BatchedLoss, "batch", sometimes)
+    mixed = run_full(True, SCHEDULED[opt], 4, 1e-3)
+    assert calls["n"] > 6
+    (he, me, oe), (hm, mm, om) = engine, mixed
+    agree((hm, [p.data for p in mm.parameters()]), (he, [p.data for p in me.parameters()]))
+    for slot in om.slots:
+        assert max(abs(x - z) for x, z in zip(getattr(om, slot), getattr(oe, slot))) <= TOL
