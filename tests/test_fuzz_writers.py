@@ -205,6 +205,39 @@ def test_quiz_exports(text):
         assert (back.answer, back.tolerance) == (q.answer, q.tolerance)
 
 
+@FEW
+@example("=1+41")
+@example("<script>alert(1)</script>")
+@given(HOSTILE)
+def test_network_quiz_export_with_hostile_student_ids(student):
+    """A class's GIFT export with diagrams as links: each student's id names an SVG file and
+    goes into a link and a question name. An id that is no plain file name is refused before
+    anything is written; any other is read back as given, its diagram in the images folder
+    and linked by its percent-encoded name."""
+    from urllib.parse import quote
+
+    from autograd.teaching.exports import read_quiz
+    from nn.exercise import assignment
+    from nn.exports import image_folder
+
+    work = assignment([student, "Zq9Ben"], [2, 2, 1], "tanh", "half_sse", base_seed=5)
+    folder = tempfile.mkdtemp(dir=_SCRATCH)
+    path = os.path.join(folder, "quiz.gift")
+    try:
+        with timed("writer: Assignment.export gift (student ids)", student):
+            work.export(path, "gift", image_url="https://example.org/backprop")
+    except ValueError as e:
+        assert str(e).startswith("Assignment.export: the file name ") and repr(student) in str(e)
+        assert os.listdir(folder) == []  # refused before a file was written
+        return
+    questions = read_quiz(path, "gift")
+    assert {q.name.split(": ", 1)[0] for q in questions} == {student, "Zq9Ben"}
+    images = sorted(os.listdir(image_folder(path)))
+    if any(images):  # Graphviz drew them
+        assert images == sorted([student + ".svg", "Zq9Ben.svg"])
+        assert any(f"https://example.org/backprop/{quote(student, safe='')}.svg" in q.text for q in questions)
+
+
 # ---------------------------------------------------------------------------
 # Every other writer of a page or a document: the unit-by-unit stepper, the training view,
 # the hand check, the judge's verdict, check_engine's page, the scalar handouts, the class
@@ -494,6 +527,7 @@ WRITERS = {
     "autograd/teaching/steps.py::Stepper.to_html": "test_stepper_page, test_quiz_page, test_check_engine_page_shows_the_kind_only_as_text",
     "autograd/teaching/variants.py::write_handout": "test_scalar_exercise_handouts",
     "nn/demo.py::_save_figure": "no user text: the demo's own plots, PNG bytes",
+    "nn/exports.py::export": "test_network_quiz_export_with_hostile_student_ids",
     "nn/handout.py::print_pdf": "test_handout_html (the page it prints)",
     "nn/handout.py::write_handout": "test_handout_html, test_handout_latex, test_class_handouts_latex_titles",
     "nn/io.py::save": "no user text: numbers only, each checked before it is written (the model-file tests)",

@@ -43,7 +43,7 @@ from autograd.names import fmt, latex_name, latex_number, node_expression, node_
 from autograd.teaching.exports import Question, interval, write_quiz
 from autograd.teaching.grade import Gradebook, grade
 from autograd.teaching.handcheck import check_point, evaluate, function_name
-from autograd.teaching.judge import Tolerance
+from autograd.teaching.judge import Tolerance, rounding_spread
 from autograd.teaching.latex import PDFLATEX, check_paper, latex_pdf, tex_text, unicode_declarations
 from autograd.teaching.slips import Slip, SlipFinder
 from autograd.graph import pull_deltas, topological_order
@@ -102,12 +102,15 @@ class ScalarExercise:
         return grade(self.f, answers, self.at, sig_figs=sig_figs, rtol=rtol, names=self.names)
 
     def questions(self, student: str = "", *, sig_figs: int | None = 3, rtol: float | None = None) -> list[Question]:
-        """One quiz question per derivative (see autograd.teaching.exports)."""
+        """One quiz question per derivative (see autograd.teaching.exports), right within the
+        judge's interval with the rounding spread `grade` allows (`judge.rounding_spread`)."""
         tol = Tolerance.make(rtol=rtol, sig_figs=sig_figs, who="export")
         ask = f"to {sig_figs} significant figures" if sig_figs else "as a decimal number"
+        root, leaves = self.graph()
+        spread = rounding_spread(root, sig_figs) if sig_figs else {}  # as grade(..., sig_figs=k) measures it
         out = []
         for n, engine in self.solution().items():
-            answer, width = interval(tol, engine)
+            answer, width = interval(tol, engine, spread.get(leaves[n]))
             category = f"∂{self.f_name}/∂{n}"
             text = _problem_html(self) + f"<p>Give {escape.html(category)} {ask}.</p>"
             out.append(Question(category, f"{student}: {category}" if student else category, text, answer, width))
