@@ -511,6 +511,26 @@ def test_lms_gradebook_imports(answers_by_id, assignment):
         assert ids == set(answers_by_id)
 
 
+@FEW
+@given(st.lists(HOSTILE.filter(lambda s: s.strip() == s and s), min_size=1, max_size=2, unique=True))
+def test_assignment_export(students):
+    """A class's quiz (Assignment.export) with hostile student ids: each format's own reader gets
+    every id back in its question's name, as text."""
+    import nn
+    from autograd import escape
+    from autograd.teaching.exports import read_quiz
+
+    work = nn.assignment(students, [2, 1, 1], "tanh", "half_sse")
+    for fmt, name in (("moodle", "class.xml"), ("gift", "class.gift"), ("qti", "class.zip")):
+        path = os.path.join(_SCRATCH, name)
+        with timed(f"writer: Assignment.export {fmt} (student ids)", students):
+            work.export(path, fmt, diagram=False)
+            back = read_quiz(path, fmt)
+        shown = {re.sub(r"\s", "", q.name) for q in back}
+        for s in students:  # what survives every format: the id, its whitespace aside
+            assert any(n.startswith(re.sub(r"\s", "", escape.xml(s, markup=False)) + ":") for n in shown), (s, shown)
+
+
 # Every function that writes a file or a page, and the test above that hands it hostile text
 # (or why no user's text reaches it). A new writer fails the test below until it is listed here.
 WRITERS = {
@@ -527,7 +547,8 @@ WRITERS = {
     "autograd/teaching/steps.py::Stepper.to_html": "test_stepper_page, test_quiz_page, test_check_engine_page_shows_the_kind_only_as_text",
     "autograd/teaching/variants.py::write_handout": "test_scalar_exercise_handouts",
     "nn/demo.py::_save_figure": "no user text: the demo's own plots, PNG bytes",
-    "nn/exports.py::export": "test_network_quiz_export_with_hostile_student_ids",
+    "nn/exports.py::export": "test_assignment_export (all three formats), test_network_quiz_export_with_hostile_student_ids "
+                             "(GIFT with its linked diagrams)",
     "nn/handout.py::print_pdf": "test_handout_html (the page it prints)",
     "nn/handout.py::write_handout": "test_handout_html, test_handout_latex, test_class_handouts_latex_titles",
     "nn/io.py::save": "no user text: numbers only, each checked before it is written (the model-file tests)",
