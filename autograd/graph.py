@@ -153,19 +153,17 @@ def sweep_reverse(order: Sequence, root, seed=1.0, who: str = "backward", number
     return delta
 
 
-def sweep_forward(order: Sequence, seed: Mapping, who: str = "forward mode") -> dict:
+def sweep_forward(order: Sequence, seed: Mapping, who: str = "forward mode", numbers: Arithmetic = FLOATS) -> dict:
     """ṫ_j = Σ_{i∈↑j} (∂j/∂i) ṫ_i for every node of `order`, parents first; a leaf takes
-    its tangent from `seed` (0 when absent: an input held fixed)."""
+    its tangent from `seed` (0 when absent: an input held fixed). A node's seed starts its
+    sum, so an interior node may be seeded too (its parents then usually carry 0).
+    `numbers` as for `sweep_reverse`, with `times` given (∂j/∂i, ṫ_i)."""
     tangent: dict = {}
     for j in order:
-        if not j.parents:
-            tangent[j] = seed.get(j, 0.0)
-            continue
-        t = 0.0
-        for i, dj_di in zip(j.parents, j.local_grads):
-            t += dj_di * tangent[i]  # ṫ_j += ∂j/∂i · ṫ_i
-        tangent[j] = t
-    if not isfinite(sum(tangent.values())):
+        local = numbers.local(j) if j.parents else ()
+        tangent[j] = numbers.total(j, [numbers.times(dj_di, tangent[i]) for i, dj_di in zip(j.parents, local)],
+                                   seed.get(j, numbers.zero))  # ṫ_j = Σ_i ∂j/∂i · ṫ_i
+    if numbers.finite is not None and not numbers.finite(tangent.values()):
         raise_overflow(who, order, tangent, forward=True)
     return tangent
 

@@ -46,11 +46,12 @@ from __future__ import annotations
 import functools
 import math
 import re
+from operator import attrgetter
 from dataclasses import dataclass
 from typing import Callable
 
 from autograd import ops
-from autograd.graph import pull_deltas, topological_order
+from autograd.graph import Arithmetic, pull_deltas, sweep_forward, topological_order
 from autograd.names import fmt, node_expression, node_names
 from autograd.rules import split_wsum
 from autograd.teaching.judge import agrees
@@ -174,6 +175,13 @@ def _bracket(name: str) -> str:
     return name
 
 
+# The sweeps' floats added exactly (math.fsum), a zero tangent passing nothing on (so an
+# infinite ∂j/∂i times a tangent of 0 gives no nan): a slip's value is then the same number
+# however its terms are ordered. Nothing is checked for overflow: a slip is only a candidate.
+EXACT = Arithmetic(attrgetter("local_grads"), lambda local, t: local * t if t else 0.0,
+                   lambda j, terms, start: math.fsum([start, *terms]))
+
+
 class SlipFinder:
     """The slips of one graph: δ of every node once, then `candidates(leaf)` per leaf.
 
@@ -217,18 +225,10 @@ class SlipFinder:
         raise KeyError(f"SlipFinder: no node named {name!r} in the graph of {self.root_name}")
 
     def tangent(self, leaf: Value) -> dict[Value, float]:
-        """∂j/∂leaf for every node j (forward mode, over the same stored local derivatives).
-        `leaf` may be an interior node too (a δ row: ∂j/∂a[1]_2), whose tangent is 1 whatever
-        its parents do, so this is not the leaves-only forward sweep of autograd.modes."""
-        t: dict[Value, float] = {}
-        for j in self.order:
-            if j is leaf:
-                t[j] = 1.0
-            elif j.parents:
-                t[j] = math.fsum(ll * t[i] for i, ll in zip(j.parents, j.local_grads) if t[i])
-            else:
-                t[j] = 0.0
-        return t
+        """∂j/∂leaf for every node j: the forward sweep of autograd/graph.py seeded 1 at
+        `leaf`, which may be an interior node too (a δ row: ∂j/∂a[1]_2; nothing upstream of
+        it is seeded, so its tangent is 1), each sum added exactly (`EXACT`)."""
+        return sweep_forward(self.order, {leaf: 1.0}, "SlipFinder", EXACT)
 
     def d_name(self, node: Value) -> str:
         """How the texts call ∂root/∂node: δ^{(1)}_2 for a pre-activation, else ∂E/∂node."""
