@@ -363,6 +363,7 @@ def test_readme_link_shows_the_gradients_the_cli_prints(page, capsys):
     assert gradient_lines(report) == gradient_lines(out) and len(gradient_lines(out)) == 5
     assert report == out.rstrip("\n")  # the whole report, forward values and every step too
     assert page.is_hidden("#error")
+    page.wait_for_selector("#graph[data-state=drawn]", timeout=60_000)  # laid out in a worker, after the report
     assert page.locator("#graph svg").count() == 1
     for line in MEASURED:
         measured(capsys, line)
