@@ -766,13 +766,15 @@ class Assignment:
 
 
     def export(self, path, fmt: str, *, sig_figs: int | None = 3, rtol: float | None = None,
-               title: str = "deltagrad", diagram: bool = True, image_url: str | None = None) -> str:
+               title: str = "deltagrad", diagram: bool = True, image_url: str | None = None,
+               intermediates: int | None = None) -> str:
         """Write the assignment as quiz questions for an LMS: fmt "moodle" (Moodle XML),
         "gift" (GIFT) or "qti" (an IMS QTI 1.2 .zip that Canvas imports); one numerical
-        question per student and derivative, right within the judge's tolerance (see nn.exports).
+        question per student and derivative, right within the judge's tolerance (see nn.exports),
+        the same interval `grade(sig_figs=, intermediates=)` accepts.
         GIFT cannot carry an image: `image_url` links each diagram from there (nn.exports)."""
         return exports.export(self, path, fmt, sig_figs=sig_figs, rtol=rtol, title=title, diagram=diagram,
-                              image_url=image_url)
+                              image_url=image_url, intermediates=intermediates)
 
 
 def assignment(students: Iterable, sizes: Sequence[int], activation: str = "tanh", loss: str = "half_sse",

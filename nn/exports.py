@@ -48,9 +48,12 @@ def _diagram(ex) -> bytes | None:
         return None
 
 
-def question_html(ex, name: str, figures: int | None, diagram: bool, src: str = DIAGRAM) -> str:
+def question_html(ex, name: str, figures: int | None, diagram: bool, src: str = DIAGRAM,
+                  intermediates: int | None = None) -> str:
     """The question for ∂E/∂`name` on `ex`'s network, as HTML (`src`: where its diagram is)."""
     ask = f"to {figures} significant figures" if figures else "as a decimal number"
+    if intermediates:
+        ask += f", keeping {intermediates} significant figures in every intermediate result"
     picture = f'<p><img src="{escape.html(src)}" alt="the network"></p>' if diagram else ""
     return (f"<p>{escape.html(ex.describe())}. Each unit computes <i>a<sub>j</sub></i> = Σ<sub>k</sub> "
             f"<i>w<sub>jk</sub> z<sub>k</sub></i> + <i>b<sub>j</sub></i>, <i>z<sub>j</sub></i> = <i>h</i>(<i>a<sub>j</sub></i>); "
@@ -59,11 +62,13 @@ def question_html(ex, name: str, figures: int | None, diagram: bool, src: str = 
 
 
 def questions(assignment, *, sig_figs: int | None = 3, rtol: float | None = None,
-              diagram: bool = True, image_url: str | None = None) -> list[Question]:
+              diagram: bool = True, image_url: str | None = None, intermediates: int | None = None) -> list[Question]:
     """Every student's every ∂E/∂parameter as a `Question` (grouped by derivative), right
     within the judge's interval with the spread `Assignment.grade` uses. The diagram is a
     file of the question (`DIAGRAM`), or with `image_url` a link to <image_url>/<student>.svg
-    and no file (GIFT's way)."""
+    and no file (GIFT's way). `intermediates`: the figures students keep along the way, as
+    `Assignment.grade(intermediates=)` takes it (a sheet above hand size keeps its answers
+    apart at 4, `nn.exercise.distinct_figures`); the question says so."""
     tolerance = Tolerance.make(rtol=rtol, sig_figs=sig_figs, who="Assignment.export")
     out: dict[str, list[Question]] = {}
     for student in assignment:
@@ -73,12 +78,12 @@ def questions(assignment, *, sig_figs: int | None = 3, rtol: float | None = None
             files, src = ({DIAGRAM: svg} if svg else {}), DIAGRAM
         else:
             files, src = {}, f"{image_url.rstrip('/')}/{quote(student, safe='')}.svg"
-        spread = ex.spreads(sig_figs) or {}
+        spread = ex.spreads(sig_figs, intermediates) or {}
         for name, engine in ex.solution().items():
             answer, width = interval(tolerance, engine, spread.get(name))
             category = f"∂E/∂{name}"
             out.setdefault(category, []).append(Question(
-                category, f"{student}: {category}", question_html(ex, name, sig_figs, bool(svg), src), answer, width,
+                category, f"{student}: {category}", question_html(ex, name, sig_figs, bool(svg), src, intermediates), answer, width,
                 files))
     return [q for group in out.values() for q in group]
 
@@ -90,7 +95,8 @@ def image_folder(path: str | os.PathLike) -> Path:
 
 
 def export(assignment, path: str | os.PathLike, fmt: str, *, sig_figs: int | None = 3, rtol: float | None = None,
-           title: str = "deltagrad", diagram: bool = True, image_url: str | None = None) -> str:
+           title: str = "deltagrad", diagram: bool = True, image_url: str | None = None,
+           intermediates: int | None = None) -> str:
     """Write the assignment as a quiz file (`fmt`: "moodle", "gift" or "qti"); returns the path.
     GIFT carries no file: its diagram is a link to `image_url` (see the module doc), or none."""
     if image_url is not None:
@@ -102,7 +108,8 @@ def export(assignment, path: str | os.PathLike, fmt: str, *, sig_figs: int | Non
             raise ValueError("Assignment.export: image_url must be the http(s) address the diagrams will be "
                              f"put at, e.g. 'https://example.org/backprop-images'; got {image_url!r}")
     gift_link = fmt == "gift" and diagram and image_url is not None
-    qs = questions(assignment, sig_figs=sig_figs, rtol=rtol, diagram=diagram and (fmt != "gift" or gift_link),
+    qs = questions(assignment, sig_figs=sig_figs, rtol=rtol, intermediates=intermediates,
+                   diagram=diagram and (fmt != "gift" or gift_link),
                    image_url=image_url if gift_link else None)
     if gift_link:  # the diagrams, to be put at image_url: one SVG per student
         folder = image_folder(path)

@@ -219,6 +219,28 @@ def test_assignment_export_round_trip_and_the_judges_numbers(tmp_path, fmt):
         assert all(book.score(s) == inside for s in edges), (sign, [book.score(s) for s in edges])
 
 
+def test_a_sheet_above_hand_size_exports_what_grade_accepts_at_its_intermediates(tmp_path):
+    """A 3-4-1 sheet keeps its answers apart for 4-figure working: exported with
+    intermediates=4, the LMS accepts exactly what grade(intermediates=4) accepts, the
+    question tells the students to keep 4 figures, and the interval is narrower than with
+    the default 3-figure working."""
+    from nn.exercise import assignment
+
+    work = assignment(["ana", "ben"], [3, 4, 1], "tanh", "half_sse", base_seed=11)
+    wide = read_quiz(work.export(tmp_path / "wide.xml", "moodle", diagram=False), "moodle")
+    back = read_quiz(work.export(tmp_path / "quiz.xml", "moodle", diagram=False, intermediates=4), "moodle")
+    assert [q.name for q in back] == [q.name for q in wide]
+    assert all(q.tolerance <= w.tolerance for q, w in zip(back, wide)) and \
+        any(q.tolerance < w.tolerance for q, w in zip(back, wide))
+    assert all("keeping 4 significant figures in every intermediate result" in q.text for q in back)
+    assert not any("intermediate" in w.text for w in wide)
+    for sign, inside in ((0.99, 1.0), (-0.99, 1.0), (1.01, 0.0), (-1.01, 0.0)):
+        edges = {s: {q.name.split(": ")[1].removeprefix("∂E/∂"): repr(q.answer + sign * q.tolerance)
+                     for q in back if q.name.startswith(s + ": ")} for s in ("ana", "ben")}
+        book = work.grade(edges, sig_figs=3, intermediates=4)
+        assert all(book.score(s) == inside for s in edges), (sign, [book.score(s) for s in edges])
+
+
 def test_gift_links_the_diagram_from_an_address_or_has_none(tmp_path):
     # GIFT is one text file with no place for an image: the diagram is a link to where the
     # instructor puts the SVGs (written beside the .gift file), or there is none — never a
