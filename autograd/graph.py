@@ -23,7 +23,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 from functools import reduce
-from itertools import chain
 from math import isfinite
 from operator import add, attrgetter, mul
 from typing import Callable, Mapping, NamedTuple, Sequence
@@ -70,9 +69,10 @@ class _Start(float):
     (Identity is the object's own here; plain floats may be compared by value.)"""
 
 
-def interior_order(root) -> list:
+def interior_order(root, leaves: list | None = None) -> list:
     """The nodes of root's graph that have parents, parents before children (the
     interior nodes of `topological_order(root)`, in the same order), each given δ = 0.
+    A list given as `leaves` gets every leaf parent, once per interior node it feeds.
 
     Leaves pass nothing on, so backward visits only these. The δ 0 marks a node as
     reached, so no set of seen nodes is kept (it would cost more than the graph's δs)."""
@@ -87,12 +87,15 @@ def interior_order(root) -> list:
             node.grad = start
             stack += (node, _PARENTS_DONE)
             for parent in reversed(node.parents):  # so that the first parent pops first
-                if parent.parents and parent.grad is not start:
-                    stack.append(parent)
+                if parent.parents:
+                    if parent.grad is not start:
+                        stack.append(parent)
+                elif leaves is not None:
+                    leaves.append(parent)
     return order
 
 
-_GRAD, _PARENTS = attrgetter("grad"), attrgetter("parents")
+_GRAD = attrgetter("grad")
 
 
 def backward(root, seed: float) -> None:
@@ -103,15 +106,16 @@ def backward(root, seed: float) -> None:
     if not root.parents:  # a leaf: ∂root/∂root = 1, nothing upstream
         root.grad += seed
         return
-    interior = interior_order(root)
+    leaves: list = []
+    interior = interior_order(root, leaves)
     root.grad = seed
     for k in reversed(interior):  # root first: every δ_k is final before use
         delta = k.grad
         for j, dk_dj in zip(k.parents, k.local_grads):
             j.grad += dk_dj * delta  # δ_j += δ_k · ∂k/∂j
-    # An inf or nan δ reaches every node upstream of it, and every node but the root is
-    # a parent of an interior node: one sum (at C speed) notices it, then it is named.
-    if not isfinite(sum(map(_GRAD, chain.from_iterable(map(_PARENTS, interior))))):
+    # An inf or nan δ reaches every node upstream of it (inf · ∂ is ±inf, or nan where ∂
+    # is 0), so down to a leaf: one sum over the leaves (at C speed) notices it, then it is named.
+    if not isfinite(sum(map(_GRAD, leaves))):
         order = topological_order(root)
         raise_overflow("backward", order, {node: node.grad for node in order})
 

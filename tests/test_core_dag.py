@@ -90,9 +90,27 @@ def test_backward_visits_the_interior_nodes_in_topological_order(program):
     for v in values:
         v.grad = 0.25  # a leaf's grad accumulates: the search must not touch it
     interior = [node for node in topological_order(root) if node.parents]
-    assert [id(n) for n in interior_order(root)] == [id(n) for n in interior]
+    found: list = []
+    assert [id(n) for n in interior_order(root, found)] == [id(n) for n in interior]
+    # the leaves backward checks for an inf or nan: each leaf parent, once per node it feeds
+    assert sorted(map(id, found)) == sorted(id(p) for n in interior for p in n.parents if not p.parents)
     assert all(node.grad == 0.0 for node in interior)
     assert all(v.grad == 0.25 for v in values)
+
+
+@pytest.mark.parametrize("make", [
+    lambda x: x * 1e300 * 1e300,                 # the values are finite (1e300); δ_x = 1e600 is inf
+    lambda x: (x * 1.0) * 1e300 * 1e300 + x,     # inf at an interior node, then at the leaf
+    lambda x: (x * 0.0) * 1e300 * 1e300 + x,     # inf · ∂ = inf · 0: nan at the leaf
+])
+def test_a_non_finite_delta_anywhere_reaches_a_leaf_and_is_named(make):
+    """backward checks only the leaves' δs for inf or nan: an inf or nan δ at any node
+    reaches every node upstream of it (inf · ∂ is ±inf, or nan where ∂ is 0)."""
+    x = Value(1e-300, "x")
+    root = make(x)
+    assert math.isfinite(root.data)
+    with pytest.raises(OverflowError, match="backward"):
+        root.backward()
 
 
 def test_backward_after_an_interrupted_pass_gives_the_same_grads():
