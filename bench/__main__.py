@@ -215,8 +215,6 @@ def bench_w3(quick: bool) -> dict:
 
 def bench_w4(quick: bool) -> dict:
     reason = available("graphviz")
-    if reason is None and importlib.util.find_spec("autograd.draw") is None:
-        reason = "autograd.draw is not available yet"
     if reason:
         return {"skipped": reason}
     raw = run_rounds({"draw": {"workload": "w4_draw", "repeats": 3 if quick else 10}}, 1 if quick else ROUNDS)

@@ -172,12 +172,7 @@ def w3_wide(engine: str, n: int, shape: str, memory: bool) -> dict:
 # ---------------------------------------------------------------------------
 def w4_draw(repeats: int) -> dict:
     """DOT source and SVG of a graph of about 200 nodes (a 2-8-4-1 tanh net's loss)."""
-    import importlib
-
-    from autograd import Value, topological_order, weighted_sum
-
-    # the module, not the function of the same name that autograd may re-export
-    draw = importlib.import_module("autograd.draw")
+    from autograd import Value, draw, topological_order, weighted_sum
 
     # A small fused network's squared error: about 200 nodes with the weights.
     import random
@@ -200,7 +195,7 @@ def w4_draw(repeats: int) -> dict:
     dot_times, svg_times = [], []
     for _ in range(repeats):
         t0 = clock()
-        graph = draw.draw(root)
+        graph = draw(root)
         source = graph.source
         t1 = clock()
         svg = graph.pipe(format="svg")
