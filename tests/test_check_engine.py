@@ -525,20 +525,23 @@ def test_the_stepper_page_shows_the_students_delta(tmp_path):
 
 
 # -- in an autograder --------------------------------------------------------------------------
-def test_the_readme_shows_what_the_test_cell_prints_and_no_reference_code():
-    """The README's instructor section: a student's engine, the test cell, and the feedback
-    it prints, which is the kind and the smallest program in the student's class."""
+def test_the_docs_show_what_the_test_cell_prints_and_no_reference_code():
+    """docs/instructors.md: a student's engine, the test cell, and the feedback it prints,
+    which is the kind and the smallest program in the student's class; the README's
+    instructor section shows the same feedback."""
     import contextlib
     import io
     import re
 
-    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    root = Path(__file__).resolve().parent.parent
+    docs = (root / "docs" / "instructors.md").read_text(encoding="utf-8")
     block, shown = re.search(r"```python\n(from autograd import check_engine\n.*?)```\n\nprints\n\n```\n(.*?)```",
-                             readme, re.S).groups()
+                             docs, re.S).groups()
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
-        exec(compile(block, "README.md", "exec"), {})  # noqa: S102 - the README's own example
+        exec(compile(block, "instructors.md", "exec"), {})  # noqa: S102 - the docs' own example
     assert out.getvalue() == shown
+    assert "```\n" + shown + "```" in (root / "README.md").read_text(encoding="utf-8")
     assert "overwrites_instead_of_accumulating" in shown and "b = a + a" in shown
     assert ".grad +=" not in shown and "_backward" not in shown  # what to fix is named; no code given
 
