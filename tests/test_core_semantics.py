@@ -59,9 +59,13 @@ def test_backward_twice_keeps_interior_grads_and_accumulates_leaves():
 def test_backward_seed_scales_every_gradient():
     x = Value(1.2, "x")
     y = (x * x).exp()
-    y.backward(grad=3.0)
+    y.backward(seed=3.0)
     assert y.grad == 3.0
     assert x.grad == pytest.approx(3.0 * 2 * 1.2 * math.exp(1.44))
+    seeded = x.grad
+    with pytest.warns(DeprecationWarning, match=r"backward\(grad=\.\.\.\) is now backward\(seed=\.\.\.\)"):
+        y.backward(grad=3.0)  # the old name still works, and says the new one
+    assert x.grad == 2 * seeded  # a leaf accumulates
 
 
 def test_backward_on_a_leaf_accumulates_its_seed():
