@@ -7,7 +7,7 @@
     nn.accuracy(model, X, y, "hinge")
 """
 
-from nn import data, losses, optim, teach
+from nn import data, losses, optim, textbook
 from nn.draw import draw_network as draw  # nn.draw(model, x, target): the network diagram
 from nn.draw import op_graph, op_groups, op_stepper
 from nn.module import (
@@ -24,7 +24,7 @@ from nn.io import ModelFileError, load, save
 from nn.notation import NOTATIONS, Notation
 from nn.optim import SGD, Adam
 from nn.torch_bridge import from_torch, to_torch
-from nn.teach import backprop_steps, textbook_backprop
+from nn.textbook import backprop_steps, textbook_backprop
 from nn.exercise import Assignment, Exercise, assignment, exercise
 from nn.train import History, accuracy, fit, predict
 from nn.training_view import TrainingView
@@ -33,7 +33,7 @@ __all__ = [
     "Module", "Neuron", "Layer", "MLP", "LayerTrace", "Perceptron", "softmax", "ACTIVATIONS",
     "SGD", "Adam", "fit", "predict", "accuracy", "History", "TrainingView",
     "save", "load", "ModelFileError", "to_torch", "from_torch",
-    "data", "losses", "optim", "teach", "draw", "textbook_backprop", "backprop_steps",
+    "data", "losses", "optim", "textbook", "draw", "textbook_backprop", "backprop_steps",
     "exercise", "Exercise", "assignment", "Assignment",
     "op_graph", "op_groups", "op_stepper",
     "NOTATIONS", "Notation",

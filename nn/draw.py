@@ -101,7 +101,7 @@ def draw_network(
     max_units    a column with more units than this shows its first max_units − 1 units,
                  a "⋯" unit standing for the rest, and its last unit.
     highlight    (l, j): unit j of layer l (1-based) and the arrows to its consumers
-                 k ∈ ↓j, whose w_kj δ_k are the terms of δ_j (nn.teach.backprop_steps).
+                 k ∈ ↓j, whose w_kj δ_k are the terms of δ_j (nn.textbook.backprop_steps).
     edge_labels  what the arrows say: "all" (w_jk and ∂E/∂w_jk), "weights", "grads",
                  "highlighted" (only the highlighted unit's arrows), "none", or "auto":
                  everything between two columns joined by at most 10 arrows, elsewhere

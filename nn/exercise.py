@@ -27,7 +27,7 @@ and no two kinds of slip give the same number. The draw depends on the seed only
 seed per student gives each their own variant, the same every time.
 
 The solution is computed twice — by the lectures' layer-by-layer delta rule
-(`nn.teach.textbook_backprop`, plain floats) and by the engine (`model.trace`, loss,
+(`nn.textbook.textbook_backprop`, plain floats) and by the engine (`model.trace`, loss,
 `backward()`) — and the two must agree to 1e-9 or the exercise refuses to exist.
 """
 
@@ -51,7 +51,7 @@ from autograd.teaching.slips import Slip, SlipFinder, lecture_name
 from nn import exports, losses
 from nn.draw import name_of  # the one name of each quantity
 from nn.module import MLP, check_activation
-from nn.teach import Textbook, h_prime, h_value, textbook_backprop
+from nn.textbook import Textbook, h_prime, h_value, textbook_backprop
 
 __all__ = ["exercise", "Exercise", "assignment", "Assignment", "student_seed", "OUTPUT_FOR_LOSS"]
 

@@ -39,7 +39,7 @@ def _unit_id(layer: int, unit: int) -> str:
 
 
 def unit_frames(steps, **options) -> Frames:
-    """The diagram of `steps` (a `nn.teach.BackpropSteps`) drawn once, and per step the
+    """The diagram of `steps` (a `nn.textbook.BackpropSteps`) drawn once, and per step the
     unit and the arrows to restyle. `options` go to `nn.draw` (edge_labels=, max_units=...)."""
     from nn.draw import draw_network
 

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 import nn
 from autograd import Value
 from nn import losses
-from nn.teach import backprop_steps, textbook_backprop
+from nn.textbook import backprop_steps, textbook_backprop
 
 probabilities = st.floats(0.05, 0.95)
 reals = st.floats(-3, 3)

@@ -562,7 +562,7 @@ WRITERS = {
     "nn/handout.py::print_pdf": "test_handout_html (the page it prints)",
     "nn/handout.py::write_handout": "test_handout_html, test_handout_latex, test_class_handouts_latex_titles",
     "nn/io.py::save": "no user text: numbers only, each checked before it is written (the model-file tests)",
-    "nn/teach.py::BackpropSteps.to_html": "test_unit_stepper_page",
+    "nn/textbook.py::BackpropSteps.to_html": "test_unit_stepper_page",
     "nn/training_view.py::TrainingView.to_html": "test_training_view_page_and_notebook_frame",
     "nn/training_view.py::TrainingView._repr_html_": "test_training_view_page_and_notebook_frame",
     "nn/unit_stepper.py::to_html": "test_unit_stepper_page",

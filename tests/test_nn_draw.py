@@ -172,7 +172,7 @@ def test_highlight_marks_a_unit_and_the_arrows_of_its_sum():
     """backprop_steps(...).draw(i): the step's unit j in red, with the arrows j → k
     whose w_kj δ_k make up δ_j = h'(a_j) Σ_k w_kj δ_k."""
     from autograd.drawing.draw import HIGHLIGHT
-    from nn.teach import backprop_steps
+    from nn.textbook import backprop_steps
 
     model = nn.MLP(2, [3, 2], activation="tanh", seed=1)
     steps = backprop_steps(model, [0.5, -1.0], [1.0, 0.0])

@@ -128,7 +128,7 @@ def test_exported_from_nn():
        st.integers(0, 10**6))
 def test_every_classic_hidden_slip_is_visible_at_three_figures(case, seed):
     from autograd.teaching.judge import Tolerance
-    from nn.teach import h_prime, h_value
+    from nn.textbook import h_prime, h_value
 
     sizes, activation, loss = case
     ex = exercise(sizes, activation, loss, seed=seed)

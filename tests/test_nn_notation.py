@@ -15,7 +15,7 @@ import pytest
 import nn
 from nn import losses
 from nn.notation import NOTATIONS, get_notation
-from nn.teach import backprop_steps, textbook_backprop
+from nn.textbook import backprop_steps, textbook_backprop
 from support import needs_dot
 
 KEYS = ["webster", "bishop", "mlp", "hajij", "caltech"]

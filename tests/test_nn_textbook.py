@@ -1,4 +1,4 @@
-"""The lectures' delta rule in plain floats (nn.teach) against the engine.
+"""The lectures' delta rule in plain floats (nn.textbook) against the engine.
 
 For every activation/loss pair the lectures use, textbook_backprop's δ_j, ∂E/∂w_jk,
 ∂E/∂b_j and E must equal what `model.trace` + loss + `backward()` give; the
@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 import nn
 from nn import losses
-from nn.teach import backprop_steps, textbook_backprop
+from nn.textbook import backprop_steps, textbook_backprop
 
 # (hidden activation, output activation, loss, number of outputs, target)
 PAIRS = [
@@ -161,3 +161,18 @@ def test_steps_draw_the_network():
     steps = backprop_steps(model, [2.0], [1.0])
     source = steps.draw().source
     assert "δ" in source
+
+
+def test_the_old_module_name_still_imports_and_says_the_new_one():
+    import subprocess
+    import sys
+
+    code = ("import warnings; warnings.simplefilter('error')\n"
+            "try:\n    from nn.teach import textbook_backprop\nexcept DeprecationWarning as w:\n    print(w)\n"
+            "warnings.simplefilter('ignore')\n"
+            "from nn.teach import textbook_backprop, backprop_steps\n"
+            "import nn.textbook\n"
+            "print(textbook_backprop is nn.textbook.textbook_backprop and backprop_steps is nn.textbook.backprop_steps)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
+                         cwd=__import__("pathlib").Path(__file__).resolve().parent.parent)
+    assert out.stdout.splitlines() == ["nn.teach is now nn.textbook (the same functions)", "True"], out.stderr
